@@ -1,0 +1,5 @@
+import sys
+
+from budgetqa.cli import main
+
+sys.exit(main())

@@ -1,0 +1,57 @@
+"""`budgetqa demo`: the main job on the embedded default.
+
+Serves the bundled demo portal (demo/portal) on 127.0.0.1, crawls it with its Scrapy spider,
+extracts, validates and scores what was fetched into a DuckDB warehouse, and writes the report.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from budgetqa import jobs
+from budgetqa.model import Document
+from budgetqa.settings import REPO_ROOT, warehouse_url
+
+DEMO_ROOT = REPO_ROOT / "demo"
+
+
+@dataclass
+class DemoResult:
+    documents: list[Document]
+    warehouse: str
+    site: Path
+    scorecard_page: Path
+
+
+def run_demo(home: Path | None = None, progress: Callable[[str], None] = print) -> DemoResult:
+    import crawler
+    from crawler.localserver import serve
+    from report import write_site
+    from warehouse import Warehouse
+
+    home = (home or REPO_ROOT / "var" / "demo").resolve()
+    home.mkdir(parents=True, exist_ok=True)
+    store_uri = (home / "raw").as_uri()
+    url = warehouse_url(str(home / "budgetqa.duckdb"))
+    run_id = f"demo-{time.strftime('%Y%m%dT%H%M%S')}"
+
+    with serve(DEMO_ROOT / "portal") as base_url:
+        progress(f"演示门户 / demo portal: {base_url}")
+        portals = crawler.load_portals(DEMO_ROOT / "portal.yaml", base_url=base_url)
+        crawl_report = crawler.crawl(portals, store_uri)
+    progress(crawl_report.summary())
+
+    wh = Warehouse.open(url)
+    try:
+        wh.record_crawl(crawl_report.records_as_dicts())
+        files = crawl_report.stored_files()
+        documents = jobs.extract_files([f.path for f in files], urls={str(f.path): f.url for f in files})
+        jobs.check_documents(documents)
+        wh.save_documents(documents, run_id=run_id)
+        site = write_site(wh, home / "report")
+    finally:
+        wh.close()
+    return DemoResult(documents=documents, warehouse=url, site=site, scorecard_page=site)

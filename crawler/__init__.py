@@ -1,0 +1,52 @@
+"""crawler — Scrapy spiders where a portal is configuration.
+
+    portals = crawler.load_portals(Path("crawler/portals"))
+    report = crawler.crawl(portals, "file:///var/budgetqa/raw")
+
+Each crawl runs in its own process (`python -m crawler`), so callers can crawl many times.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from crawler.config import ConfigError, PortalConfig, load_portals
+from crawler.report import CrawlRecord, CrawlReport, StoredFile
+from crawler.store import open_store
+
+__all__ = ["ConfigError", "CrawlRecord", "CrawlReport", "PortalConfig", "StoredFile", "crawl", "load_portals"]
+
+
+class CrawlError(RuntimeError):
+    """The crawl process itself failed (not a portal: portal failures are crawl log records)."""
+
+
+def crawl(portals: list[PortalConfig], store_uri: str, *, log: Callable[[str], None] | None = None,
+          timeout: float | None = None) -> CrawlReport:
+    """Crawl the portals into the raw store at `store_uri`; returns the crawl log and the files."""
+    store = open_store(store_uri)  # fail early on a bad URI, and create the folder
+    with tempfile.TemporaryDirectory(prefix="budgetqa-crawl-") as tmp:
+        job, result = Path(tmp) / "job.json", Path(tmp) / "result.json"
+        job.write_text(json.dumps({"portals": [p.to_dict() for p in portals], "store_uri": store.uri},
+                                  ensure_ascii=False), "utf-8")
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(Path(__file__).resolve().parents[1]),
+                                                             os.environ.get("PYTHONPATH", "")])}
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "crawler", "--job", str(job), "--result", str(result)],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        )
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            if log and line.startswith("budgetqa: "):
+                log(line[len("budgetqa: "):].rstrip("\n"))
+        stderr = proc.stderr.read() if proc.stderr else ""
+        code = proc.wait(timeout=timeout)
+        if code != 0 or not result.exists():
+            raise CrawlError(f"抓取进程失败 / crawl process failed (exit {code}): {stderr[-2000:]}")
+        return CrawlReport.from_dict(json.loads(result.read_text("utf-8")))

@@ -1,0 +1,3 @@
+from crawler.runner import main
+
+raise SystemExit(main())

@@ -1,0 +1,201 @@
+"""A portal is configuration: one YAML mapping per portal, read into `PortalConfig`.
+
+A YAML file holds one portal mapping, a list of them, or `{portals: [...]}`; a folder is every
+`*.yaml` in it. `{base_url}` in any string is replaced by the `base_url` argument (used by the
+demo and the tests, whose portals live on 127.0.0.1 at a port chosen at run time).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import yaml
+
+FAMILIES: dict[str, str] = {
+    "trs": "TRS CMS list pages (createPageHTML → index_N.html)",
+    "gdcms": "gdcms list (content/post_N.html)",
+    "jeecms": "Jeecms list / article with /attachment/ links",
+    "hanweb": "Hanweb list (col/colN, art_{col}_{id}.html)",
+    "xxgk": "政府信息公开 articles with attachments",
+    "platform": "JSON provincial unified platform (region → departments → files → download.do)",
+}
+# Pager of each family when the YAML does not say: the URL of list page k+1 is template.format(n=first+k-1).
+FAMILY_PAGING: dict[str, dict[str, Any]] = {
+    "trs": {"template": "index_{n}.html", "first": 1},
+    "gdcms": {"template": "index_{n}.html", "first": 2},
+    "jeecms": {"template": "index_{n}.jhtml", "first": 2},
+    "hanweb": {"template": "?uid=&pageNum={n}", "first": 2},
+    "xxgk": {"template": "index_{n}.html", "first": 1},
+    "platform": {"style": "none"},
+}
+DEFAULT_EXTENSIONS = ["pdf", "doc", "docx", "xls", "xlsx", "zip", "html"]
+LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
+
+
+class ConfigError(ValueError):
+    """A portal YAML that cannot be used; the message names the file and the field."""
+
+
+@dataclass
+class Paging:
+    """How further list pages are found. `template` is joined to the first list page's URL."""
+
+    style: str = "auto"  # auto | none
+    template: str = "index_{n}.html"  # TRS: index_1.html is page 2; gdcms: index_2.html is page 2
+    first: int = 1  # n of the second page
+    max_pages: int = 50
+
+
+@dataclass
+class ApiConfig:
+    """JSON unified platform: URL templates and the field names of its JSON answers."""
+
+    departments: str = ""  # URL template with {region} {year}
+    files: str = ""  # URL template with {dept_id} {year} {region}
+    download: str = ""  # URL template with {file_id}
+    regions: list[str] = field(default_factory=list)
+    years: list[int] = field(default_factory=list)
+    list_key: str = "data"  # where the list sits in each JSON answer ("" = the answer is the list)
+    dept_id: str = "id"
+    dept_name: str = "name"
+    file_id: str = "iid"
+    file_name: str = "name"
+    published: str = "publishTime"
+
+
+@dataclass
+class PortalConfig:
+    name: str
+    family: str
+    start_urls: list[str] = field(default_factory=list)
+    allowed_domains: list[str] = field(default_factory=list)
+    local: bool = False  # true only for portals on 127.0.0.1 (demo, tests)
+    region: str | None = None
+    department: str | None = None  # fixed department, when titles do not carry it
+    include: list[str] = field(default_factory=lambda: ["预算", "决算"])  # title words of a disclosure item
+    exclude: list[str] = field(default_factory=list)
+    years: list[int] = field(default_factory=list)  # empty = any year
+    item_pattern: str | None = None  # regex an article URL must match (e.g. "/t\\d{8}_\\d+\\.html$")
+    list_selector: str | None = None  # CSS region of a list page holding the items
+    sublists: str | None = None  # regex of links to further list pages (tabs of sub-units)
+    start_kind: str = "list"  # list | article (start URLs are the articles themselves)
+    paging: Paging = field(default_factory=Paging)
+    extensions: list[str] = field(default_factory=lambda: list(DEFAULT_EXTENSIONS))
+    inline_html: str = "auto"  # auto | always | never: save the article HTML when its tables are inline
+    title_pattern: str | None = None  # regex with named groups department / year
+    api: ApiConfig = field(default_factory=ApiConfig)
+    timeout: float = 60.0  # seconds per request
+    max_size_mb: float = 50.0  # per download
+    delay: float = 1.0  # AutoThrottle start delay, seconds
+    concurrency_per_domain: int = 2
+    retries: int = 2
+    source: str | None = None  # the YAML file it came from
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], source: str | None = None) -> PortalConfig:
+        where = f"{source or '<dict>'}: {data.get('name', '?')}"
+        known = {f.name for f in fields(cls)}
+        unknown = set(data) - known
+        if unknown:
+            raise ConfigError(f"{where}: 未知字段 unknown field(s) {sorted(unknown)}")
+        data = dict(data)
+        try:
+            paging = {**FAMILY_PAGING.get(str(data.get("family")), {}), **(data.get("paging") or {})}
+            data["paging"] = Paging(**paging)
+            data["api"] = ApiConfig(**(data.get("api") or {}))
+        except TypeError as exc:
+            raise ConfigError(f"{where}: {exc}") from exc
+        for key in ("start_urls", "allowed_domains", "include", "exclude", "extensions"):
+            if isinstance(data.get(key), str):
+                data[key] = [data[key]]
+        if source and not data.get("source"):
+            data["source"] = source
+        portal = cls(**data)
+        portal.validate(where)
+        return portal
+
+    def validate(self, where: str) -> None:
+        if not self.name:
+            raise ConfigError(f"{where}: 缺少 name / missing name")
+        if self.family not in FAMILIES:
+            raise ConfigError(f"{where}: 未知门户类型 unknown family {self.family!r}; one of {sorted(FAMILIES)}")
+        urls = list(self.start_urls)
+        if self.family == "platform":
+            if not (self.api.departments and self.api.files and self.api.download):
+                raise ConfigError(f"{where}: platform 需要 api.departments/files/download")
+            urls += [self.api.departments, self.api.files, self.api.download]
+        elif not urls:
+            raise ConfigError(f"{where}: 缺少 start_urls / missing start_urls")
+        hosts = set()
+        for url in urls:
+            parts = urlsplit(url)
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                raise ConfigError(f"{where}: 不是 http(s) 网址 / not an http(s) URL: {url}")
+            hosts.add(parts.hostname)
+        if self.local and not hosts <= LOOPBACK_HOSTS:
+            raise ConfigError(f"{where}: local: true 仅限 127.0.0.1 门户 / only for portals on 127.0.0.1")
+        if not self.local:
+            for host in hosts:
+                if host in LOOPBACK_HOSTS or _is_ip_literal(host):
+                    raise ConfigError(
+                        f"{where}: {host} 是本机或 IP 地址，须设 local: true（仅 127.0.0.1）/ "
+                        "loopback or IP-literal host needs local: true"
+                    )
+        if not self.allowed_domains:
+            self.allowed_domains = sorted(hosts)
+        if self.inline_html not in ("auto", "always", "never"):
+            raise ConfigError(f"{where}: inline_html 须为 auto/always/never")
+        if self.start_kind not in ("list", "article"):
+            raise ConfigError(f"{where}: start_kind 须为 list/article")
+        self.extensions = [e.lower().lstrip(".") for e in self.extensions]
+
+
+def _is_ip_literal(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
+def _substitute(value: Any, base_url: str | None) -> Any:
+    if base_url is None:
+        return value
+    if isinstance(value, str):
+        return value.replace("{base_url}", base_url.rstrip("/"))
+    if isinstance(value, list):
+        return [_substitute(v, base_url) for v in value]
+    if isinstance(value, dict):
+        return {k: _substitute(v, base_url) for k, v in value.items()}
+    return value
+
+
+def load_portals(path: Path, *, base_url: str | None = None) -> list[PortalConfig]:
+    """Read portal configuration from a YAML file or every `*.yaml` in a folder."""
+    path = Path(path)
+    files = sorted(path.glob("*.yaml")) if path.is_dir() else [path]
+    portals: list[PortalConfig] = []
+    for file in files:
+        try:
+            data = yaml.safe_load(file.read_text(encoding="utf-8"))
+        except (OSError, yaml.YAMLError) as exc:
+            raise ConfigError(f"{file}: 无法读取 cannot read: {exc}") from exc
+        if isinstance(data, dict) and "portals" in data:
+            data = data["portals"]
+        items = data if isinstance(data, list) else [data]
+        for item in items:
+            if not isinstance(item, dict):
+                raise ConfigError(f"{file}: 每个门户须为映射 / each portal must be a mapping")
+            portals.append(PortalConfig.from_dict(_substitute(item, base_url), source=str(file)))
+    names = [p.name for p in portals]
+    dupes = {n for n in names if names.count(n) > 1}
+    if dupes:
+        raise ConfigError(f"{path}: 门户名称重复 / duplicate portal names {sorted(dupes)}")
+    return portals

@@ -1,0 +1,415 @@
+"""What every portal spider shares: requests with error capture, decoding, item and attachment
+selection, department/year from titles, and the layout-change check at the end."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import AsyncIterator, Iterable
+from typing import Any
+from urllib.parse import urljoin
+
+from parsel import Selector
+from scrapy import Request, Spider, signals
+from scrapy.exceptions import (
+    CannotResolveHostError,
+    DownloadCancelledError,
+    DownloadConnectionRefusedError,
+    DownloadTimeoutError,
+    IgnoreRequest,
+)
+from scrapy.http import Response
+from twisted.internet import defer
+from twisted.internet import error as terror
+from twisted.python.failure import Failure
+from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding
+
+from crawler.config import PortalConfig
+from crawler.downloadermiddlewares.safety import domain_allowed
+from crawler.session import Session
+from crawler.store import url_ext, url_key
+from crawler.titles import parse_title, year_of
+
+# Statuses the callbacks see themselves (3xx are left to RedirectMiddleware).
+HANDLED_STATUSES = [304, *range(400, 600)]
+WAF_STATUSES = {403, 405, 412, 422, 429, 503, 520, 521, 522, 523, 525}
+_DATE = re.compile(r"((?:19|20)\d{2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
+_PUBLISHED = re.compile(r"(?:发布|成文|公开|更新)(?:时间|日期)\s*[：:]?\s*" + _DATE.pattern)
+_JS_HINTS = ("请开启JavaScript", "请启用JavaScript", "enable JavaScript", "开启浏览器的JavaScript")
+_LOCAL_EXTS = ("pdf", "doc", "docx", "xls", "xlsx", "zip", "rar", "wps", "et")
+
+
+def status_problem(status: int) -> str | None:
+    if status == 404 or status == 410:
+        return f"dead link (HTTP {status}) / 链接失效"
+    if status in WAF_STATUSES:
+        return f"blocked, WAF or rate limit (HTTP {status}) / 被防火墙拦截"
+    if status >= 500:
+        return f"server error (HTTP {status}) / 服务器错误"
+    if status >= 400:
+        return f"HTTP {status}"
+    return None
+
+
+def failure_cause(failure: Failure) -> str:
+    exc = failure.value
+    if isinstance(exc, IgnoreRequest):
+        text = str(exc) or "ignored"
+        return "robots.txt forbids / robots.txt 禁止抓取" if "robots.txt" in text else text
+    if isinstance(exc, DownloadTimeoutError | terror.TimeoutError | defer.TimeoutError | TimeoutError):
+        return "timeout / 超时"
+    if isinstance(exc, DownloadCancelledError | defer.CancelledError) and "size" in str(exc):
+        return "too large / 文件超过大小限制"
+    if isinstance(exc, CannotResolveHostError | terror.DNSLookupError):
+        return "DNS lookup failed / 域名解析失败"
+    if isinstance(exc, DownloadConnectionRefusedError | terror.ConnectionRefusedError):
+        return "connection refused / 连接被拒绝"
+    return f"{type(exc).__name__}: {exc}"[:200]
+
+
+def decode_html(response: Response) -> str:
+    """Text of a page: declared charset (GB2312/GBK read as GB18030), else UTF-8, else GB18030."""
+    body = response.body
+    declared = http_content_type_encoding(response.headers.get("Content-Type", b"").decode("latin-1"))
+    declared = declared or html_body_declared_encoding(body)
+    if declared:
+        name = declared.lower()
+        if name in ("gb2312", "gbk", "gb_2312-80", "cp936", "x-gbk"):
+            name = "gb18030"
+        try:
+            return body.decode(name)
+        except (LookupError, UnicodeDecodeError):
+            pass
+    for enc in ("utf-8", "gb18030"):
+        try:
+            return body.decode(enc)
+        except UnicodeDecodeError:
+            continue
+    return body.decode("utf-8", errors="replace")
+
+
+def visible_text(sel: Selector) -> str:
+    return " ".join(t.strip() for t in sel.xpath("//body//text()[not(ancestor::script)][not(ancestor::style)]").getall() if t.strip())
+
+
+def looks_js_only(sel: Selector) -> bool:
+    text = visible_text(sel)
+    has_script = bool(sel.css("script"))
+    return has_script and (len(text) < 80 or any(h in text for h in _JS_HINTS))
+
+
+def date_near(sel: Selector) -> str | None:
+    m = _DATE.search(" ".join(sel.xpath(".//text()").getall()))
+    return f"{m.group(1)}-{int(m.group(2)):02d}-{int(m.group(3)):02d}" if m else None
+
+
+class PortalSpider(Spider):
+    """Base of the family spiders. One instance per configured portal."""
+
+    family = ""
+
+    def __init__(self, portal: PortalConfig, session: Session, **kwargs: Any):
+        super().__init__(name=portal.name, **kwargs)
+        self.portal = portal
+        self.session = session
+        self.allowed_domains = list(portal.allowed_domains)
+        self.requested: set[str] = set()
+        self.items_per_root: Counter[str] = Counter()
+        self.root_problems: dict[str, str] = {}
+        self.pages = 0
+
+    @classmethod
+    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> PortalSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider.on_spider_error, signal=signals.spider_error)
+        return spider
+
+    def on_spider_error(self, failure: Failure, response: Response, spider: Spider) -> None:
+        """A bug or an unexpected page in a callback: visible in the crawl log, not only in Scrapy's log."""
+        self.record_error(response.url, response.meta.get("kind", "page"),
+                          f"internal {type(failure.value).__name__}: {failure.value}"[:200], response.meta,
+                          response.status)
+
+    # ---------- requests ----------
+    async def start(self) -> AsyncIterator[Any]:
+        for request in self.start_requests_for_portal():
+            yield request
+
+    def start_requests_for_portal(self) -> Iterable[Request]:
+        callback = self.parse_article if self.portal.start_kind == "article" else self.parse_list
+        kind = "article" if self.portal.start_kind == "article" else "list"
+        for url in self.portal.start_urls:
+            req = self.page_request(url, callback, kind=kind, root=url)
+            if req:
+                yield req
+
+    def _first_time(self, url: str) -> bool:
+        key = url_key(url)
+        if key in self.requested:
+            return False
+        self.requested.add(key)
+        return True
+
+    def page_request(self, url: str, callback: Any, *, kind: str, root: str, **meta: Any) -> Request | None:
+        if not self._first_time(url):
+            return None
+        meta.update(kind=kind, root=root, handle_httpstatus_list=HANDLED_STATUSES)
+        return Request(url, callback=callback, errback=self.on_error, meta=meta)
+
+    def document_request(self, url: str, doc: dict[str, Any], root: str, *, count: bool = True) -> Request | None:
+        """`count`: this document is an item of its root (list items count once, as the article)."""
+        if count:
+            self.items_per_root[root] += 1
+        if not self._first_time(url):
+            return None
+        doc = {**doc, "url": url, "ext": doc.get("ext") or url_ext(url)}
+        return Request(url, callback=self.parse_document, errback=self.on_error, meta={
+            "kind": "document", "root": root, "doc": doc, "conditional": True,
+            "handle_httpstatus_list": HANDLED_STATUSES,
+        })
+
+    def allowed(self, url: str) -> bool:
+        host = re.sub(r"^[a-z]+://([^/:?#]+).*$", r"\1", url, flags=re.I)
+        return domain_allowed(host, self.allowed_domains)
+
+    # ---------- errors ----------
+    def record_error(self, url: str, kind: str, cause: str, meta: dict[str, Any], status: int | None = None) -> None:
+        doc = meta.get("doc") or {}
+        self.session.record(
+            portal=self.portal.name, url=url, kind=kind, outcome=f"error: {cause}", status=status,
+            referer=doc.get("referer") or meta.get("referer"), title=doc.get("title") or meta.get("title"),
+            published=doc.get("published") or meta.get("published"), department=doc.get("department"),
+            year=doc.get("year"), doc_kind=doc.get("doc_kind"),
+        )
+        if kind != "document" and meta.get("root"):
+            self.root_problems.setdefault(meta["root"], cause)
+
+    def on_error(self, failure: Failure) -> None:
+        request = failure.request  # type: ignore[attr-defined]
+        url = (request.meta.get("redirect_urls") or [request.url])[0]
+        cause = failure_cause(failure)
+        if request.meta.get("redirect_urls"):
+            cause += f" (redirected to {request.url})"
+        self.record_error(url, request.meta.get("kind", "page"), cause, request.meta)
+
+    def page_problem(self, response: Response) -> bool:
+        """Record an error status for a page; True if the page cannot be used."""
+        self.pages += 1
+        problem = status_problem(response.status)
+        if problem:
+            url = (response.meta.get("redirect_urls") or [response.url])[0]
+            self.record_error(url, response.meta.get("kind", "page"), problem, response.meta, response.status)
+            return True
+        return False
+
+    # ---------- items ----------
+    def is_item(self, title: str, url: str) -> bool:
+        p = self.portal
+        if not title or not any(w in title for w in p.include) or any(w in title for w in p.exclude):
+            return False
+        if p.years:
+            year = year_of(title)
+            if year is not None and year not in p.years:
+                return False
+        return not (p.item_pattern and not re.search(p.item_pattern, url))
+
+    def describe(self, title: str, fallback_title: str | None = None) -> dict[str, Any]:
+        """department / year / doc_kind of a document, from its own title then the article's."""
+        info = parse_title(title, self.portal.title_pattern)
+        if fallback_title:
+            other = parse_title(fallback_title, self.portal.title_pattern)
+            for key, value in other.items():
+                if info.get(key) is None or (key == "department" and not _looks_like_department(info[key])):
+                    info[key] = value
+        if self.portal.department:
+            info["department"] = self.portal.department
+        return info
+
+    # ---------- callbacks ----------
+    def parse_list(self, response: Response) -> Iterable[Any]:
+        """A list page: follow disclosure items, sub-lists and further pages."""
+        if self.page_problem(response):
+            return
+        root = response.meta["root"]
+        html = decode_html(response)
+        sel = Selector(text=html)
+        region = sel.css(self.portal.list_selector) if self.portal.list_selector else [sel]
+        before = self.items_per_root[root]
+        for area in region:
+            for a in area.css("a[href]"):
+                href = (a.attrib.get("href") or "").strip()
+                if not href or href.startswith(("javascript:", "#", "mailto:")):
+                    continue
+                url = urljoin(response.url, href)
+                if not self.allowed(url):
+                    continue
+                if self.portal.sublists and re.search(self.portal.sublists, url):
+                    req = self.page_request(url, self.parse_list, kind="list", root=root, page=0, referer=response.url)
+                    if req:
+                        yield req
+                    continue
+                title = (a.attrib.get("title") or " ".join(a.css("::text").getall())).strip()
+                title = re.sub(r"\s+", " ", title)
+                if not self.is_item(title, url):
+                    continue
+                li = a.xpath("./ancestor::li[1] | ./ancestor::tr[1]")
+                published = date_near(li[0]) if li else None
+                ext = url_ext(url)
+                if ext in self.portal.extensions and ext in _LOCAL_EXTS:
+                    info = self.describe(title)
+                    req = self.document_request(url, {**info, "title": title, "published": published,
+                                                      "referer": response.url}, root)
+                else:
+                    self.items_per_root[root] += 1
+                    req = self.page_request(url, self.parse_article, kind="article", root=root,
+                                            title=title, published=published, referer=response.url)
+                if req:
+                    yield req
+        if self.items_per_root[root] == before and looks_js_only(sel):
+            self.record_error(response.url, "list", "JS-only page, no items without a browser / 页面需 JavaScript 渲染",
+                              response.meta, response.status)
+        if response.meta.get("page", 0) == 0:
+            for url in self.next_pages(response.url, html):
+                req = self.page_request(url, self.parse_list, kind="list", root=root, page=1, referer=response.url)
+                if req:
+                    yield req
+
+    def next_pages(self, base: str, html: str) -> list[str]:
+        """Further list pages, from the JS page count the family's pager uses."""
+        paging = self.portal.paging
+        count = None if paging.style == "none" else page_count(html)
+        if count is None:
+            return []
+        last = min(count, paging.max_pages)
+        return [urljoin(base, paging.template.format(n=n)) for n in range(paging.first, paging.first + last - 1)]
+
+    def parse_article(self, response: Response) -> Iterable[Any]:
+        """An article: its attachments, or the article itself when its tables are inline HTML."""
+        if self.page_problem(response):
+            return
+        root = response.meta["root"]
+        sel = Selector(text=decode_html(response))
+        title = response.meta.get("title") or _article_title(sel)
+        published = response.meta.get("published")
+        if not published:
+            m = _PUBLISHED.search(visible_text(sel))
+            published = f"{m.group(1)}-{int(m.group(2)):02d}-{int(m.group(3)):02d}" if m else None
+        found = 0
+        for a in sel.css("a[href]"):
+            href = (a.attrib.get("href") or "").strip()
+            if not href or href.startswith(("javascript:", "#", "mailto:")):
+                continue
+            url = urljoin(response.url, href)
+            text = re.sub(r"\s+", " ", (a.attrib.get("title") or " ".join(a.css("::text").getall()))).strip()
+            ext = url_ext(url)
+            if ext not in _LOCAL_EXTS:
+                m = re.search(r"\.([A-Za-z]{2,4})$", text)
+                ext = m.group(1).lower() if m else ext
+            if ext not in _LOCAL_EXTS or ext not in self.portal.extensions:
+                continue
+            if any(w in text for w in self.portal.exclude):
+                continue
+            if not (any(w in text for w in self.portal.include) or any(w in title for w in self.portal.include)):
+                continue
+            doc = {**self.describe(text, title), "title": text or title, "published": published,
+                   "referer": response.url, "ext": ext}
+            if not self.allowed(url):
+                self.session.record(portal=self.portal.name, url=url, kind="document", referer=response.url,
+                                    title=doc["title"], outcome="error: offsite attachment, domain not configured / 附件域名未配置")
+                continue
+            found += 1
+            req = self.document_request(url, doc, root, count=self.portal.start_kind == "article")
+            if req:
+                yield req
+        if found:
+            return
+        mode = self.portal.inline_html
+        if "html" in self.portal.extensions and mode != "never" and (mode == "always" or has_budget_table(sel)):
+            if self.portal.start_kind == "article":
+                self.items_per_root[root] += 1
+            doc = {**self.describe(title), "title": title, "published": published, "url": response.url,
+                   "referer": response.meta.get("referer"), "ext": "html"}
+            yield {"doc": doc, "body": response.body, "status": response.status,
+                   "etag": None, "last_modified": None}
+            return
+        why = ("JS-only page / 页面需 JavaScript 渲染" if looks_js_only(sel)
+               else "layout change: article has no attachment or table / 文章中未找到附件或表格")
+        self.record_error(response.url, "article", why, response.meta, response.status)
+
+    def parse_document(self, response: Response) -> Iterable[Any]:
+        doc = response.meta["doc"]
+        status = response.status
+        if status == 304:
+            yield {"doc": doc, "body": None, "status": 304}
+            return
+        problem = status_problem(status)
+        if problem:
+            self.record_error(doc["url"], "document", problem, response.meta, status)
+            return
+        body = response.body
+        if doc.get("ext") != "html" and body[:1024].lstrip().lower().startswith((b"<!doctype", b"<html", b"<script")):
+            self.record_error(doc["url"], "document",
+                              "an HTML page instead of the file (WAF or JS challenge?) / 返回网页而非文件",
+                              response.meta, status)
+            return
+        yield {
+            "doc": doc, "body": body, "status": status,
+            "etag": _header(response, "ETag"), "last_modified": _header(response, "Last-Modified"),
+        }
+
+    # ---------- end of crawl ----------
+    def closed(self, reason: str) -> None:
+        """A list that yields nothing where it used to is a layout change, not "no new documents"."""
+        lists = self.session.state["lists"]
+        for root in self.portal.start_urls:
+            key = url_key(root)
+            count = self.items_per_root[root]
+            if count:
+                lists[key] = count
+            elif root not in self.root_problems:
+                before = lists.get(key)
+                cause = (f"layout change: list yielded no disclosure items (previously {before}) / 版式变化"
+                         if before else "layout change? list yielded no disclosure items / 列表未找到公开条目")
+                self.session.record(portal=self.portal.name, url=root, kind="list", outcome=f"error: {cause}")
+        self.session.progress(f"{self.portal.name}: 完成 finished ({reason}), {self.pages} pages")
+
+
+def page_count(html: str) -> int | None:
+    """Total list pages from the pager script: TRS createPageHTML(N, …), gdcms Math.ceil(total/size),
+    countPage/totalPage/page_count variables."""
+    m = re.search(r"createPageHTML\(\s*(\d+)\s*,", html)
+    if m:
+        return int(m.group(1))
+    m = re.search(r"Math\.ceil\(\s*(\d+)\s*/\s*(\d+)\s*\)", html)
+    if m:
+        total, size = int(m.group(1)), int(m.group(2))
+        return -(-total // size) if size else None
+    m = re.search(r"\b(?:countPage|totalPage|pageCount|page_count|totalPages)\s*[=:]\s*['\"]?(\d+)", html)
+    return int(m.group(1)) if m else None
+
+
+def has_budget_table(sel: Selector) -> bool:
+    """An inline disclosure table: a <table> of several rows mentioning budget words or 科目 codes."""
+    for table in sel.css("table"):
+        rows = table.css("tr")
+        text = " ".join(table.xpath(".//text()").getall())
+        if len(rows) >= 4 and (re.search(r"预算|决算|科目|功能分类", text) or re.search(r"\b20[1-9]\d{2,5}\b", text)):
+            return True
+    return False
+
+
+def _article_title(sel: Selector) -> str:
+    for q in ("h1::text", ".content-title ::text", ".article-title ::text", "title::text"):
+        text = " ".join(t.strip() for t in sel.css(q).getall() if t.strip())
+        if text:
+            return text
+    return ""
+
+
+def _header(response: Response, name: str) -> str | None:
+    value = response.headers.get(name)
+    return value.decode("latin-1") if value else None
+
+
+def _looks_like_department(name: str | None) -> bool:
+    return bool(name) and len(name) >= 3 and bool(re.search(r"[局委办院厅部会中心所站队馆校府司处室]", name[-4:]))

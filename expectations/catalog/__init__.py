@@ -1,0 +1,84 @@
+"""The 政府收支分类科目 catalog as data (catalog.csv, built by `expectations.catalog.build`).
+
+The functional catalog is PARTIAL (all 类, a few 款/项): a code missing from it means
+nothing. The 部门经济分类 (301–399) is believed nearly complete. Names are compared after
+normalisation (spaces removed, brackets unified) and with tolerance for abbreviations and
+old names (行政事业单位离退休 for 行政事业单位养老支出): only a name that has little in
+common with the catalog's is a contradiction.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import polars as pl
+
+PATH = Path(__file__).with_name("catalog.csv")
+SURE = frozenset({"C", "P"})  # code and name seen together in a public source
+# (system, level) whose catalog is believed complete: absence is worth a warning.
+COMPLETE = frozenset({("functional", 1), ("economic_dept", 1), ("economic_dept", 2)})
+
+
+@dataclass(frozen=True)
+class Entry:
+    system: str
+    code: str
+    name: str
+    level: int
+    status: str
+    evidence: str
+    source_file: str
+
+
+def normalise(name: str | None) -> str:
+    """Spaces out, full-width brackets, no ordinal prefix."""
+    if not name:
+        return ""
+    s = re.sub(r"\s+", "", name).replace("(", "（").replace(")", "）")
+    return re.sub(r"^[一二三四五六七八九十]+[、.．]", "", s)
+
+
+def similar(a: str, b: str) -> bool:
+    """Same name up to brackets, abbreviation or an old wording."""
+    a, b = normalise(a), normalise(b)
+    strip = re.compile(r"[（）()“”\"、]")
+    a, b = strip.sub("", a), strip.sub("", b)
+    if not a or not b or a in b or b in a:
+        return True
+    short, long_ = sorted((a, b), key=len)
+    shared = sum(1 for ch in short if ch in long_)
+    return shared / len(short) >= 0.6
+
+
+@cache
+def load() -> pl.DataFrame:
+    return pl.read_csv(PATH, schema_overrides={"code": pl.Utf8, "parent_code": pl.Utf8})
+
+
+@cache
+def entries(system: str) -> dict[str, Entry]:
+    frame = load().filter(pl.col("system") == system)
+    return {
+        r["code"]: Entry(r["system"], r["code"], r["name"], r["level"], r["status"], r["evidence"], r["source_file"])
+        for r in frame.iter_rows(named=True)
+    }
+
+
+@cache
+def names(system: str) -> dict[str, list[str]]:
+    """Normalised catalog name → the codes that carry it."""
+    out: dict[str, list[str]] = {}
+    for e in entries(system).values():
+        out.setdefault(normalise(e.name), []).append(e.code)
+    return out
+
+
+def system_of(code: str, table_kind: str | None) -> str:
+    if code[:1] == "3" and len(code) <= 5:
+        return "economic_dept"
+    if code[:1] == "5" and len(code) <= 5:
+        return "economic_gov"
+    return "functional"

@@ -1,0 +1,104 @@
+"""Code check frames: shape (3/5/7 digits), place in the hierarchy, agreement with the catalog."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from budgetqa.model import Document
+from expectations import catalog
+from expectations.frames import CODED_KINDS, ECONOMIC_KINDS, FUNCTIONAL_KINDS, check_frame, hierarchy
+
+CODE_SHAPE = r"^(?:F:\d{3}(?:\d{2}){0,2}|E:\d{3}(?:\d{2})?)$"
+
+
+def _base(d: int, t: int, kind: str, it: dict) -> dict:
+    return {"doc": d, "table": kind, "tindex": t, "row": int(it["row"]), "code": it["code"],
+            "name": it["name"], "column": "code", "observed": it["code"]}
+
+
+def code_format(documents: list[Document]) -> pl.DataFrame:
+    """`shape` = 'F:<code>' for 功能分类 tables, 'E:<code>' for 经济分类 tables."""
+    out: list[dict] = []
+    for d, doc in enumerate(documents):
+        for t, table in enumerate(doc.tables):
+            if table.kind not in CODED_KINDS or not table.rows.height:
+                continue
+            economic = table.kind in ECONOMIC_KINDS
+            for it in hierarchy(table):
+                want = "3 或 5 位 / 3 or 5 digits" if economic else "3、5 或 7 位 / 3, 5 or 7 digits"
+                rec = _base(d, t, table.kind, it)
+                rec["expected"] = it["repaired"] if it["repaired"] and not it["valid"] else want.split(" / ")[0]
+                hint = f"，应为 {it['repaired']}" if it["repaired"] and not it["valid"] else ""
+                rec["message"] = (f"科目编码 {it['code']} 位数不对（应为{want.split(' / ')[0]}）{hint} / "
+                                  f"code {it['code']} has the wrong length ({want.split(' / ')[1]})")
+                rec["shape"] = ("E:" if economic else "F:") + it["code"]
+                out.append(rec)
+    return check_frame(out, {"shape": pl.Utf8})
+
+
+def parent_prefix(documents: list[Document]) -> pl.DataFrame:
+    """A well-formed code starts with the code of the row it is printed under."""
+    out: list[dict] = []
+    for d, doc in enumerate(documents):
+        for t, table in enumerate(doc.tables):
+            if table.kind not in CODED_KINDS or not table.rows.height:
+                continue
+            items = hierarchy(table)
+            for it in items:
+                if not it["valid"] or it["parent"] is None:
+                    continue
+                parent = items[it["parent"]]
+                if not parent["valid"]:
+                    continue
+                pc = parent["code"]
+                rec = _base(d, t, table.kind, it)
+                rec["expected"] = pc + "x" * (len(it["code"]) - len(pc))
+                rec["message"] = f"科目编码与上级科目 {pc} 不一致 / code is not under its parent {pc}"
+                rec["prefix"] = it["code"][: len(pc)]
+                rec["parent_code"] = pc
+                out.append(rec)
+    return check_frame(out, {"prefix": pl.Utf8, "parent_code": pl.Utf8})
+
+
+def catalog_check(documents: list[Document]) -> pl.DataFrame:
+    """`agrees` is False when the name contradicts the catalog or a sure-to-exist code is absent.
+
+    Severity: error when the catalog entry is sure (status C/P) and the printed name is the
+    catalog name of ANOTHER code (21011 named 卫生健康支出, the name of 210); warning otherwise.
+    A code missing from a partial part of the catalog is not checked.
+    """
+    out: list[dict] = []
+    for d, doc in enumerate(documents):
+        for t, table in enumerate(doc.tables):
+            if table.kind not in (FUNCTIONAL_KINDS | ECONOMIC_KINDS) or not table.rows.height:
+                continue
+            for it in hierarchy(table):
+                if not it["valid"]:
+                    continue
+                code, name = it["code"], catalog.normalise(it["name"])
+                system = catalog.system_of(code, table.kind)
+                entry = catalog.entries(system).get(code)
+                rec = _base(d, t, table.kind, it)
+                rec["column"] = "name"
+                if entry is None:
+                    if (system, it["level"]) not in catalog.COMPLETE:
+                        continue
+                    rec.update(expected="(目录中的科目)", observed=code, agrees=False, severity="warning",
+                               message=f"科目编码 {code} 不在政府收支分类科目中 / code {code} is not in the catalog")
+                    out.append(rec)
+                    continue
+                if not name:
+                    continue
+                ok = catalog.similar(name, entry.name)
+                other = [c for c in catalog.names(system).get(name, []) if c != code]
+                sure = entry.status in catalog.SURE
+                sev = "error" if (not ok and other and sure) else "warning"
+                where = f"（{other[0]} 的名称）" if other else ""
+                rec.update(
+                    expected=entry.name, observed=it["name"], agrees=ok, severity=sev,
+                    message=(f"科目 {code} 名称“{name}”{where}与分类科目“{entry.name}”不符 / "
+                             f"name of {code} contradicts the catalog ({entry.name}; status {entry.status}, "
+                             f"evidence {entry.evidence})"),
+                )
+                out.append(rec)
+    return check_frame(out, {"agrees": pl.Boolean})

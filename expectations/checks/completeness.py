@@ -1,0 +1,94 @@
+"""Completeness check frames: the tables and the narrative sections a disclosure must have."""
+
+from __future__ import annotations
+
+import re
+
+import polars as pl
+
+from budgetqa.model import TABLE_KINDS, Document
+from expectations.frames import check_frame, value
+
+# (kind, severity when missing). 三公 is required of every department (财预〔2016〕…); the
+# other tables vary by region and year (a Shanghai unit budget merges or renames some), so
+# a missing one is worth a look, not an error.
+REQUIRED_TABLES: dict[str, list[tuple[str, str]]] = {
+    "budget": [
+        ("three_public", "error"), ("overall_summary", "warning"), ("income_summary", "warning"),
+        ("expenditure_summary", "warning"), ("fiscal_summary", "warning"), ("gpb_expenditure", "warning"),
+        ("gpb_basic_expenditure", "warning"), ("gov_fund_expenditure", "warning"),
+    ],
+    "final_accounts": [
+        ("fa_three_public", "error"), ("fa_overall_summary", "warning"), ("fa_income", "warning"),
+        ("fa_expenditure", "warning"), ("fa_fiscal_summary", "warning"), ("fa_gpb_expenditure", "warning"),
+        ("fa_gpb_basic_expenditure", "warning"), ("fa_gov_fund", "warning"),
+    ],
+}
+# 经济分类 lines that show the department spends 三公 money.
+THREE_PUBLIC_CODES = {"30212": "因公出国（境）费用", "30217": "公务接待费", "30231": "公务用车运行维护费",
+                      "31013": "公务用车购置"}
+
+
+def _kind(doc: Document) -> str | None:
+    kinds = {t.kind for t in doc.tables if t.kind}
+    if not kinds:  # nothing recognised: an extraction problem, not a missing table
+        return None
+    if doc.kind in REQUIRED_TABLES:
+        return doc.kind
+    return "final_accounts" if any(k.startswith("fa_") for k in kinds) else "budget"
+
+
+def _three_public_evidence(doc: Document) -> str:
+    seen = []
+    for table in doc.tables:
+        if table.kind in ("gpb_basic_expenditure", "fa_gpb_basic_expenditure") and "code" in table.rows.columns:
+            for p, code in enumerate(table.rows["code"].to_list()):
+                if code in THREE_PUBLIC_CODES:
+                    col = next((c for c in ("total", "amount", "public") if c in table.rows.columns), None)
+                    v = value(table, p, col) if col else None
+                    if v:
+                        seen.append(f"{code} {THREE_PUBLIC_CODES[code]} {v:.2f}")
+    return "；表中有 " + "、".join(seen) if seen else ""
+
+
+def required_tables(documents: list[Document]) -> pl.DataFrame:
+    """One row per (document, required table) with `present`."""
+    out: list[dict] = []
+    for d, doc in enumerate(documents):
+        kind = _kind(doc)
+        if doc.status != "ok" or kind is None:
+            continue
+        kinds = {t.kind for t in doc.tables}
+        for table_kind, severity in REQUIRED_TABLES[kind]:
+            extra = _three_public_evidence(doc) if table_kind.endswith("three_public") else ""
+            out.append({"doc": d, "table": table_kind, "name": TABLE_KINDS[table_kind], "expected": TABLE_KINDS[table_kind],
+                        "observed": None, "severity": severity, "present": table_kind in kinds,
+                        "message": f"缺少{TABLE_KINDS[table_kind]}{extra} / table {table_kind} is missing"})
+    return check_frame(out, {"present": pl.Boolean})
+
+
+# (section, severity, pattern a paragraph must match). An explanation states a figure (or
+# that there is none); a definition in 名词解释 does not count.
+_FIGURE = r"(\d[\d,]*(?:\.\d+)?\s*(万元|元)|为0|为零|无|没有|未安排|不涉及)"
+NARRATIVE_SECTIONS: list[tuple[str, str, str, re.Pattern]] = [
+    ("three_public", "error", "“三公”经费说明", re.compile(rf"三公.*{_FIGURE}|{_FIGURE}.*三公")),
+    ("operating_costs", "warning", "机关运行经费说明", re.compile(r"机关运行经费")),
+    ("procurement", "warning", "政府采购情况说明", re.compile(r"政府采购")),
+    ("assets", "warning", "国有资产占有使用情况说明", re.compile(r"国有资产|固定资产|资产占[有用]")),
+    ("performance", "warning", "绩效目标情况说明", re.compile(r"绩效")),
+]
+_DEFINITION = re.compile(r"^\s*[一二三四五六七八九十\d]+[、.．]?\s*[“\"]?[^，,。]{0,12}[”\"]?[:：]")
+
+
+def narrative_sections(documents: list[Document]) -> pl.DataFrame:
+    """One row per (document, section) with `found` — only for documents that have narrative text."""
+    out: list[dict] = []
+    for d, doc in enumerate(documents):
+        if doc.status != "ok" or len(doc.paragraphs) < 5:
+            continue
+        texts = [p.text for p in doc.paragraphs if not _DEFINITION.match(p.text)]
+        for key, severity, zh, pat in NARRATIVE_SECTIONS:
+            found = any(pat.search(t) for t in texts)
+            out.append({"doc": d, "table": "narrative", "name": zh, "column": key, "expected": zh, "severity": severity,
+                        "found": found, "message": f"说明中缺少{zh} / the narrative has no section on {key}"})
+    return check_frame(out, {"found": pl.Boolean})

@@ -1,0 +1,337 @@
+"""Narrative check frames: statements in the text against the tables and against themselves.
+
+Rounding: an amount within half a unit of its printed last decimal, a share or rate within
+half a unit of its printed last decimal (plus what the amounts' own rounding allows) is no
+error. A share printed with decimals and off by less than one unit is 'info' (truncated so
+a pair adds to 100).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import polars as pl
+
+from budgetqa.model import Document
+from expectations.checks.narrative_parse import Statement, decimals, parse_paragraph
+from expectations.frames import (
+    SUBTOTAL_NAME,
+    check_frame,
+    clean_name,
+    hierarchy,
+    is_total,
+    row_positions,
+    value,
+)
+
+EXTRA = {"excess": pl.Float64}
+# label of a statement → key of a table figure
+LABEL_KEYS: list[tuple[re.Pattern, str]] = [
+    (re.compile(r"^(当年)?一般公共预算(财政)?拨款(收入|支出)?(预算)?$|^一般公共预算(财政拨款)?支出(预算)?$"), "gpb_total"),
+    (re.compile(r"^一般公共预算(财政拨款)?基本支出(预算)?$"), "gpb_basic"),
+    (re.compile(r"^一般公共预算(财政拨款)?项目支出(预算)?$"), "gpb_project"),
+    (re.compile(r"^基本支出(预算)?$"), "basic"),
+    (re.compile(r"^项目支出(预算)?$"), "project"),
+    (re.compile(r"^财政拨款收支(总)?预算$|^财政拨款(收入|支出)(总)?预算$"), "fiscal_total"),
+    (re.compile(r"^(部门)?收支总?预算(总额)?$"), "total"),
+    (re.compile(r"^(部门)?收入(总)?预算$"), "income_total"),
+    (re.compile(r"^(部门)?支出(总)?预算$"), "expenditure_total"),
+]
+WHOLE_KEYS = ("gpb_total", "expenditure_total", "income_total", "fiscal_total", "total")
+KEY_ZH = {"gpb_total": "一般公共预算拨款合计", "gpb_basic": "一般公共预算基本支出合计",
+          "gpb_project": "一般公共预算项目支出合计", "basic": "基本支出合计", "project": "项目支出合计",
+          "fiscal_total": "财政拨款收支总计", "total": "收支总计", "income_total": "收入合计",
+          "expenditure_total": "支出合计"}
+
+
+def _factor(table_unit: str | None) -> float:
+    return 1e-4 if table_unit == "元" else 1.0
+
+
+def figures(doc: Document) -> dict[str, list[float]]:
+    """Table figures a statement may name, in 万元: totals by key, class lines by 'name:<名称>'."""
+    out: dict[str, list[float]] = {}
+
+    def add(key: str, v: float | None, unit: str | None) -> None:
+        if v is not None:
+            out.setdefault(key, []).append(round(v * _factor(unit), 6))
+
+    for table in doc.tables:
+        rows = table.rows
+        if not rows.height or "name" not in rows.columns:
+            continue
+        names = rows["name"].to_list()
+        side = rows["side"].to_list() if "side" in rows.columns else [""] * rows.height
+        coded = rows["code"].to_list() if "code" in rows.columns else [None] * rows.height
+        u = table.unit
+
+        def col(p: int, *cols: str, table=table) -> float | None:
+            for c in cols:
+                if c in table.rows.columns:
+                    v = value(table, p, c)
+                    if v is not None:
+                        return v
+            return None
+
+        for p, name in enumerate(names):
+            n = clean_name(name)
+            if coded[p] or not n:
+                continue
+            k = table.kind
+            if k == "gpb_expenditure" and is_total(n):
+                add("gpb_total", col(p, "total"), u)
+                add("gpb_basic", col(p, "basic"), u)
+                add("gpb_project", col(p, "project"), u)
+                add("basic", col(p, "basic"), u)
+                add("project", col(p, "project"), u)
+            elif k == "gpb_basic_expenditure" and is_total(n):
+                add("gpb_basic", col(p, "total", "amount"), u)
+            elif k == "expenditure_summary" and is_total(n):
+                add("expenditure_total", col(p, "total"), u)
+                add("basic", col(p, "basic"), u)
+                add("project", col(p, "project"), u)
+            elif k == "income_summary" and is_total(n):
+                add("income_total", col(p, "total"), u)
+                add("gpb_total", col(p, "gpb"), u)
+            elif k == "projects" and is_total(n):
+                add("project", col(p, "total", "amount"), u)
+            elif k in ("fiscal_summary", "overall_summary"):
+                if re.search(r"总\s*计", n):
+                    add("fiscal_total" if k == "fiscal_summary" else "total", col(p, "total", "amount"), u)
+                    if k == "overall_summary":
+                        add("income_total" if side[p] == "income" else "expenditure_total", col(p, "total", "amount"), u)
+                elif SUBTOTAL_NAME.search(n) and k == "overall_summary":
+                    add("income_total" if side[p] == "income" else "expenditure_total", col(p, "total", "amount"), u)
+                elif side[p] == "income" and k == "fiscal_summary" and n.startswith("一般公共预算"):
+                    add("gpb_total", col(p, "amount", "total"), u)
+                elif side[p] == "expenditure" and n.endswith("支出"):
+                    add("name:" + n, col(p, "total", "amount"), u)
+        if table.kind in ("gpb_expenditure", "expenditure_summary", "income_summary", "gpb_basic_expenditure"):
+            pos = row_positions(table)
+            economic = table.kind == "gpb_basic_expenditure"
+            for it in hierarchy(table):
+                if it["valid"] and (it["level"] == 1 or (economic and it["level"] == 2)):
+                    add("name:" + clean_name(it["name"]), col(pos[it["row"]], "total", "amount"), u)
+    return out
+
+
+def _keys(label: str) -> list[str]:
+    for pat, key in LABEL_KEYS:
+        if pat.search(label):
+            return [key]
+    return ["name:" + label, "name:" + label + "支出"]
+
+
+def _statements(documents: list[Document]) -> Iterator[tuple[int, Document, list[list[Statement]]]]:
+    for d, doc in enumerate(documents):
+        yield d, doc, [parse_paragraph(p.index, p.text, doc.department, doc.year) for p in doc.paragraphs]
+
+
+def _base(d: int, st: Statement, expected: str, observed: str, message: str, **kw) -> dict:
+    return {"doc": d, "table": "narrative", "paragraph": st.paragraph, "name": st.label or None,
+            "expected": expected, "observed": observed, "message": message, **kw}
+
+
+def _fmt(v: float, dec: int) -> str:
+    return f"{v:.{dec}f}"
+
+
+def amount_matches_table(documents: list[Document]) -> pl.DataFrame:
+    """A labelled amount equals the table line it names (any of the tables that print it)."""
+    out: list[dict] = []
+    for d, doc, paras in _statements(documents):
+        figs = figures(doc)
+        for sts in paras:
+            for st in sts:
+                cands = next((figs[k] for k in _keys(st.label) if k in figs), None)
+                if not cands or not st.label:
+                    continue
+                tol = max(0.5 * 10 ** -decimals(st.amount_text) * (1e-4 if st.unit == "元" else 1), 0.005) + 1e-6
+                best = min(cands, key=lambda v, st=st: abs(v - st.amount))
+                exp = cands[0] if abs(best - st.amount) > tol else best
+                out.append(_base(d, st, _fmt(exp, 2), st.amount_text,
+                                 f"说明中“{st.label}{st.amount_text}{st.unit}”与表中 {_fmt(exp, 2)}万元 不符 / "
+                                 f"the text states {st.amount_text} {st.unit} for {st.label}, the tables give {_fmt(exp, 2)}",
+                                 excess=abs(best - st.amount) - tol))
+    return check_frame(out, EXTRA)
+
+
+def _wholes(doc_figs: dict[str, list[float]], sts: list[Statement], k: int, prev: list[list[Statement]],
+            prev_text: list[str]) -> list[float]:
+    """Candidate wholes for the share of sts[k], most specific first."""
+    st, out = sts[k], []
+    if st.share_whole:
+        for key in _keys(re.sub(r"(的|比重|比例)", "", st.share_whole)):
+            out += doc_figs.get(key, [])
+    first_share = next(i for i, s in enumerate(sts) if s.share is not None)
+    if first_share > 0 and sts[0].share is None:
+        out.append(sts[0].amount)  # 'X万元。…分为：A万元，占a%；B万元，占b%'
+    for text, stp in zip(reversed(prev_text[-3:]), reversed(prev[-3:]), strict=True):
+        if re.search(r"其中[:：]?\s*$", text) and stp:
+            out.append(stp[-1].amount)
+            break
+    explicit = bool(out)
+    named = any(k in doc_figs for k in _keys(st.label))
+    if not explicit and not named:
+        return []  # a generic label ('支出') with no stated whole: we cannot tell what it is a share of
+    for key in WHOLE_KEYS:
+        out += doc_figs.get(key, [])
+    return [w for w in out if w > 0]
+
+
+def share(documents: list[Document]) -> pl.DataFrame:
+    """'X万元，占N%': N = X / whole, the whole being the stated total or a table total."""
+    out: list[dict] = []
+    for d, doc, paras in _statements(documents):
+        figs = figures(doc)
+        texts = [p.text.strip() for p in doc.paragraphs]
+        for i, sts in enumerate(paras):
+            for k, st in enumerate(sts):
+                if st.share is None:
+                    continue
+                wholes = _wholes(figs, sts, k, paras[:i], texts[:i])
+                if not wholes:
+                    continue
+                dec = decimals(st.share_text or "")
+                unit = 10.0 ** -dec
+                diffs = []
+                for w in wholes:
+                    computed = st.amount / w * 100
+                    slack = 100 * 0.005 * (1 / w + st.amount / w**2)  # rounding of the amounts
+                    diffs.append((abs(computed - st.share) - slack, computed))
+                gap, computed = min(diffs)
+                gap_first, computed_first = diffs[0]
+                if gap > 0.5 * unit:
+                    gap, computed = gap_first, computed_first
+                out.append(_base(
+                    d, st, _fmt(computed, max(dec, 2)) + "%", f"{st.share_text}%",
+                    f"“{st.label}{st.amount_text}{st.unit}，占{st.share_text}%”：按金额计算应为 {computed:.2f}% / "
+                    f"share stated {st.share_text}%, the amounts give {computed:.2f}%",
+                    severity="info" if dec >= 1 and gap <= unit else None, excess=gap - 0.5 * unit - 1e-9))
+    return check_frame(out, EXTRA)
+
+
+def shares_sum(documents: list[Document]) -> pl.DataFrame:
+    """The shares of a breakdown whose amounts make up the stated total add to 100%."""
+    out: list[dict] = []
+    for d, _doc, paras in _statements(documents):
+        for sts in paras:
+            parts = [s for s in sts if s.share is not None]
+            if len(parts) < 2 or sts[0].share is not None:
+                continue
+            whole = sts[0].amount
+            if whole <= 0 or abs(sum(s.amount for s in parts) - whole) > 0.01 * len(parts) + 1e-6:
+                continue
+            dec = max(decimals(s.share_text or "") for s in parts)
+            total = sum(s.share for s in parts)
+            out.append(_base(d, parts[0], "100%", _fmt(total, dec) + "%",
+                             f"各项占比合计 {_fmt(total, dec)}%，应为 100% / the shares add to {_fmt(total, dec)}%, not 100%",
+                             name=sts[0].label, excess=abs(total - 100) - 10.0 ** -dec - 1e-9))
+    return check_frame(out, EXTRA)
+
+
+def _rate_parts(st: Statement) -> tuple[float, float, float] | None:
+    """(base, computed rate, tolerance) for a statement with a change amount and a rate."""
+    if st.change is None or st.rate is None:
+        return None
+    base = st.amount - st.change
+    step = 10 ** -decimals(st.amount_text) * (1e-4 if st.unit == "元" else 1)
+    if base <= step / 2 or st.change == 0:
+        return None
+    rate = st.change / base * 100
+    half = 0.5 * step
+    extremes = [(st.change + dc) / (base + db) * 100 for dc in (-half, half) for db in (-2 * half, 2 * half)
+                if base + db > 0]
+    slack = max(abs(r - rate) for r in extremes) if extremes else 0.0
+    return base, rate, 0.5 * 10 ** -decimals(st.rate_text or "") + slack + 1e-9
+
+
+def change_rate(documents: list[Document]) -> pl.DataFrame:
+    """'增加C万元，增长R%': R = C / (amount − C)."""
+    out: list[dict] = []
+    for d, _doc, paras in _statements(documents):
+        for sts in paras:
+            for st in sts:
+                parts = _rate_parts(st)
+                if not parts:
+                    continue
+                base, rate, tol = parts
+                dec = max(decimals(st.rate_text or ""), 2)
+                out.append(_base(
+                    d, st, _fmt(abs(rate), dec) + "%", f"{st.rate_text}%",
+                    f"“{st.label}{st.amount_text}{st.unit}”变动 {st.change_text}万元，上年基数 {base:.2f}，"
+                    f"变动率应为 {abs(rate):.2f}%，列示 {st.rate_text}% / rate stated {st.rate_text}%, "
+                    f"{st.change_text} on a base of {base:.2f} is {abs(rate):.2f}%",
+                    excess=abs(abs(rate) - abs(st.rate)) - tol))
+    return check_frame(out, EXTRA)
+
+
+def rate_from_zero_base(documents: list[Document]) -> pl.DataFrame:
+    """A growth rate stated where last year's amount was zero (`base` must be > 0)."""
+    out: list[dict] = []
+    for d, _doc, paras in _statements(documents):
+        for sts in paras:
+            for st in sts:
+                if st.change is None or st.rate is None or st.change == 0:
+                    continue
+                step = 10 ** -decimals(st.amount_text) * (1e-4 if st.unit == "元" else 1)
+                base = st.amount - st.change
+                out.append(_base(
+                    d, st, "—", f"{st.rate_text}%",
+                    f"“{st.label}”上年为 0，增长率无意义，却列示 {st.rate_text}% / "
+                    f"a rate of {st.rate_text}% from a zero base",
+                    base=0.0 if abs(base) <= step / 2 else round(base, 6)))
+    return check_frame(out, {"base": pl.Float64})
+
+
+def consistent_statements(documents: list[Document]) -> pl.DataFrame:
+    """The same change (amount and rate) stated in two places belongs to the same amount."""
+    out: list[dict] = []
+    for d, _doc, paras in _statements(documents):
+        first: dict[tuple, Statement] = {}
+        for sts in paras:
+            for st in sts:
+                if st.change is None or st.rate is None or st.change == 0:
+                    continue
+                key = (round(st.change, 4), round(st.rate, 4))
+                if key not in first:
+                    first[key] = st
+                    continue
+                f = first[key]
+                if f.paragraph == st.paragraph:
+                    continue
+                out.append(_base(
+                    d, st, f.amount_text, st.amount_text,
+                    f"同一变动（{st.change_text}万元，{st.rate_text}%）在第 {f.paragraph} 段对应 {f.amount_text}万元，"
+                    f"此处对应 {st.amount_text}万元 / the same change is stated against {f.amount_text} in "
+                    f"paragraph {f.paragraph} and against {st.amount_text} here",
+                    excess=abs(st.amount - f.amount) - 0.005))
+    return check_frame(out, EXTRA)
+
+
+_WHOLE = re.compile(r"(总额|总计|合计|共计|总值|原值)$")
+_REST = re.compile(r"^(其它|其他|剩余|其余)")
+
+
+def breakdown_sum(documents: list[Document]) -> pl.DataFrame:
+    """'总额X万元。其中A万元；…其他B万元': a breakdown that ends with 其他 must add up to X."""
+    out: list[dict] = []
+    for d, doc, paras in _statements(documents):
+        for i, sts in enumerate(paras):
+            text = doc.paragraphs[i].text
+            for k, st in enumerate(sts):
+                if not _WHOLE.search(st.label) or "其中" not in text[st.position:]:
+                    continue
+                items = sts[k + 1:]
+                if len(items) < 2 or not _REST.match(items[-1].label):
+                    continue
+                total = sum(s.amount for s in items)
+                dec = max(decimals(s.amount_text) for s in [st, *items])
+                out.append(_base(d, st, _fmt(total, dec), st.amount_text,
+                                 f"“{st.label}{st.amount_text}万元”与其中各项之和 {_fmt(total, dec)} 不符 / "
+                                 f"the parts add to {_fmt(total, dec)}, not {st.amount_text}",
+                                 excess=abs(total - st.amount) - 10.0 ** -dec * len(items) / 2 - 1e-6))
+                break
+    return check_frame(out, EXTRA)
+

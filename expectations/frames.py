@@ -1,0 +1,208 @@
+"""Shared building blocks for check frames: row identity, code hierarchy, number printing.
+
+Every check frame has the CHECK_COLUMNS below (the identity of the thing checked and how to
+print a finding about it) followed by the value columns its expectation tests.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+import polars as pl
+
+from budgetqa.model import Document, Table
+
+# Identity and reporting columns of every check frame.
+CHECK_COLUMNS: dict[str, pl.DataType] = {
+    "doc": pl.Int64,  # index of the document in the validate() call
+    "table": pl.Utf8,  # table kind, "narrative", or null for document-level checks
+    "tindex": pl.Int64,  # index of the table in Document.tables (for locating cells)
+    "row": pl.Int64,  # row of Table.rows
+    "code": pl.Utf8,
+    "name": pl.Utf8,
+    "column": pl.Utf8,  # measure key
+    "expected": pl.Utf8,  # as the document would print it
+    "observed": pl.Utf8,
+    "paragraph": pl.Int64,
+    "message": pl.Utf8,  # "中文 / English"
+    "severity": pl.Utf8,  # overrides the rule's severity when not null
+}
+
+# Table kinds whose codes are 支出功能分类 (3/5/7 digits) or 经济分类 (3/5 digits).
+FUNCTIONAL_KINDS = frozenset(
+    {
+        "gpb_expenditure",
+        "gov_fund_expenditure",
+        "soe_capital_expenditure",
+        "income_summary",
+        "expenditure_summary",
+        "fa_income",
+        "fa_expenditure",
+        "fa_gpb_expenditure",
+        "fa_gov_fund",
+        "fa_soe_capital",
+    }
+)
+ECONOMIC_KINDS = frozenset({"gpb_basic_expenditure", "fa_gpb_basic_expenditure", "fa_operating_costs"})
+CODED_KINDS = FUNCTIONAL_KINDS | ECONOMIC_KINDS
+
+LEVEL_OF_LENGTH = {3: 1, 5: 2, 7: 3}
+TOTAL_NAME = re.compile(r"(合\s*计|总\s*计)")
+SUBTOTAL_NAME = re.compile(r"(小\s*计|本年收入合计|本年支出合计)")
+ORDINAL_NAME = re.compile(r"^[一二三四五六七八九十]+[、.．]")
+_NUMBER_TEXT = re.compile(r"-?\d[\d,]*(?:\.(\d+))?")
+_SPACE = re.compile(r"\s+")
+
+
+def check_frame(records: list[dict], extra: dict[str, pl.DataType]) -> pl.DataFrame:
+    """A check frame from row dicts; missing keys become nulls."""
+    schema = {**CHECK_COLUMNS, **extra}
+    return pl.DataFrame(
+        [{k: r.get(k) for k in schema} for r in records], schema=schema, orient="row"
+    ) if records else pl.DataFrame(schema=schema)
+
+
+def coded_tables(documents: list[Document], kinds: Iterable[str]) -> Iterator[tuple[int, int, Table]]:
+    kinds = frozenset(kinds)
+    for d, doc in enumerate(documents):
+        for t, table in enumerate(doc.tables):
+            if table.kind in kinds and table.rows.height:
+                yield d, t, table
+
+
+def clean_name(name: str | None) -> str:
+    """Name without spaces, ordinal prefix ('一、') or 其中 marker; brackets unified to full width."""
+    if not name:
+        return ""
+    s = _SPACE.sub("", name).replace("(", "（").replace(")", "）")
+    s = ORDINAL_NAME.sub("", s)
+    return re.sub(r"^其中[:：]?", "", s)
+
+
+def base_name(name: str | None) -> str:
+    """clean_name without a trailing bracketed qualifier: 一般行政管理事务（政府办公室） → 一般行政管理事务."""
+    return re.sub(r"（[^（）]*）$", "", clean_name(name)) or clean_name(name)
+
+
+def is_total(name: str | None) -> bool:
+    return bool(name and TOTAL_NAME.search(name))
+
+
+def decimals_of(texts: Iterable[str | None]) -> int:
+    """The printed precision: the most decimals any amount text shows."""
+    best = 0
+    for text in texts:
+        if text:
+            m = _NUMBER_TEXT.search(text)
+            if m and m.group(1):
+                best = max(best, len(m.group(1)))
+    return best
+
+
+@dataclass
+class TableView:
+    """What the rules need from a Table: values by column, problem cells, precision."""
+
+    table: Table
+    decimals: int
+    problems: set[tuple[int, str]]
+
+    @classmethod
+    def of(cls, table: Table) -> TableView:
+        cells = table.cells
+        texts = cells["text"].to_list() if "text" in cells.columns else []
+        problems: set[tuple[int, str]] = set()
+        if "problem" in cells.columns and cells.height:
+            bad = cells.filter(pl.col("problem").is_not_null())
+            problems = {(int(r), str(c)) for r, c in bad.select("row", "column").iter_rows()}
+        dec = decimals_of(texts)
+        if not texts:
+            dec = 2 if (table.unit or "万元") == "万元" else 2
+        return cls(table, dec, problems)
+
+    @property
+    def tolerance(self) -> float:
+        """One unit of the printed last decimal (0.01 for 2 decimals), plus float epsilon."""
+        return 10.0 ** (-self.decimals) + 1e-6
+
+    def fmt(self, value: float | None) -> str:
+        return fmt_amount(value, self.decimals)
+
+    def measures(self, *wanted: str) -> list[str]:
+        cols = self.table.rows.columns
+        return [m for m in (wanted or self.table.measures) if m in cols]
+
+
+def fmt_amount(value: float | None, decimals: int = 2) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return f"{value:.{decimals}f}"
+
+
+def fmt_percent(value: float, decimals: int) -> str:
+    return f"{value:.{decimals}f}%"
+
+
+def level_of(code: str | None) -> int | None:
+    return LEVEL_OF_LENGTH.get(len(code)) if code and code.isdigit() else None
+
+
+def hierarchy(table: Table) -> list[dict]:
+    """Each coded row with its level and parent, by POSITION as printed.
+
+    Rows with a malformed code (wrong length) get the level their neighbours imply, so
+    '11' between 210 and 2101101 counts as a 款 — arithmetic then still groups its children
+    right and the code error is reported once, by code.format. Per side of the table.
+    Returns dicts: row, side, code, name, level, valid, parent (index into the list) and
+    repaired (a truncated 款 code completed from its parent: '11' under 210 → '21011').
+    """
+    rows = table.rows
+    if "code" not in rows.columns:
+        return []
+    sides = rows["side"].to_list() if "side" in rows.columns else [""] * rows.height
+    raw = rows["raw_code"].to_list() if "raw_code" in rows.columns else [None] * rows.height
+    names = rows["name"].to_list() if "name" in rows.columns else [None] * rows.height
+    out: list[dict] = []
+    for side in dict.fromkeys(sides):
+        idx = [i for i in range(rows.height) if sides[i] == side]
+        items = []
+        for i in idx:
+            code = rows["code"][i]
+            if code is None and raw[i] and str(raw[i]).strip():
+                code = _SPACE.sub("", str(raw[i]))
+            if not code or is_total(names[i]):
+                continue
+            items.append({"row": rows["row"][i], "side": side, "code": code, "name": names[i],
+                          "level": level_of(code), "valid": level_of(code) is not None})
+        for k, it in enumerate(items):
+            if it["level"] is None:  # infer from neighbours
+                prev = next((x["level"] for x in reversed(items[:k]) if x["level"]), 0)
+                nxt = next((x["level"] for x in items[k + 1:] if x["valid"]), 0)
+                it["level"] = max(prev + 1, nxt - 1) if nxt > prev else max(prev, 1)
+        for k, it in enumerate(items):
+            it["parent"] = next((j for j in range(k - 1, -1, -1) if items[j]["level"] < it["level"]), None)
+            it["repaired"] = it["code"] if it["valid"] else None
+            p = items[it["parent"]] if it["parent"] is not None else None
+            if not it["valid"] and p and p["valid"] and it["code"].isdigit() and len(it["code"]) <= 2:
+                cand = p["code"] + it["code"].zfill(2)
+                if level_of(cand) == it["level"]:
+                    it["repaired"] = cand
+        base = len(out)
+        for it in items:
+            if it["parent"] is not None:
+                it["parent"] += base
+        out.extend(items)
+    return out
+
+
+def value(table: Table, row_pos: int, column: str) -> float | None:
+    v = table.rows[column][row_pos]
+    return None if v is None or (isinstance(v, float) and math.isnan(v)) else float(v)
+
+
+def row_positions(table: Table) -> dict[int, int]:
+    """Table.rows 'row' id → position in the frame."""
+    return {int(r): i for i, r in enumerate(table.rows["row"].to_list())}

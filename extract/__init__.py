@@ -1,0 +1,142 @@
+"""Extraction: a published file → `Document`s with standard tables, paragraphs and facts.
+
+`extract_file` sniffs the format from the bytes, dispatches to the format readers
+(extract.pdf/docx/xlsx/html; .doc/.xls through LibreOffice), normalises the grids
+(extract.tables), reads the document facts (extract.facts) and sets the status. It never
+raises: a file it cannot read becomes a Document with status ≠ 'ok' and a zh/en error.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import tempfile
+import zipfile
+from pathlib import Path
+
+from budgetqa.model import Document, SourceFile
+from extract.detect import MAX_DEPTH, UnsafeArchive, sniff_format, unpack_zip
+from extract.grid import ReadError, ReadResult
+
+__all__ = ["extract_file", "read_any"]
+
+_BINARY_SUFFIXES = {"pdf", "doc", "docx", "xls", "xlsx", "zip"}
+_BUDGET_WORDS = re.compile(r"预算|决算|财政拨款|一般公共预算|三公")
+
+
+def _cache_dir() -> Path:
+    return Path(os.environ.get("BUDGETQA_HOME", "var")) / "cache" / "converted"
+
+
+def read_any(path: Path, fmt: str) -> ReadResult:
+    """Dispatch to the reader for `fmt` (imported lazily); raises ReadError."""
+    try:
+        if fmt == "pdf":
+            from extract.pdf import read_pdf
+
+            return read_pdf(path)
+        if fmt in ("docx", "doc"):
+            from extract.docx import read_docx
+
+            if fmt == "doc":
+                from extract.convert import convert_with_libreoffice
+
+                path = convert_with_libreoffice(path, "docx", _cache_dir())
+            return read_docx(path)
+        if fmt in ("xlsx", "xls"):
+            from extract.xlsx import read_xlsx
+
+            if fmt == "xls":
+                from extract.convert import convert_with_libreoffice
+
+                path = convert_with_libreoffice(path, "xlsx", _cache_dir())
+            return read_xlsx(path)
+        if fmt == "html":
+            from extract.html import read_html
+
+            return read_html(path)
+    except ImportError as e:
+        raise ReadError("unsupported", f"缺少 {fmt} 格式的读取模块 / no reader for {fmt}: {e}") from e
+    raise ReadError("unsupported", f"不支持的文件格式 / unsupported format: {fmt}")
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _fail(doc: Document, status: str, error: str) -> list[Document]:
+    doc.status, doc.error = status, error
+    return [doc]
+
+
+def extract_file(path: Path, url: str | None = None, _depth: int = 0, _display: str | None = None) -> list[Document]:
+    """One file → its Documents (several for a ZIP of attachments). Never raises."""
+    path = Path(path)
+    display = _display or str(path)
+    doc = Document(source=SourceFile(path=display, sha256="", format="unknown", url=url))
+    try:
+        doc.source.sha256 = _sha256(path)
+        fmt = sniff_format(path)
+    except OSError as e:
+        return _fail(doc, "unreadable", f"无法打开文件 / cannot open file: {e}")
+    doc.source.format = fmt
+    if fmt == "empty":
+        return _fail(doc, "unreadable", "空文件（0 字节）/ empty file (0 bytes)")
+    if fmt == "unknown":
+        return _fail(doc, "unsupported", "无法识别的文件格式（不是 PDF/Word/Excel/HTML）/ unrecognised file format")
+    if fmt == "zip":
+        return _extract_zip(path, url, _depth, doc)
+    claimed = path.suffix.lower().lstrip(".")
+    if fmt == "html" and claimed in _BINARY_SUFFIXES:
+        return _fail(doc, "unreadable", f"文件名为 .{claimed}，内容却是 HTML 网页（多半是门户返回的错误页）"
+                                        f" / named .{claimed} but the content is an HTML page (likely an error page)")
+    try:
+        result = read_any(path, fmt)
+        _fill(doc, result)
+    except ReadError as e:
+        return _fail(doc, e.status, e.reason)
+    except Exception as e:  # noqa: BLE001 — a bad file must not stop the batch
+        return _fail(doc, "unreadable", f"提取失败 / extraction failed: {type(e).__name__}: {e}")
+    return [doc]
+
+
+def _fill(doc: Document, result: ReadResult) -> None:
+    from extract.facts import document_facts
+    from extract.tables import normalise_grids
+
+    doc.paragraphs = list(result.paragraphs)
+    doc.page_count = result.page_count
+    doc.tables = normalise_grids(result.grids)
+    context = [line for g in result.grids for line in g.before]
+    facts = document_facts(doc.paragraphs, doc.tables, doc.source.path, context=context)
+    for key, value in facts.items():
+        setattr(doc, key, value)
+    text = " ".join([p.text for p in doc.paragraphs[:200]] + context)
+    if not doc.tables and not _BUDGET_WORDS.search(text):
+        doc.status = "not_a_disclosure"
+        doc.error = "未找到预算公开表格或预算文字 / no budget tables or budget text found"
+
+
+def _extract_zip(path: Path, url: str | None, depth: int, doc: Document) -> list[Document]:
+    if depth >= MAX_DEPTH:
+        return _fail(doc, "unsupported", "压缩包嵌套过深 / archive nested too deeply")
+    docs: list[Document] = []
+    with tempfile.TemporaryDirectory(prefix="budgetqa-zip-") as tmp:
+        try:
+            members = unpack_zip(path, Path(tmp))
+        except UnsafeArchive as e:
+            return _fail(doc, "unreadable", str(e))
+        except (zipfile.BadZipFile, OSError, RuntimeError, EOFError) as e:
+            return _fail(doc, "unreadable", f"压缩包损坏或加密 / corrupt or encrypted archive: {e}")
+        for member in members:
+            member_url = f"{url}#{member.name}" if url else None
+            for d in extract_file(member.path, member_url, depth + 1, f"{doc.source.path}!/{member.name}"):
+                if d.source.format in ("unknown", "empty"):
+                    continue  # readme.txt, thumbs.db … are not documents
+                docs.append(d)
+    return docs or _fail(doc, "unsupported", "压缩包内没有可读的公开文件 / no readable document in the archive")

@@ -1,0 +1,95 @@
+"""Format sniffing from the bytes (never the file name) and bounded ZIP unpacking."""
+
+from __future__ import annotations
+
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+OLE2_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")
+# ZIP bounds: no zip bombs.
+MAX_MEMBERS = 200
+MAX_TOTAL_BYTES = 300 * 1024 * 1024
+MAX_MEMBER_BYTES = 100 * 1024 * 1024
+MAX_RATIO = 200
+MAX_DEPTH = 2
+
+
+def sniff_format(path: Path) -> str:
+    """'pdf', 'docx', 'xlsx', 'zip', 'doc', 'xls', 'html', 'empty' or 'unknown'."""
+    with open(path, "rb") as fh:
+        head = fh.read(4096)
+    if not head:
+        return "empty"
+    if b"%PDF-" in head[:1024]:
+        return "pdf"
+    if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
+        try:
+            with zipfile.ZipFile(path) as zf:
+                names = zf.namelist()
+        except (zipfile.BadZipFile, OSError):
+            return "unknown"
+        if "[Content_Types].xml" in names:
+            if any(n.startswith("word/") for n in names):
+                return "docx"
+            if any(n.startswith("xl/") for n in names):
+                return "xlsx"
+            return "unknown"  # pptx and other OOXML
+        return "zip"
+    if head.startswith(OLE2_MAGIC):
+        with open(path, "rb") as fh:
+            data = fh.read(2 * 1024 * 1024)
+        if "WordDocument".encode("utf-16-le") in data:
+            return "doc"
+        if "Workbook".encode("utf-16-le") in data or "Book".encode("utf-16-le") in data:
+            return "xls"
+        return "unknown"
+    text = head.lstrip(b"\xef\xbb\xbf").lstrip().lower()
+    if text.startswith((b"<!doctype html", b"<html")) or any(tag in text for tag in (b"<html", b"<table", b"<body")):
+        return "html"
+    return "unknown"
+
+
+class UnsafeArchive(Exception):
+    """A ZIP that breaks the bounds (too many members, too large, suspicious ratio)."""
+
+
+@dataclass
+class Member:
+    name: str
+    path: Path
+
+
+def _member_name(info: zipfile.ZipInfo) -> str:
+    if info.flag_bits & 0x800:
+        return info.filename
+    try:  # Chinese names in ZIPs made on Windows are GBK without the UTF-8 flag
+        return info.filename.encode("cp437").decode("gbk")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return info.filename
+
+
+def unpack_zip(path: Path, out_dir: Path) -> list[Member]:
+    """Extract the regular files of a ZIP into out_dir within the bounds; raise UnsafeArchive."""
+    with zipfile.ZipFile(path) as zf:
+        infos = [i for i in zf.infolist() if not i.is_dir()]
+        if len(infos) > MAX_MEMBERS:
+            raise UnsafeArchive(f"压缩包成员过多（{len(infos)} 个）/ too many members ({len(infos)})")
+        total = sum(i.file_size for i in infos)
+        if total > MAX_TOTAL_BYTES:
+            raise UnsafeArchive(f"压缩包解压后过大（{total} 字节）/ archive too large uncompressed ({total} bytes)")
+        members: list[Member] = []
+        for k, info in enumerate(infos):
+            name = _member_name(info)
+            if info.file_size > MAX_MEMBER_BYTES or (
+                info.compress_size and info.file_size / info.compress_size > MAX_RATIO
+            ):
+                raise UnsafeArchive(f"压缩包成员可疑（压缩比过高）：{name} / suspicious member (compression ratio): {name}")
+            target = out_dir / f"{k:03d}_{Path(name).name or 'member'}"
+            with zf.open(info) as src, open(target, "wb") as dst:
+                data = src.read(MAX_MEMBER_BYTES + 1)  # bounded even if the header lies
+                if len(data) > MAX_MEMBER_BYTES:
+                    raise UnsafeArchive(f"压缩包成员过大：{name} / member too large: {name}")
+                dst.write(data)
+            members.append(Member(name, target))
+    return members

@@ -1,0 +1,268 @@
+"""Word (.docx) reader: body paragraphs and tables in document order → `ReadResult`.
+
+Merged cells (gridSpan / vMerge) give their text once, at the top-left grid position, and ''
+elsewhere. Publishers often put the title, 部门公开表N and 单位：万元 *inside* the table as
+single-cell rows, and notes (注：…) as a last merged row: those rows are reported in
+`Grid.before` / `Grid.after` like the paragraphs around the table, not as grid rows.
+`address` is 't{table}/r{row}/c{col}' with the table's ordinal among the document's top-level
+tables and the row/column in the Word table (0-based), so a person can find the cell.
+
+The grid assembly helpers here (`RawCell`, `assemble_grid`) are shared by the xlsx and html readers.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from budgetqa.model import Paragraph
+from extract.grid import GRID_COLUMNS, Grid, ReadError, ReadResult
+
+# --- shared grid assembly ----------------------------------------------------------------------
+
+NOTE_RE = re.compile(r"^\s*(注|说明|备注|数据来源|资料来源)\s*[:：\d１-９（(]")
+# A single-cell row reading like a caption: 单位 line, 表N label, or a title.
+CAPTION_RE = re.compile(
+    r"单位\s*[:：]|公开\s*\d*\s*表|^\s*表\s*[\d一二三四五六七八九十]|表\s*[\d一二三四五六七八九十]*\s*$|预算|决算"
+)
+MAX_BEFORE_PARAGRAPHS = 4
+
+
+@dataclass
+class RawCell:
+    text: str
+    origin: bool  # a cell starts here (False: covered by a merge, or padding)
+    address: str
+    span: int = 1  # grid columns covered by the cell starting here
+
+
+def text_lines(text: str) -> list[str]:
+    return [s.strip() for s in text.split("\n") if s.strip()]
+
+
+def _row_kind(row: list[RawCell], width: int) -> str:
+    """'blank', 'single' (one non-empty cell), or 'multi'."""
+    filled = [c for c in row if c.origin and c.text.strip()]
+    if not filled:
+        return "blank"
+    return "single" if len(filled) == 1 else "multi"
+
+
+def _is_caption(row: list[RawCell], width: int) -> bool:
+    filled = [c for c in row if c.origin and c.text.strip()]
+    if len(filled) != 1:
+        return False
+    cell = filled[0]
+    return cell.span * 2 >= width or bool(CAPTION_RE.search(cell.text))
+
+
+def assemble_grid(
+    index: int,
+    rows: list[list[RawCell]],
+    *,
+    sheet: str | None = None,
+) -> tuple[Grid | None, list[str], list[str]]:
+    """Turn a table's raw rows into a Grid; returns (grid or None, caption lines, note lines).
+
+    Leading caption rows (title / 表N / 单位 as a single cell) and trailing note rows (注：…)
+    become lines; grid columns in which no remaining cell starts are dropped. A table that is
+    only captions (e.g. a 1×1 layout box) gives no grid: its text comes back as caption lines.
+    """
+    width = max((len(r) for r in rows), default=0)
+    rows = [r + [RawCell("", False, "")] * (width - len(r)) for r in rows]
+    captions: list[str] = []
+    notes: list[str] = []
+    start, stop = 0, len(rows)
+    while stop - start > 1:
+        kind = _row_kind(rows[start], width)
+        if kind == "blank":
+            start += 1
+        elif kind == "single" and _is_caption(rows[start], width):
+            captions += [s for c in rows[start] if c.origin for s in text_lines(c.text)]
+            start += 1
+        else:
+            break
+    while stop - start > 1 and _row_kind(rows[stop - 1], width) == "single":
+        text = next(c.text for c in rows[stop - 1] if c.origin and c.text.strip())
+        if not NOTE_RE.match(text):
+            break
+        notes[:0] = text_lines(text)
+        stop -= 1
+    body = rows[start:stop]
+    if width <= 1 and len(body) <= 1:  # a text box drawn as a table
+        lines = [s for r in body for c in r if c.origin for s in text_lines(c.text)]
+        return None, captions + lines, notes
+    keep = [c for c in range(width) if any(r[c].origin for r in body)]
+    records = []
+    for ri, row in enumerate(body):
+        for ci, col in enumerate(keep):
+            cell = row[col]
+            records.append((ri, ci, cell.text if cell.origin else "", cell.address))
+    cells = pl.DataFrame(
+        {
+            "row": [r[0] for r in records],
+            "col": [r[1] for r in records],
+            "text": [r[2] for r in records],
+            "page": [None] * len(records),
+            "x0": [None] * len(records),
+            "top": [None] * len(records),
+            "x1": [None] * len(records),
+            "bottom": [None] * len(records),
+            "address": [r[3] for r in records],
+        },
+        schema=GRID_COLUMNS,
+    )
+    return Grid(index=index, cells=cells, sheet=sheet), captions, notes
+
+
+class _Flow:
+    """Collects paragraphs and grids in reading order and wires before/after lines."""
+
+    def __init__(self) -> None:
+        self.grids: list[Grid] = []
+        self.paragraphs: list[Paragraph] = []
+        self._since_table: list[str] = []  # non-empty lines since the last table
+        self._after_open = False  # still right below the last table (notes may follow)
+
+    def new_context(self) -> None:
+        """A new sheet/page: lines above no longer belong to the next table."""
+        self._since_table = []
+        self._after_open = False
+
+    def paragraph(self, text: str) -> None:
+        if not text.strip():
+            return
+        self.paragraphs.append(Paragraph(index=len(self.paragraphs), text=text))
+        lines = text_lines(text)
+        if self._after_open and self.grids and NOTE_RE.match(text):
+            self.grids[-1].after += lines
+            return
+        self._after_open = False
+        self._since_table += lines
+
+    def table(self, rows: list[list[RawCell]], sheet: str | None = None) -> None:
+        grid, captions, notes = assemble_grid(len(self.grids), rows, sheet=sheet)
+        if grid is None:  # treat as text
+            for line in captions + notes:
+                self.paragraph(line)
+            return
+        grid.before = self._since_table[-MAX_BEFORE_PARAGRAPHS:] + captions
+        grid.after = notes
+        self.grids.append(grid)
+        self._since_table = []
+        self._after_open = True
+
+    def result(self, **kw) -> ReadResult:
+        return ReadResult(grids=self.grids, paragraphs=self.paragraphs, **kw)
+
+
+# --- DOCX --------------------------------------------------------------------------------------
+
+
+def _open_docx(path: Path):
+    import docx
+    from docx.opc.exceptions import PackageNotFoundError
+
+    path = Path(path)
+    if not path.is_file():
+        raise ReadError("unreadable", f"文件不存在 / file not found: {path}")
+    if path.stat().st_size == 0:
+        raise ReadError("unreadable", "文件为空 / the file is empty")
+    with path.open("rb") as f:
+        head = f.read(8)
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        raise ReadError(
+            "unreadable",
+            "文件是旧版 .doc 或已加密的 Word 文档，无法按 DOCX 读取 / legacy .doc or encrypted Word file, not a DOCX",
+        )
+    try:
+        return docx.Document(str(path))
+    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as e:
+        raise ReadError(
+            "unreadable", f"DOCX 文件已损坏或不是 Word 文档 / corrupt or not a DOCX file: {e}"
+        ) from e
+    except Exception as e:  # lxml errors in damaged parts
+        raise ReadError(
+            "unreadable", f"DOCX 文件无法解析 / cannot parse the DOCX: {type(e).__name__}: {e}"
+        ) from e
+
+
+def _paragraph_text(p_elm, parent) -> str:
+    from docx.text.paragraph import Paragraph as DocxParagraph
+
+    return DocxParagraph(p_elm, parent).text
+
+
+def _cell_text(tc, parent) -> str:
+    from docx.oxml.ns import qn
+
+    # all paragraphs of the cell, nested tables and text boxes flattened into lines
+    return "\n".join(_paragraph_text(p, parent) for p in tc.iter(qn("w:p")))
+
+
+def _table_rows(tbl, t_index: int, parent) -> list[list[RawCell]]:
+    from docx.oxml.ns import qn
+
+    def val(el, tag: str) -> str | None:
+        found = el.find(qn(tag)) if el is not None else None
+        return None if found is None else found.get(qn("w:val"))
+
+    rows: list[list[RawCell]] = []
+    for r, tr in enumerate(tbl.xpath("./w:tr | ./w:sdt/w:sdtContent/w:tr | ./w:customXml/w:tr")):
+        tr_pr = tr.find(qn("w:trPr"))
+        row: list[RawCell] = []
+        for _ in range(int(val(tr_pr, "w:gridBefore") or 0)):
+            row.append(RawCell("", False, f"t{t_index}/r{r}/c{len(row)}"))
+        for tc in tr.xpath("./w:tc | ./w:sdt/w:sdtContent/w:tc | ./w:customXml/w:tc"):
+            tc_pr = tc.find(qn("w:tcPr"))
+            span = max(1, int(val(tc_pr, "w:gridSpan") or 1))
+            vmerge_el = tc_pr.find(qn("w:vMerge")) if tc_pr is not None else None
+            continued = vmerge_el is not None and vmerge_el.get(qn("w:val")) in (None, "continue")
+            col = len(row)
+            text = "" if continued else _cell_text(tc, parent)
+            row.append(RawCell(text, not continued, f"t{t_index}/r{r}/c{col}", span))
+            for k in range(1, span):
+                row.append(RawCell("", False, f"t{t_index}/r{r}/c{col + k}"))
+        rows.append(row)
+    return rows
+
+
+def read_docx(path: Path) -> ReadResult:
+    """Read a .docx: paragraphs and table grids in document order (see module docstring)."""
+    from docx.oxml.ns import qn
+
+    document = _open_docx(path)
+    flow = _Flow()
+    t_index = 0
+
+    def walk(container) -> None:
+        nonlocal t_index
+        for child in container.iterchildren():
+            if child.tag == qn("w:p"):
+                flow.paragraph(_paragraph_text(child, document))
+            elif child.tag == qn("w:tbl"):
+                try:
+                    rows = _table_rows(child, t_index, document)
+                except (ValueError, TypeError) as e:  # malformed spans: keep the rest of the document
+                    rows = []
+                    flow.paragraph(f"[表格无法读取 / unreadable table t{t_index}: {e}]")
+                if rows:
+                    flow.table(rows)
+                t_index += 1
+            elif child.tag in (qn("w:sdt"), qn("w:customXml")):
+                content = child.find(qn("w:sdtContent"))
+                walk(content if content is not None else child)
+
+    try:
+        walk(document.element.body)
+    except ReadError:
+        raise
+    except Exception as e:
+        raise ReadError(
+            "unreadable", f"DOCX 内容无法解析 / cannot parse the DOCX body: {type(e).__name__}: {e}"
+        ) from e
+    return flow.result()

@@ -1,0 +1,107 @@
+"""Document facts read from the content (titles, labels, first paragraphs), never the file name:
+department, region, year, kind (budget/final_accounts) and the unit most tables use.
+
+The file name is used only as a last resort for the year. Corpus files can be mislabelled
+(a '上海市交通运输局' file that is really 上海交通职业技术学院's unit budget): the content wins.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from pathlib import Path
+
+from budgetqa.model import Paragraph, Table
+from extract.kinds import compact
+
+_LABEL = re.compile(
+    r"(?:编制单位|预算单位|部门名称|单位名称|编报单位|填报单位|主管部门|部门)\s*[:：]\s*([^\s:：]{2,40}?)(?=\s|单位[:：]|$)"
+)
+_PREFIX = re.compile(r"^(?:\d+[、.]|[一二三四五六七八九十]+、)?(.{2,40}?)\s*(20\d{2})\s*年(?:度)?")
+_YEAR = re.compile(r"(20\d{2})\s*年")
+_REGION_IN_NAME = re.compile(r"^(.{1,10}?(?:自治区|省))|^(北京|上海|天津|重庆)")
+_REGION_PREFIX = re.compile(r"^(.{2,7}?(?:自治州|市|区|县|旗|盟))")
+_GENERIC = re.compile(r"^(市级|区级|县级|省级|本级|预算|部门|单位|市级部门|预算单位|中央)")
+_SUFFIXES = ("部门预算", "部门决算", "单位预算", "单位决算", "部门", "（本级）", "本级")
+
+
+def _clean_department(name: str) -> str | None:
+    s = compact(name).replace("(", "（").replace(")", "）")
+    s = re.sub(r"^(第[一二三四五六七八九十]+部分|附件[:：]?)", "", s)
+    changed = True
+    while changed:
+        changed = False
+        for suffix in _SUFFIXES:
+            if s.endswith(suffix) and len(s) > len(suffix) + 1:
+                s, changed = s[: -len(suffix)], True
+    if not 3 <= len(s) <= 24 or _GENERIC.match(s) or re.search(r"表|合计|说明|[，。、；,]|\d", s):
+        return None
+    return s
+
+
+def _department(lines: list[str]) -> str | None:
+    labelled = Counter()
+    prefixed = Counter()
+    for line in lines:
+        for m in _LABEL.finditer(line):
+            d = _clean_department(m.group(1))
+            if d:
+                labelled[d] += 1
+        m = _PREFIX.match(compact(line))
+        if m and ("预算" in line or "决算" in line or "表" in line):
+            d = _clean_department(m.group(1))
+            if d:
+                prefixed[d] += 1
+    for counter in (labelled, prefixed):
+        if counter:
+            return counter.most_common(1)[0][0]
+    return None
+
+
+def _region(department: str | None, lines: list[str]) -> str | None:
+    if department:
+        m = _REGION_IN_NAME.search(department)
+        if m:
+            return m.group(1) or f"{m.group(2)}市"
+        m = _REGION_PREFIX.match(department)
+        if m and not _GENERIC.match(m.group(1)):
+            return m.group(1)
+    for line in lines:  # e.g. '上海市2026年市级单位预算'
+        m = re.match(r"^(.{2,7}?(?:省|市|区|县))\s*20\d{2}\s*年", compact(line))
+        if m:
+            return m.group(1)
+    return None
+
+
+def document_facts(
+    paragraphs: list[Paragraph], tables: list[Table], path: Path | str | None = None, context: list[str] | None = None
+) -> dict:
+    """{'department', 'region', 'year', 'kind', 'unit'} from titles, table labels and the first
+    paragraphs. `context` adds lines found around the tables (部门：…, 编制单位：…)."""
+    titles = [t.title for t in tables if t.title]
+    head = [p.text for p in paragraphs[:60] if p.text and p.text.strip()]
+    lines = titles + list(context or []) + head
+    department = _department(lines)
+    years = Counter(int(y) for line in titles + (context or []) + head[:15] for y in _YEAR.findall(line))
+    year = years.most_common(1)[0][0] if years else None
+    if year is None and path is not None:
+        m = re.search(r"(20\d{2})", Path(str(path)).name)
+        year = int(m.group(1)) if m else None
+    text = " ".join(titles + head[:15])
+    final = sum(1 for t in tables if t.kind and t.kind.startswith("fa_"))
+    budget = sum(1 for t in tables if t.kind and not t.kind.startswith("fa_"))
+    if final or budget:
+        kind = "final_accounts" if final > budget else "budget"
+    elif "决算" in text or "预算" in text:
+        kind = "final_accounts" if text.count("决算") > text.count("预算") else "budget"
+    else:
+        kind = None
+    units = Counter(t.unit for t in tables if t.unit)
+    unit = units.most_common(1)[0][0] if units else None
+    return {
+        "department": department,
+        "region": _region(department, head + titles),
+        "year": year,
+        "kind": kind,
+        "unit": unit,
+    }

@@ -1,0 +1,66 @@
+"""What a format reader hands to table normalisation: raw grids and paragraphs.
+
+Each reader (pdf, docx, xlsx, html, …) turns a file into a `ReadResult`: the tables as
+`Grid`s of raw cell text with locations, in document order, and the running text as
+paragraphs. Readers do not interpret; `extract.tables` recognises and normalises.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from budgetqa.model import Paragraph
+
+# Columns of `Grid.cells`: one row per grid cell (merged cells repeated or left empty as
+# the reader sees them; `text` is "" for an empty cell, never null).
+GRID_COLUMNS: dict[str, pl.DataType] = {
+    "row": pl.Int64,
+    "col": pl.Int64,
+    "text": pl.Utf8,
+    "page": pl.Int64,
+    "x0": pl.Float64,
+    "top": pl.Float64,
+    "x1": pl.Float64,
+    "bottom": pl.Float64,
+    "address": pl.Utf8,  # "Sheet1!B12" for spreadsheets, "t3/r5/c2" for DOCX/HTML
+}
+
+
+@dataclass
+class Grid:
+    index: int  # order in the document
+    cells: pl.DataFrame  # GRID_COLUMNS
+    before: list[str] = field(default_factory=list)  # text lines just above (title, 单位, 表N)
+    after: list[str] = field(default_factory=list)  # text lines just below (注：…)
+    pages: list[int] = field(default_factory=list)
+    sheet: str | None = None
+
+    def matrix(self) -> list[list[str]]:
+        """The raw texts as a list of rows (for recognition and debugging)."""
+        if self.cells.is_empty():
+            return []
+        n_rows = int(self.cells["row"].max()) + 1
+        n_cols = int(self.cells["col"].max()) + 1
+        out = [[""] * n_cols for _ in range(n_rows)]
+        for r, c, t in self.cells.select("row", "col", "text").iter_rows():
+            out[r][c] = t
+        return out
+
+
+@dataclass
+class ReadResult:
+    grids: list[Grid]
+    paragraphs: list[Paragraph]
+    page_count: int | None = None
+    producer: str | None = None  # PDF producer / generator, when known
+
+
+class ReadError(Exception):
+    """A file that cannot be read; `status` is the Document status to record."""
+
+    def __init__(self, status: str, reason: str):
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason

@@ -1,0 +1,119 @@
+"""Join tables that continue over pages into one table.
+
+A page's first table continues the previous page's last table when nothing titles it
+(no text above it, or only a repeat of the previous part's title lines) and its columns
+line up with the previous part (same count, or boundaries at the same x). Header rows
+that the continuation repeats are dropped.
+"""
+
+from __future__ import annotations
+
+import re
+
+from extract.pdf_layout import PageTable
+
+_TITLE = re.compile(r"表|单位[:：]|编制|公开\d+|^\s*附件")
+_SPACE = re.compile(r"\s+")
+_NOTE = re.compile(r"^\s*(?:注|说明|备注)")
+
+
+def _norm(s: str) -> str:
+    return _SPACE.sub("", s)
+
+
+def columns_match(a: PageTable, b: PageTable, tol: float = 4.0) -> bool:
+    """Same column count, or (after dropping a narrow edge) boundaries at the same x."""
+    if a.n_cols == b.n_cols:
+        if a.unruled or b.unruled:
+            return True
+        return all(abs(x - y) <= tol * 3 for x, y in zip(a.col_edges, b.col_edges, strict=False))
+    # different counts: most of the shorter list of edges found in the longer one
+    short, long_ = sorted((a.col_edges, b.col_edges), key=len)
+    hits = sum(1 for x in short if any(abs(x - y) <= tol for y in long_))
+    return hits >= len(short) - 1 and len(short) >= 3
+
+
+def is_untitled(t: PageTable, prev: PageTable) -> bool:
+    """No title above the table, or only lines repeated from the previous part's title."""
+    prev_before = {_norm(s) for s in prev.before}
+    return all(_norm(s) in prev_before or not _TITLE.search(s) for s in t.before)
+
+
+def repeated_header_rows(prev: PageTable, t: PageTable, max_rows: int = 6) -> int:
+    """How many leading rows of `t` repeat `prev`'s leading rows (the column header)."""
+    n = 0
+    while n < min(max_rows, t.n_rows - 1, prev.n_rows):
+        a = [_norm(x) for x in prev.row_texts(n)]
+        b = [_norm(x) for x in t.row_texts(n)]
+        if a != b or not any(b):
+            break
+        n += 1
+    return n
+
+
+def join_continued(tables: list[PageTable]) -> list[PageTable]:
+    """Tables in document order → the same with page continuations merged."""
+    out: list[PageTable] = []
+    first_on_page: set[int] = set()
+    seen_pages: set[int] = set()
+    for i, t in enumerate(tables):
+        if t.pages[0] not in seen_pages:
+            first_on_page.add(i)
+            seen_pages.add(t.pages[0])
+    last_on_page = {t.pages[0]: i for i, t in enumerate(tables)}
+    for i, t in enumerate(tables):
+        prev = out[-1] if out else None
+        if prev is not None and i in first_on_page and t.pages[0] == prev.pages[-1] + 1:
+            _move_orphan_title(prev, t)
+        if (
+            prev is not None
+            and i in first_on_page
+            and t.pages[0] == prev.pages[-1] + 1
+            and last_on_page.get(prev.pages[-1]) == i - 1
+            and not [s for s in prev.after if _TITLE.search(s)]
+            and is_untitled(t, prev)
+            and columns_match(prev, t)
+        ):
+            out[-1] = _merge(prev, t)
+        else:
+            out.append(t)
+    return out
+
+
+def _merge(prev: PageTable, t: PageTable) -> PageTable:
+    drop = repeated_header_rows(prev, t)
+    offset = prev.n_rows - drop
+    n_cols = max(prev.n_cols, t.n_cols)
+    cells = list(prev.cells)
+    for c in t.cells:
+        if c[0] >= drop:
+            cells.append((c[0] + offset, *c[1:]))
+    return PageTable(
+        pages=prev.pages + t.pages,
+        x0=prev.x0,
+        top=prev.top,
+        x1=prev.x1,
+        bottom=prev.bottom,
+        cells=cells,
+        n_rows=offset + t.n_rows,
+        n_cols=n_cols,
+        col_edges=prev.col_edges,
+        before=prev.before,
+        after=prev.after + t.after,
+        unruled=prev.unruled,
+    )
+
+
+def _is_title(s: str) -> bool:
+    return s.rstrip().endswith(("表", "表格")) and not _NOTE.match(s)
+
+
+def _move_orphan_title(prev: PageTable, t: PageTable) -> None:
+    """A title printed at the foot of a page belongs to the table at the top of the next one."""
+    if any(_is_title(x) for x in t.before):
+        return
+    j = max((k for k, x in enumerate(prev.after) if _is_title(x)), default=None)
+    if j is not None and len(prev.after) - j <= 4:
+        moved = prev.after[j:]
+        del prev.after[j:]
+        t.before = moved + t.before

@@ -1,0 +1,446 @@
+"""From a reader's raw `Grid` to a standard `Table` (budgetqa.model): kind, title, number, unit,
+one row per budget line with its code, name and measure columns, and a cell frame that traces
+every value back to its page/bbox or cell address.
+
+Decision: `normalise_grid` returns None for a grid that is not a recognised budget table (no
+known title and no telling header, e.g. the seed's 单位构成 table 序号/单位名称/单位性质, or a
+table known but outside CONTRACT §4 such as 机关运行经费 in a budget). `normalise_grids`
+also joins a table split over several grids (a continuation without title, or with the same
+title/header repeated on the next page) when the reader did not.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from budgetqa.model import CELL_COLUMNS, ROW_KEY_COLUMNS, Table
+from extract.grid import Grid
+from extract.kinds import compact, kind_from_header, kind_from_title, table_number, title_is_known
+from extract.normalise import EMPTY_MARKERS, clean_code, clean_name, parse_amount, split_code_parts
+
+SUMMARY_KINDS = frozenset({"fiscal_summary", "overall_summary", "fa_overall_summary", "fa_fiscal_summary"})
+
+_UNIT = re.compile(r"单位[:：]?(万元|千元|亿元|元)")
+_DEPT_LINE = re.compile(r"^(部门|编制单位|预算单位|单位名称|部门名称|编报单位|填报单位)(名称)?[:：]")
+_TOTAL = re.compile(r"^(合计|总计|收入总计|支出总计|本年(收入|支出)?(合计|小计)|收入合计|支出合计|小计)$")
+_NOTE = re.compile(r"^(注|备注|说明)[:：1１]")
+_COLNUM = re.compile(r"^(\*+|栏次|\d{1,2})$")
+_PAGE_NO = re.compile(r"^[-－—\s]*(第\s*)?\d+\s*(页)?[-－—\s]*$")
+_CODE = re.compile(r"^\d{3,7}$")
+_CODE_AND_NAME = re.compile(r"^(\d{3,7})\s*([^\d\s].*)$", re.S)
+
+# Measure keys by header label, ordered: the first matching rule names the column.
+MEASURE_RULES: tuple[tuple[str, str], ...] = (
+    ("vehicle", r"公务用?车(辆)?购置及运行"),
+    ("vehicle_purchase", r"购置费$"),
+    ("vehicle_operation", r"运行(维护)?费$"),
+    ("abroad", r"因公出国"),
+    ("reception", r"公务接待"),
+    ("total", r'"三公"经费(合计|小计|预算数)?$|^三公经费'),
+    ("personnel", r"人员经费|人员支出"),
+    ("public", r"公用经费|公用支出"),
+    ("basic", r"基本支出"),
+    ("project", r"项目支出"),
+    ("previous", r"上年(预算|决算)数|上年数"),
+    ("carryover", r"上年结转|上年结余"),
+    ("special_nontax", r"专户管理|财政专户"),
+    ("soe_capital", r"国有资本经营"),
+    ("gov_fund", r"政府性基金"),
+    ("gpb", r"一般公共预算|公共财政"),
+    ("fiscal", r"^财政拨款(收入)?(小计|合计)?$"),
+    ("business", r"^事业收入$"),
+    ("operating", r"^(事业单位)?经营收入$"),
+    ("other", r"^其他收入$"),
+    ("total", r"^(合计|总计|小计|收入总计|支出总计|本年(收入|支出)合计|(本年)?(收入|支出)合计)$"),
+    ("amount", r"预算数|决算数|^金额$|^数额$|(预算|决算)$|^\d{4}年(预算|决算)?数?$"),
+)
+_GROUP_PARENT = frozenset({"basic", "project", "fiscal", "vehicle", "personnel", "public", "carryover"})
+_THREE_PUBLIC = ("vehicle", "vehicle_purchase", "vehicle_operation", "abroad", "reception")
+_NOT_MEASURE = re.compile(r"机关运行经费|会议费|培训费|上缴上级|附属单位|经营支出|购买方式|起止时间|绩效|采购组织|品目|经济科目")
+
+# Name columns by priority (first non-empty in a row wins).
+_NAME_RULES: tuple[str, ...] = (
+    r"科目名称$",
+    r"项目名称$|^支出项目",
+    r"^项目$|项目类别$|^功能科目$",
+    r"单位名称$|^预算单位$|^部门名称$|^单位$",
+)
+_CODE_LABEL = re.compile(r"科目(编码|代码)|^编码$|^代码$")
+_EXTRA_LABELS: dict[str, str] = {"project_type": r"^项目类型$|^项目类别$", "project_unit": r"^项目单位$|^单位名称$"}
+
+
+def map_measure(labels: list[str]) -> str | None:
+    """The measure key of a column from its header labels (compact, top → bottom)."""
+    if not labels or any(_NOT_MEASURE.search(lb) for lb in labels[-1:]):
+        return None
+
+    def rule(label: str) -> str | None:
+        return next((key for key, pattern in MEASURE_RULES if re.search(pattern, label)), None)
+
+    hits = [rule(lb) for lb in labels]
+    if "carryover" in hits[:-1]:
+        return "carryover"
+    for key in reversed(hits):  # 三公 items win over their funding-source sub-columns
+        if key in _THREE_PUBLIC:
+            return key
+    if "total" in hits[:-1] and hits[-1] in ("gpb", "gov_fund", "soe_capital", "total", None):
+        return "total"  # a funding-source split under 总计
+    bottom = labels[-1]
+    if bottom in ("小计", "合计") and len(labels) > 1:
+        parent = hits[-2]
+        return parent if parent in _GROUP_PARENT else "total"
+    for key in reversed(hits):
+        if key is not None:
+            return key
+    return None
+
+
+@dataclass
+class _Column:
+    index: int
+    labels: list[str]
+    role: str | None = None  # code, lei, kuan, xiang, name, measure, extra
+    key: str | None = None  # measure key, extra name, or name priority
+    side: str = ""
+    priority: int = 99
+
+
+@dataclass
+class _Parsed:
+    grid: Grid
+    context: list[str]
+    title: str | None
+    kind: str | None
+    number: int | None
+    unit: str | None
+    header: list[list[str]]
+    header_rows: list[int]
+    data_rows: list[tuple[Grid, int]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    ncols: int = 0
+    pages: list[int] = field(default_factory=list)
+
+
+def _distinct_texts(row: list[str]) -> list[str]:
+    out: list[str] = []
+    for t in row:
+        for line in (t or "").split("\n"):
+            s = line.strip()
+            if s and s not in out:
+                out.append(s)
+    return out
+
+
+def _is_context_line(text: str) -> bool:
+    t = compact(text)
+    if len(t) <= 1 or _UNIT.search(t) or _DEPT_LINE.match(t):
+        return True
+    if "表" in t and (title_is_known(t) or kind_from_title(t)):
+        return True
+    if table_number([t]) is not None and len(t) <= 12:
+        return True
+    return bool(re.search(r"表(（.*）)?$|表[（(]|预算公开$|决算公开$", t))
+
+
+def _is_colnum_row(row: list[str]) -> bool:
+    texts = [compact(t) for t in row if compact(t)]
+    digits = [int(t) for t in texts if t.isdigit()]
+    return bool(texts) and bool(digits) and all(_COLNUM.match(t) for t in texts) and digits == sorted(digits)
+
+
+def _is_data_row(row: list[str]) -> bool:
+    texts = [compact(t) for t in row if compact(t)]
+    if not texts or _is_colnum_row(row):
+        return False
+    if any(t in ("本表无数据", "此表为空") for t in texts):
+        return True
+    has_amount = any(parse_amount(t)[0] is not None for t in texts)
+    if _TOTAL.match(texts[0]) and (has_amount or len(texts) == 1):
+        return True
+    return has_amount or any(_CODE.match(t) for t in texts)
+
+
+def _find_title(context: list[str]) -> str | None:
+    for line in reversed(context):
+        if "表" in line and title_is_known(line):
+            return _strip_title(line)
+    for line in reversed(context):
+        t = compact(line)
+        if "表" in t and not _UNIT.search(t) and not _DEPT_LINE.match(t) and not re.fullmatch(r".{0,6}表\d*", t):
+            return _strip_title(line)
+    return None
+
+
+def _strip_title(line: str) -> str:
+    s = re.split(r"(?:金额)?单\s*位\s*[:：]", line)[0]
+    s = re.split(r"(?:编制单位|部门名称|部门)\s*[:：]", s)[0]
+    return re.sub(r"\s+", " ", s).strip()
+
+
+def _analyse(grid: Grid) -> _Parsed:
+    m = grid.matrix()
+    context = [line.strip() for line in grid.before if line.strip()]
+    i = 0
+    while i < len(m):
+        texts = _distinct_texts(m[i])
+        if texts and (len(texts) > 3 or not all(_is_context_line(t) for t in texts)):
+            break
+        context.extend(texts)
+        i += 1
+    title = _find_title(context)
+    unit = None
+    for line in reversed(context):
+        hit = _UNIT.search(compact(line))
+        if hit:
+            unit = hit.group(1)
+            break
+    header_rows: list[int] = []
+    j = i
+    while j < len(m) and not _is_data_row(m[j]) and len(header_rows) < 8:
+        header_rows.append(j)
+        j += 1
+    if j < len(m) and not _is_data_row(m[j]):  # no data row found within reach: the header is shorter
+        header_rows = [r for r in header_rows if any(compact(t) for t in m[r])][:4]
+        j = (header_rows[-1] + 1) if header_rows else i
+    header = [m[r] for r in header_rows if not _is_colnum_row(m[r]) and any(compact(t) for t in m[r])]
+    if unit is None:  # a unit printed inside the header rows
+        hit = next((h for r in range(min(j, len(m))) if (h := _UNIT.search(compact(" ".join(m[r]))))), None)
+        unit = hit.group(1) if hit else None
+    kind = kind_from_title(title) if title else None
+    if kind is None and not title_is_known(title):
+        kind = kind_from_header(" ".join(t for row in header for t in row))
+    parsed = _Parsed(grid, context, title, kind, table_number(context), unit, header, header_rows)
+    parsed.ncols = len(m[0]) if m else 0
+    parsed.pages = list(grid.pages)
+    for r in range(j, len(m)):
+        texts = _distinct_texts(m[r])
+        if len(texts) == 1 and _NOTE.match(compact(texts[0])):
+            parsed.notes.append(texts[0])
+        else:
+            parsed.data_rows.append((grid, r))
+    parsed.notes.extend(t for line in grid.after if (t := line.strip()) and not _PAGE_NO.match(t))
+    return parsed
+
+
+def _columns(header: list[list[str]], ncols: int, kind: str | None) -> list[_Column]:
+    rows = [[compact(t) for t in row] + [""] * (ncols - len(row)) for row in header]
+    filled = [list(r) for r in rows]
+    for r in range(len(rows) - 1):  # spread a group label over the empty cells it spans
+        for c in range(1, ncols):
+            if not rows[r][c] and filled[r][c - 1] and any(rows[x][c] for x in range(r + 1, len(rows))):
+                filled[r][c] = filled[r][c - 1]
+    cols: list[_Column] = []
+    for c in range(ncols):
+        labels: list[str] = []
+        for r in range(len(filled)):
+            t = filled[r][c]
+            if t and (not labels or labels[-1] != t):
+                labels.append(t)
+        cols.append(_Column(c, labels))
+    for col in cols:
+        bottom = col.labels[-1] if col.labels else ""
+        if bottom in ("类", "款", "项"):
+            col.role = {"类": "lei", "款": "kuan", "项": "xiang"}[bottom]
+        elif any(_CODE_LABEL.search(lb) for lb in col.labels[-1:]):
+            col.role = "code"
+        elif (p := next((k for k, pat in enumerate(_NAME_RULES) if re.search(pat, bottom)), None)) is not None:
+            extra = next((k for k, pat in _EXTRA_LABELS.items() if re.search(pat, bottom)), None)
+            if kind == "projects" and extra and p >= 3:
+                col.role, col.key = "extra", extra
+            else:
+                col.role, col.priority = "name", p
+        elif kind == "projects" and (extra := next((k for k, pat in _EXTRA_LABELS.items() if re.search(pat, bottom)), None)):
+            col.role, col.key = "extra", extra
+        elif (key := map_measure(col.labels)) is not None:
+            col.role, col.key = "measure", key
+    if kind in SUMMARY_KINDS:
+        names = [c.index for c in cols if c.role == "name"]
+        split = names[1] if len(names) > 1 else None
+        for col in cols:
+            if split is not None:
+                col.side = "income" if col.index < split else "expenditure"
+            else:
+                top = col.labels[0] if col.labels else ""
+                col.side = "expenditure" if "支出" in top else "income"
+    return cols
+
+
+def _cell_lookup(grid: Grid) -> dict[tuple[int, int], tuple]:
+    cols = ("page", "x0", "top", "x1", "bottom", "address")
+    return {
+        (r, c): rest
+        for r, c, *rest in grid.cells.select("row", "col", *cols).iter_rows()
+    }
+
+
+def _build(parsed: _Parsed, index: int) -> Table | None:
+    kind = parsed.kind
+    if kind is None:
+        return None
+    cols = _columns(parsed.header, parsed.ncols, kind)
+    sides = ["income", "expenditure"] if kind in SUMMARY_KINDS else [""]
+    measures: list[str] = []
+    for col in cols:
+        if col.role == "measure" and col.key not in measures:
+            measures.append(col.key)
+    extras = sorted({c.key for c in cols if c.role == "extra"})
+    lookups: dict[int, dict] = {}
+    matrices: dict[int, list[list[str]]] = {}
+    rows_out: list[dict] = []
+    cells_out: list[dict] = []
+    pages: set[int] = set()
+    prev_parts: dict[str, tuple[str, str, str] | None] = dict.fromkeys(sides)
+    for grid, r in parsed.data_rows:
+        lookup = lookups.setdefault(id(grid), _cell_lookup(grid))
+        matrix_row = matrices.setdefault(id(grid), grid.matrix())[r]
+        texts = matrix_row + [""] * (parsed.ncols - len(matrix_row))
+
+        def loc(c: int, _lookup=lookup, _r=r) -> dict:
+            page, x0, top, x1, bottom, address = _lookup.get((_r, c), (None,) * 6)
+            return {"page": page, "x0": x0, "top": top, "x1": x1, "bottom": bottom, "address": address}
+
+        for side in sides:
+            scols = [c for c in cols if c.side == side and c.index < len(texts)]
+            split = {c.role: c for c in scols if c.role in ("lei", "kuan", "xiang")}
+            code_col = next((c for c in scols if c.role == "code"), None)
+            name_cols = sorted((c for c in scols if c.role == "name"), key=lambda c: (c.priority, c.index))
+            raw_code, code, label = "", None, ""
+            code_cells: list[int] = []
+            if split:
+                parts = [texts[split[k].index] if k in split else "" for k in ("lei", "kuan", "xiang")]
+                code_cells = [split[k].index for k in ("lei", "kuan", "xiang") if k in split]
+                raw_code = " ".join(p.strip() for p in parts).strip()
+                if parts[0] and not clean_code(parts[0]).isdigit():
+                    label = parts[0]
+                elif any(clean_code(p) for p in parts):
+                    eff = split_code_parts(*parts, previous=prev_parts[side])
+                    prev_parts[side] = eff
+                    code = "".join(eff[: next((k for k, p in enumerate(eff) if not p), 3)]) or None
+            elif code_col is not None:
+                raw_code = texts[code_col.index]
+                code_cells = [code_col.index]
+                cc = clean_code(raw_code)
+                if cc.isdigit():
+                    code = cc
+                elif (mm := _CODE_AND_NAME.match(raw_code.strip())) is not None:
+                    code, label = mm.group(1), mm.group(2)
+                elif cc:
+                    label = raw_code
+            raw_name, name_cell = "", None
+            for nc in name_cols:
+                if compact(texts[nc.index]):
+                    raw_name, name_cell = texts[nc.index], nc.index
+                    break
+            if not compact(raw_name) and label:
+                raw_name, name_cell = label, code_cells[0] if code_cells else None
+            if code is None and not compact(raw_name) and name_cols:
+                mm = _CODE_AND_NAME.match(texts[name_cols[0].index].strip())
+                if mm:
+                    code, raw_name = mm.group(1), mm.group(2)
+            if not compact(raw_name):  # a 合计 label printed in another (merged) column
+                for col in scols:
+                    if col.role not in ("measure",) and _TOTAL.match(compact(texts[col.index])):
+                        raw_name, name_cell = texts[col.index], col.index
+                        break
+            values: dict[str, float | None] = dict.fromkeys(measures)
+            value_cells: list[tuple[str, int, float | None, str | None]] = []
+            seen: set[str] = set()
+            for col in scols:
+                if col.role != "measure" or col.key in seen:
+                    continue
+                seen.add(col.key)
+                value, problem = parse_amount(texts[col.index])
+                values[col.key] = value
+                if compact(texts[col.index]):
+                    value_cells.append((col.key, col.index, value, problem))
+            name = clean_name(raw_name)
+            if compact(raw_name) in EMPTY_MARKERS:
+                if compact(raw_name):
+                    parsed.notes.append(compact(raw_name))
+                name, raw_name = "", ""
+            if code is None and not name and not value_cells:
+                continue
+            row_id = len(rows_out)
+            extra_values = {k: "" for k in extras}
+            for col in scols:
+                if col.role == "extra" and col.index != name_cell:
+                    extra_values[col.key] = clean_name(texts[col.index])
+            rows_out.append(
+                {"row": row_id, "side": side, "code": code, "raw_code": raw_code or None, "name": name or None,
+                 "raw_name": raw_name or None, **values, **extra_values}
+            )
+            if code_cells and raw_code:
+                cells_out.append({"row": row_id, "column": "code", "text": raw_code, "value": None,
+                                  "problem": None, **_union([loc(c) for c in code_cells])})
+            if name_cell is not None and raw_name:
+                cells_out.append({"row": row_id, "column": "name", "text": raw_name, "value": None,
+                                  "problem": None, **loc(name_cell)})
+            for key, c, value, problem in value_cells:
+                cells_out.append({"row": row_id, "column": key, "text": texts[c], "value": value,
+                                  "problem": problem, **loc(c)})
+    for grid, _ in parsed.data_rows:
+        pages.update(grid.pages)
+    pages.update(parsed.grid.pages)
+    schema = {"row": pl.Int64, **{k: pl.Utf8 for k in ROW_KEY_COLUMNS[1:]}, **dict.fromkeys(measures, pl.Float64),
+              **dict.fromkeys(extras, pl.Utf8)}
+    rows = pl.DataFrame(rows_out, schema=schema, orient="row") if rows_out else pl.DataFrame(schema=schema)
+    cells = pl.DataFrame(cells_out, schema=CELL_COLUMNS) if cells_out else pl.DataFrame(schema=CELL_COLUMNS)
+    return Table(
+        kind=kind, title=parsed.title or "", number=parsed.number, unit=parsed.unit, pages=sorted(pages),
+        measures=measures, rows=rows, cells=cells, notes=list(dict.fromkeys(parsed.notes)), index=index,
+    )
+
+
+def _union(locs: list[dict]) -> dict:
+    """One location covering several cells (a code printed in 类/款/项 columns)."""
+    first = locs[0]
+    boxes = [x for x in locs if x["x0"] is not None]
+    if not boxes:
+        return first
+    return {**first, "x0": min(b["x0"] for b in boxes), "top": min(b["top"] for b in boxes),
+            "x1": max(b["x1"] for b in boxes), "bottom": max(b["bottom"] for b in boxes)}
+
+
+def normalise_grid(grid: Grid, index: int) -> Table | None:
+    """One grid → a standard Table, or None when the grid is not a recognised budget table."""
+    return _build(_analyse(grid), index)
+
+
+def _continues(prev: _Parsed, cur: _Parsed) -> bool:
+    if prev.kind is None:
+        return False
+    last = max(prev.pages or [0])
+    first = min(cur.pages or [last])
+    if cur.pages and prev.pages and not (last <= first <= last + 1):
+        return False
+    same_header = bool(cur.header) and [list(map(compact, r)) for r in cur.header] == [
+        list(map(compact, r)) for r in prev.header
+    ]
+    if cur.title is None:
+        if same_header:
+            return True
+        return not cur.header and cur.ncols == prev.ncols and cur.kind is None
+    same_title = compact(cur.title) == compact(prev.title or "") and cur.number == prev.number
+    return same_title and (same_header or not cur.header)
+
+
+def normalise_grids(grids: list[Grid]) -> list[Table]:
+    """All grids of a document → its recognised tables in order, split tables joined."""
+    merged: list[_Parsed] = []
+    for grid in grids:
+        cur = _analyse(grid)
+        if merged and _continues(merged[-1], cur):
+            merged[-1].data_rows.extend(cur.data_rows)
+            merged[-1].notes.extend(cur.notes)
+            merged[-1].pages.extend(cur.pages)
+            continue
+        merged.append(cur)
+    tables: list[Table] = []
+    for parsed in merged:
+        table = _build(parsed, len(tables))
+        if table is not None:
+            tables.append(table)
+    return tables

@@ -1,0 +1,5 @@
+"""Scoring: findings → a 0–100 scorecard per document and per department (docs/scoring.md)."""
+
+from scoring.score import category_score, finding_points, grade, score_department, score_document
+
+__all__ = ["category_score", "finding_points", "grade", "score_department", "score_document"]

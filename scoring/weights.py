@@ -1,0 +1,45 @@
+"""The scoring weights, declared once as data. docs/scoring.md explains each number."""
+
+from __future__ import annotations
+
+# Penalty points one finding costs, by severity. `info` never costs points.
+SEVERITY_POINTS: dict[str, float] = {"error": 10.0, "warning": 3.0, "info": 0.0}
+
+# How much a finding of each category weighs relative to the others: a missing required
+# table (completeness) is worse than a malformed amount (format).
+CATEGORY_MULTIPLIER: dict[str, float] = {
+    "completeness": 2.0,
+    "arithmetic": 1.0,
+    "code": 1.0,
+    "cross_table": 1.0,
+    "narrative": 0.8,
+    "format": 0.5,
+}
+
+# Share of each category in the total score (sums to 100).
+CATEGORY_WEIGHTS: dict[str, float] = {
+    "completeness": 25.0,
+    "arithmetic": 20.0,
+    "code": 15.0,
+    "cross_table": 15.0,
+    "narrative": 15.0,
+    "format": 10.0,
+}
+
+# Diminishing returns: a category's sub-score halves for every HALF_POINTS penalty points,
+# 100 · 0.5^(points / HALF_POINTS). Never below 0, so one category can cost at most its weight.
+HALF_POINTS: float = 20.0
+
+# Per-rule overrides of the penalty points (before the category multiplier), for rules whose
+# severity alone misjudges them. Keys are rule ids (exact) or prefixes ending in ".".
+RULE_POINTS: dict[str, float] = {}
+
+# Grades: the lowest score for each grade, best first. Below the last: "E".
+GRADE_FLOORS: tuple[tuple[str, float], ...] = (("A", 90.0), ("B", 80.0), ("C", 70.0), ("D", 60.0))
+LOWEST_GRADE = "E"
+# A document with any error cannot get a better grade than this.
+BEST_GRADE_WITH_ERRORS = "B"
+
+# Scores are rounded to this many decimals; a document with at least one finding that costs
+# points is capped below 100 by at least 10^-DECIMALS so it never ties a clean one.
+DECIMALS = 1

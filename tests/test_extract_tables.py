@@ -1,0 +1,238 @@
+"""extract.kinds and extract.tables: kind recognition on real titles; normalise_grid on
+hand-built grids and on real corpus pages read by the PDF reader."""
+
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from extract.grid import GRID_COLUMNS, Grid
+from extract.kinds import kind_from_header, kind_from_title, table_number
+from extract.tables import map_measure, normalise_grid, normalise_grids
+
+CORPUS = Path("/work/shared/corpus/real")
+
+# Real titles, as printed (seed 杜集区 2021; 上海/深圳/苏州/杭州 2026; 江苏 2017–2019).
+REAL_TITLES = [
+    ("杜集区政府办公室2021年财政拨款收支总表", "fiscal_summary"),
+    ("杜集区政府办公室2021年一般公共预算支出表", "gpb_expenditure"),
+    ("杜集区政府办公室2021年一般公共预算基本支出表", "gpb_basic_expenditure"),
+    ("杜集区政府办公室2021年政府性基金预算支出表", "gov_fund_expenditure"),
+    ("杜集区政府办公室2021年国有资本经营预算支出表", "soe_capital_expenditure"),
+    ("杜集区政府办公室2021年收支总表", "overall_summary"),
+    ("杜集区政府办公室2021年收入预算总表", "income_summary"),
+    ("杜集区政府办公室2021年支出预算总表", "expenditure_summary"),
+    ("杜集区政府办公室2021年部门政府采购支出表", "procurement"),
+    ("杜集区政府办公室2021年部门政府购买服务支出表", "purchased_services"),
+    ("2021年项目支出表", "projects"),
+    ("2026年预算单位财务收支预算总表", "overall_summary"),
+    ("2026年预算单位收入预算总表", "income_summary"),
+    ("2026年预算单位支出预算总表", "expenditure_summary"),
+    ("2026年预算单位财政拨款收支预算总表", "fiscal_summary"),
+    ("2026年预算单位一般公共预算支出功能分类预算表", "gpb_expenditure"),
+    ("2026年预算单位一般公共预算基本支出部门预算经济分类预算表", "gpb_basic_expenditure"),
+    ("2026年单位“三公”经费和机关运行经费预算表", "three_public"),
+    ("收支总表", "overall_summary"),
+    ("收入总表", "income_summary"),
+    ("支出总表", "expenditure_summary"),
+    ("基本支出总表", None),
+    ("项目支出总表", "projects"),
+    ("财政拨款收支总表", "fiscal_summary"),
+    ("一般公共预算支出表（按功能分类）", "gpb_expenditure"),
+    ("一般公共预算支出表（按经济分类）", None),
+    ("财政拨款“三公”经费支出表", "three_public"),
+    ("财政拨款支出表（功能科目）", None),
+    ("一般公共预算“三公”经费、会议费、培训费支出表", "three_public"),
+    ("国有资本经营预算支出预算表", "soe_capital_expenditure"),
+    ("一般公共预算机关运行经费支出预算表", None),
+    ("政府采购支出表", "procurement"),
+    ("表1：2026年市级部门收支预算总表", "overall_summary"),
+    ("表4：2026年市级部门财政拨款收支预算总表", "fiscal_summary"),
+    ("表7：2026年市级部门一般公共预算“三公”经费预算表", "three_public"),
+    ("表10：2026年市级部门项目支出预算表", "projects"),
+    ("表11：2026年市级部门项目支出绩效表", "performance_targets"),
+    ("收支预算总表", "overall_summary"),
+    ("财政拨款政府性基金支出预算表", "gov_fund_expenditure"),
+    ("一般公共预算支出预算表（功能科目）", "gpb_expenditure"),
+    ("一般公共预算基本支出预算表（经济科目）", "gpb_basic_expenditure"),
+    ("政府性基金预算财政拨款支出预算表", "gov_fund_expenditure"),
+    ("2017年政府采购预算表", "procurement"),
+    ("部门收支总表", "overall_summary"),
+    ("部门收入总表", "income_summary"),
+    ("项目绩效目标表", "performance_targets"),
+    # 决算
+    ("一、收入支出决算总表", "fa_overall_summary"),
+    ("财政拨款收入支出决算总表", "fa_fiscal_summary"),
+    ("收入决算表", "fa_income"),
+    ("支出决算表", "fa_expenditure"),
+    ("一般公共预算财政拨款支出决算表", "fa_gpb_expenditure"),
+    ("一般公共预算财政拨款基本支出决算表", "fa_gpb_basic_expenditure"),
+    ("政府性基金预算财政拨款收入支出决算表", "fa_gov_fund"),
+    ("国有资本经营预算财政拨款支出决算表", "fa_soe_capital"),
+    ("财政拨款“三公”经费支出决算表", "fa_three_public"),
+    ("机关运行经费支出决算表", "fa_operating_costs"),
+    ("政府采购情况表", "procurement"),  # no 决算 word: read as the budget kind
+    ("2020年度政府采购情况表（决算）", "fa_procurement"),
+    ("国有资产占用情况表（决算）", "fa_assets"),
+    ("第三部分 2021年部门预算情况说明", None),
+]
+
+
+@pytest.mark.parametrize(("title", "kind"), REAL_TITLES)
+def test_kind_from_real_titles(title, kind):
+    assert kind_from_title(title) == kind
+
+
+def test_kind_from_header_when_title_missing():
+    assert kind_from_header("科目编码 科目名称 合计 上年结转 一般公共预算拨款收入") == "income_summary"
+    assert kind_from_header("功能分类科目 科目编码 科目名称 合计 基本支出 项目支出") == "expenditure_summary"
+    assert kind_from_header("经济分类科目 科目编码 科目名称 预算数") == "gpb_basic_expenditure"
+    assert kind_from_header("项目类型 项目名称 项目单位 合计") == "projects"
+    assert kind_from_header("序号 单位名称 单位性质") is None
+
+
+@pytest.mark.parametrize(
+    ("lines", "number"),
+    [
+        (["部门公开表1", "杜集区政府办公室2021年财政拨款收支总表"], 1),
+        (["苏州市审计局2026年度部门预算公开", "公开01表", "收支总表"], 1),
+        (["表5：2026年市级部门一般公共预算支出预算表"], 5),
+        (["二、表格部分", "表11", "国有资本经营预算支出表"], 11),
+        (["一、收入支出决算总表"], 1),
+        (["（五）一般公共预算当年拨款情况说明（详见表 5）"], None),
+        (["2026年预算单位收入预算总表", "单位：元"], None),
+    ],
+)
+def test_table_number(lines, number):
+    assert table_number(lines) == number
+
+
+@pytest.mark.parametrize(
+    ("labels", "key"),
+    [
+        (["项目", "功能分类科目名称"], None),
+        (["收入预算", "合计"], "total"),
+        (["支出预算", "基本支出"], "basic"),
+        (["本年收入", "一般公共预算"], "gpb"),
+        (["上年结转结余", "一般公共预算"], "carryover"),
+        (["基本支出", "小计"], "basic"),
+        (["基本支出", "人员经费"], "personnel"),
+        (["公务用车购置及运行费", "小计"], "vehicle"),
+        (["公务用车购置及运行费", "购置费"], "vehicle_purchase"),
+        (["因公出国（境）费", "一般公共预算"], "abroad"),
+        (["总计", "一般公共预算"], "total"),
+        (["预算数"], "amount"),
+        (["纳入专户管理非税收入"], "special_nontax"),
+        (["机关运行经费预算数"], None),
+    ],
+)
+def test_map_measure(labels, key):
+    assert map_measure(labels) == key
+
+
+def _grid(rows: list[list[str]], before: list[str], page: int = 1, index: int = 0) -> Grid:
+    recs = [
+        (r, c, text, page, float(c * 50), float(r * 20), float(c * 50 + 50), float(r * 20 + 20), f"t{index}/r{r}/c{c}")
+        for r, row in enumerate(rows)
+        for c, text in enumerate(row)
+    ]
+    return Grid(index=index, cells=pl.DataFrame(recs, schema=GRID_COLUMNS, orient="row"), before=before, pages=[page])
+
+
+SEED_TABLE_2 = [
+    ["功能分类科目", "功能分类科目", "预算数", "预算数", "预算数"],
+    ["科目编码", "科目名称", "合计", "基本支出", "项目支出"],
+    ["201", "一般公共服务支出", "457.90", "165.30", "292.60"],
+    ["2010302", "  一般行政管理事务", "272.60", "", "272.60"],
+    ["2050505", "机关事业单位基本养老保险缴费支出", "19.27", "19.27", ""],
+    ["合计", "合计", "525.85", "233.25", "292.60"],
+]
+
+
+def test_normalise_grid_hand_built_gpb_expenditure():
+    t = normalise_grid(_grid(SEED_TABLE_2, ["部门公开表2", "杜集区政府办公室2021年一般公共预算支出表", "单位：万元"]), 3)
+    assert (t.kind, t.number, t.unit, t.index) == ("gpb_expenditure", 2, "万元", 3)
+    assert t.measures == ["total", "basic", "project"]
+    assert t.rows["code"].to_list() == ["201", "2010302", "2050505", None]
+    assert t.rows["name"].to_list() == ["一般公共服务支出", "一般行政管理事务", "机关事业单位基本养老保险缴费支出", "合计"]
+    assert t.rows.filter(pl.col("code") == "2010302")["basic"].to_list() == [None]
+    assert t.rows["total"].sum() == pytest.approx(457.9 + 272.6 + 19.27 + 525.85)
+    # every value is traced to its cell
+    cell = t.cells.filter((pl.col("row") == 2) & (pl.col("column") == "code")).row(0, named=True)
+    assert (cell["text"], cell["address"], cell["page"]) == ("2050505", "t0/r4/c0", 1)
+
+
+def test_normalise_grid_summary_two_sides_and_trailing_dot():
+    rows = [
+        ["收   入", "收   入", "支   出", "支   出"],
+        ["项目", "预算数", "项目", "预算数"],
+        ["一、一般公共预算拨款收入", "525.85　", "一、一般公共服务支出", "457.90."],
+        ["", "", "二、外交支出", ""],
+        ["收入总计", "525.85", "支出总计", "525.85"],
+    ]
+    t = normalise_grid(_grid(rows, ["杜集区政府办公室2021年收支总表"]), 0)
+    assert t.kind == "overall_summary"
+    got = t.rows.select("side", "name", "amount").rows()
+    assert got == [
+        ("income", "一般公共预算拨款收入", 525.85),
+        ("expenditure", "一般公共服务支出", 457.9),
+        ("expenditure", "外交支出", None),
+        ("income", "收入总计", 525.85),
+        ("expenditure", "支出总计", 525.85),
+    ]
+    bad = t.cells.filter(pl.col("problem").is_not_null()).select("text", "problem").rows()
+    assert bad == [("457.90.", "trailing_dot")]
+
+
+def test_unit_composition_table_is_not_a_budget_table():
+    grid = _grid([["序号", "单位名称", "单位性质"], ["1", "杜集区政府办公室", "机关"]], ["具体情况见下表。"])
+    assert normalise_grid(grid, 0) is None
+
+
+def test_split_table_joined_and_notes_kept():
+    header = [["科目编码", "科目名称", "合计"]]
+    first = _grid([*header, ["201", "一般公共服务支出", "10.00"]], ["公开10表", "政府性基金预算支出表", "单位：万元"], 1, 0)
+    second = _grid([["20103", "政府办公室事务", "10.00"], ["合计", "", "10.00"], ["注：本表无数据。", "", ""]], [], 2, 1)
+    (t,) = normalise_grids([first, second])
+    assert t.kind == "gov_fund_expenditure" and t.pages == [1, 2]
+    assert t.rows["code"].to_list() == ["201", "20103", None]
+    assert t.notes == ["注：本表无数据。"]
+
+
+@pytest.fixture(scope="module")
+def shanghai_tables():
+    from extract.pdf import read_pdf
+
+    path = CORPUS / "renwu/001_上海/2026年上海市交通运输局_部门预算.pdf"
+    if not path.exists():
+        pytest.skip("corpus not available")
+    return normalise_grids(read_pdf(path).grids)
+
+
+def test_real_shanghai_kinds(shanghai_tables):
+    assert [t.kind for t in shanghai_tables] == [
+        "overall_summary", "income_summary", "expenditure_summary", "fiscal_summary", "gpb_expenditure",
+        "gov_fund_expenditure", "soe_capital_expenditure", "gpb_basic_expenditure", "three_public",
+    ]
+
+
+def test_real_shanghai_income_summary_split_codes(shanghai_tables):
+    t = next(t for t in shanghai_tables if t.kind == "income_summary")
+    assert t.unit == "元" and t.pages == [8, 9]
+    row = t.rows.filter(pl.col("code") == "2101102").row(0, named=True)
+    assert row["raw_code"] == "210 11 02" and row["name"] == "事业单位医疗"
+    assert row["total"] == 15502390.0 and row["fiscal"] == 13697230.0
+    total = t.rows.filter(pl.col("name") == "合计").row(0, named=True)
+    assert total["code"] is None and total["total"] == 408696000.0
+    assert t.cells.filter(pl.col("page").is_null()).height == 0
+
+
+def test_real_shanghai_summary_and_three_public(shanghai_tables):
+    fiscal = next(t for t in shanghai_tables if t.kind == "fiscal_summary")
+    sides = dict(fiscal.rows.filter(pl.col("name").is_in(["收入总计", "支出总计"])).select("side", "name").rows())
+    assert sides == {"income": "收入总计", "expenditure": "支出总计"}
+    three = next(t for t in shanghai_tables if t.kind == "three_public")
+    assert three.unit == "万元"
+    assert three.rows.select("total", "abroad", "reception", "vehicle", "vehicle_operation").row(0) == (
+        67.59, 35.0, 12.49, 20.1, 20.1,
+    )

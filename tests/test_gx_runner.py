@@ -1,0 +1,60 @@
+"""The GX engine: one validation per rule over all documents, failures mapped back to rows."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from budgetqa.model import Document, SourceFile
+from expectations import validate
+from expectations.frames import CHECK_COLUMNS
+from expectations.gx_runner import GxRunner, run
+from expectations.rules import RULES, Rule
+from expectations.testing import make_document, make_table, seed_document
+
+
+def test_unexpected_rows_map_back_by_id():
+    rule = Rule("t.between", "arithmetic", "error", "测试", "test", lambda docs: pl.DataFrame())
+    frame = pl.DataFrame({"cid": [0, 1, 2, 3], "excess": [-0.1, 0.5, None, 2.0]})
+    assert GxRunner().unexpected_ids(rule, frame) == {1, 3}
+
+
+def test_every_declared_expectation_runs_in_gx():
+    runner = GxRunner()
+    doc = seed_document()
+    for rule in RULES:
+        frame = rule.build([doc])
+        assert set(CHECK_COLUMNS) <= set(frame.columns), rule.id
+        if frame.height:
+            runner.unexpected_ids(rule, frame.with_row_index("cid").with_columns(pl.col("cid").cast(pl.Int64)))
+
+
+def test_findings_keep_document_order_across_a_batch():
+    clean = make_document([make_table("gpb_expenditure", ["total"], [("201", "一般公共服务支出", "1.00"), ("", "合计", "1.00")])],
+                          [], name="clean")
+    results = validate([clean, seed_document(), clean])
+    assert len(results) == 3
+    assert not [f for f in results[0] if f.severity == "error" and f.category != "completeness"]
+    assert results[0] == results[2]
+    assert any(f.rule == "code.parent_prefix" for f in results[1])
+
+
+def test_a_broken_document_is_recorded_not_fatal():
+    broken = Document(source=SourceFile(path="x.pdf", sha256="0" * 64, format="pdf"))
+    broken.tables = [make_table("gpb_expenditure", ["total"], [("201", "一般公共服务支出", "1.00")])]
+    broken.tables[0].rows = broken.tables[0].rows.drop("row")  # bad input: no row ids
+
+    def fragile(docs):
+        for d in docs:
+            for t in d.tables:
+                t.rows["row"]  # raises on the broken document
+        return pl.DataFrame(schema={**CHECK_COLUMNS, "excess": pl.Float64})
+
+    rule = Rule("arithmetic.fragile", "arithmetic", "error", "测试", "test", fragile)
+    results = run([seed_document(), broken], [rule])
+    assert results[0] == []
+    assert [(f.rule, f.severity) for f in results[1]] == [("arithmetic.fragile", "info")]
+    assert "ColumnNotFoundError" in results[1][0].message
+
+
+def test_empty_input():
+    assert validate([]) == []

@@ -1,0 +1,110 @@
+"""Rules on small hand-made tables: what must be found, and what must not."""
+
+from __future__ import annotations
+
+import pytest
+
+from expectations import validate
+from expectations.checks.narrative_parse import parse_paragraph
+from expectations.testing import make_document, make_table
+
+F = ["total", "basic", "project"]
+
+
+def _errors(doc, rule):
+    return [f for f in validate([doc])[0] if f.rule == rule and f.severity == "error"]
+
+
+def test_parent_sum_groups_children_by_position_not_prefix():
+    # 2050505 is printed under 20805: a code error, but it still counts toward 20805's sum.
+    table = make_table("gpb_expenditure", F, [
+        ("208", "社会保障和就业支出", "19.53", "19.53", ""), ("20805", "行政事业单位养老支出", "19.53", "19.53", ""),
+        ("2080501", "行政单位离退休", "0.26", "0.26", ""), ("2050505", "机关事业单位基本养老保险缴费支出", "19.27", "19.27", ""),
+        ("", "合计", "19.53", "19.53", "")])
+    findings = validate([make_document([table], [])])[0]
+    assert not [f for f in findings if f.category == "arithmetic"]
+    assert [f.code for f in findings if f.rule == "code.parent_prefix"] == ["2050505"]
+
+
+def test_parent_sum_reports_a_wrong_parent_with_printed_amounts():
+    table = make_table("gpb_expenditure", F, [
+        ("201", "一般公共服务支出", "100.00", "60.00", "40.00"), ("20103", "政府办公厅（室）及相关机构事务", "100.00", "60.00", "40.00"),
+        ("2010301", "行政运行", "60.00", "60.00", ""), ("2010302", "一般行政管理事务", "40.02", "", "40.02"),
+        ("", "合计", "100.00", "60.00", "40.00")])
+    found = _errors(make_document([table], []), "arithmetic.parent_sum")
+    assert {(f.code, f.column, f.expected, f.observed) for f in found} == {
+        ("20103", "total", "100.02", "100.00"), ("20103", "project", "40.02", "40.00")}
+    assert found[0].location.page == 1 and found[0].location.cell.startswith("t0/r1/")
+
+
+def test_rounding_within_one_cent_is_not_an_error():
+    table = make_table("gpb_expenditure", F, [
+        ("201", "一般公共服务支出", "10.01", "10.01", ""), ("20103", "政府办公厅（室）及相关机构事务", "10.01", "10.01", ""),
+        ("2010301", "行政运行", "5.00", "5.00", ""), ("2010350", "事业运行", "5.00", "5.00", ""), ("", "合计", "10.01", "10.01", "")])
+    assert not _errors(make_document([table], []), "arithmetic.parent_sum")
+
+
+def test_yuan_table_uses_its_own_precision():
+    table = make_table("gpb_expenditure", F, [
+        ("201", "一般公共服务支出", "1000", "1000", ""), ("20103", "政府办公厅（室）及相关机构事务", "1000", "1000", ""),
+        ("2010301", "行政运行", "998", "998", ""), ("", "合计", "1000", "1000", "")], unit="元")
+    found = _errors(make_document([table], []), "arithmetic.parent_sum")
+    assert [(f.code, f.expected, f.observed) for f in found if f.column == "total"] == [("20103", "998", "1000")]
+
+
+def test_basic_plus_project_and_column_total():
+    table = make_table("expenditure_summary", F, [
+        ("201", "一般公共服务支出", "10.00", "4.00", "5.00"), ("", "合计", "11.00", "4.00", "5.00")])
+    doc = make_document([table], [])
+    assert [f.row for f in _errors(doc, "arithmetic.basic_plus_project")] == ["一般公共服务支出", "合计"]
+    assert [(f.column, f.expected) for f in _errors(doc, "arithmetic.column_total")] == [("total", "10.00")]
+
+
+def test_three_public_sum_by_columns():
+    cols = ["total", "abroad", "vehicle", "vehicle_purchase", "vehicle_operation", "reception"]
+    table = make_table("three_public", cols, [("", "合计", "10.00", "1.00", "6.00", "2.00", "3.00", "3.00")])
+    found = _errors(make_document([table], []), "arithmetic.three_public_sum")
+    assert {f.column: f.expected for f in found} == {"vehicle": "5.00"}
+
+
+def test_economic_codes_have_three_or_five_digits():
+    table = make_table("gpb_basic_expenditure", ["total"], [
+        ("301", "工资福利支出", "1.00"), ("3010101", "基本工资", "1.00"), ("", "合计", "1.00")])
+    assert [f.code for f in _errors(make_document([table], []), "code.format")] == ["3010101"]
+
+
+def test_catalog_accepts_old_names_and_abbreviations_but_not_another_codes_name():
+    table = make_table("gpb_expenditure", ["total"], [
+        ("208", "社会保障和就业支出", "1.00"), ("20805", "行政事业单位离退休", "1.00"), ("2080501", "行政单位离退休", "1.00"),
+        ("210", "卫生健康支出", "1.00"), ("21011", "卫生健康支出", "1.00"), ("2101101", "行政单位医疗", "1.00"),
+        ("", "合计", "2.00")])
+    found = [f for f in validate([make_document([table], [])])[0] if f.rule == "code.catalog"]
+    assert [(f.code, f.severity, f.expected) for f in found] == [("21011", "error", "行政事业单位医疗")]
+
+
+def test_template_text_in_notes_and_paragraphs():
+    table = make_table("gov_fund_expenditure", F, [("", "合计")], notes=["注：XX单位没有政府性基金预算拨款"])
+    doc = make_document([table], ["本单位比上年增长（下降）0%。", "本单位增长3%。"])
+    found = _errors(doc, "format.template_text")
+    assert sorted(f.observed for f in found) == ["XX单位", "增长（下降）"]
+
+
+def test_parse_statements():
+    [st] = parse_paragraph(0, "某局2021年一般公共服务支出457.9万元，占87%，比2020年预算减少19.65万元，下降4.11%。", "某局")
+    assert (st.label, st.amount, st.share, st.change, st.rate) == ("一般公共服务支出", 457.9, 87.0, -19.65, -4.11)
+    [yuan] = parse_paragraph(1, "上年结转1200元")
+    assert yuan.amount == pytest.approx(0.12) and yuan.label == "上年结转"
+
+
+def test_change_rate_within_printed_rounding_is_fine_and_wrong_base_is_not():
+    ok = "机关运行经费财政拨款预算44.3万元，比2020年增加0.7万元，增加2%。"
+    bad = "住房保障支出32.36万元，比2020年预算增加0.08万元，增长2.5%。"
+    found = _errors(make_document([], [ok, bad]), "narrative.change_rate")
+    assert [(f.location.paragraph, f.expected) for f in found] == [(1, "0.25%")]
+
+
+def test_shares_of_a_complete_breakdown_add_to_100():
+    good = "支出预算100.00万元，其中基本支出33.33万元，占33.33%；项目支出66.67万元，占66.67%。"
+    bad = "支出预算100.00万元，其中基本支出50.00万元，占50%；项目支出50.00万元，占48%。"
+    found = _errors(make_document([], [good, bad]), "narrative.shares_sum")
+    assert [(f.location.paragraph, f.observed) for f in found] == [(1, "98%")]

@@ -1,0 +1,99 @@
+"""Scoring properties promised in docs/scoring.md."""
+
+from __future__ import annotations
+
+import itertools
+
+from budgetqa.model import CATEGORIES
+from scoring import score_department, score_document
+from scoring import weights as W
+from warehouse.sample import document, finding
+
+
+def test_clean_document_scores_100_grade_a():
+    card = score_document(document("clean"))
+    assert card.score == 100.0 and card.grade == "A"
+    assert card.categories == dict.fromkeys(CATEGORIES, 100.0)
+    assert card.counts == {"error": 0, "warning": 0, "info": 0}
+
+
+def test_info_findings_cost_nothing():
+    assert score_document(document("i", [finding("code", "info")] * 5)).score == 100.0
+
+
+def test_any_single_error_scores_below_clean_and_cannot_get_a():
+    clean = score_document(document("clean")).score
+    for category in CATEGORIES:
+        card = score_document(document(category, [finding(category, "error")]))
+        assert card.score < clean, category
+        assert card.grade != "A", category
+        assert card.categories[category] < 100.0
+        assert all(v == 100.0 for c, v in card.categories.items() if c != category)
+
+
+def test_error_in_unknown_category_still_below_clean():
+    assert score_document(document("x", [finding("mystery", "error")])).score < 100.0
+
+
+def test_missing_table_costs_more_than_rounding_gap():
+    missing = score_document(document("m", [finding("completeness", "error", rule="completeness.required_table")]))
+    rounding = score_document(document("r", [finding("arithmetic", "warning", rule="arithmetic.rounding")]))
+    assert missing.score < rounding.score
+    assert (100 - missing.score) >= 4 * (100 - rounding.score)
+
+
+def test_more_findings_never_raise_the_score():
+    for category, severity in itertools.product(CATEGORIES, ("error", "warning")):
+        scores = [score_document(document("n", [finding(category, severity)] * n)).score for n in range(0, 12)]
+        assert scores == sorted(scores, reverse=True), (category, severity)
+        assert scores[0] > scores[1] > scores[3]
+
+
+def test_diminishing_returns_one_category_costs_at_most_its_weight():
+    for category in CATEGORIES:
+        card = score_document(document("many", [finding(category, "error")] * 50))
+        floor = 100.0 - W.CATEGORY_WEIGHTS[category]
+        assert floor <= card.score < 100.0, category
+        # the 50th error costs far less than the first
+        one = score_document(document("one", [finding(category, "error")])).score
+        forty_nine = score_document(document("49", [finding(category, "error")] * 49)).score
+        assert (100 - one) > 10 * (forty_nine - card.score)
+
+
+def test_spread_errors_score_lower_than_concentrated_ones():
+    spread = [finding(c, "error") for c in CATEGORIES]
+    concentrated = [finding("arithmetic", "error")] * len(CATEGORIES)
+    assert score_document(document("s", spread)).score < score_document(document("c", concentrated)).score
+
+
+def test_not_ok_document_gets_no_score_but_counts():
+    card = score_document(document("b", [finding("format", "error")], status="unreadable", error="encrypted"))
+    assert card.score is None and card.grade is None
+    assert card.counts["error"] == 1
+
+
+def test_deterministic_and_order_independent():
+    fs = [finding("code"), finding("narrative", "warning"), finding("format"), finding("completeness")]
+    a = score_document(document("a", fs))
+    b = score_document(document("a", list(reversed(fs))))
+    assert a == b
+
+
+def test_grade_floors():
+    from scoring import grade
+
+    assert [grade(s) for s in (95, 90, 89.9, 80, 75, 60, 59.9, 0)] == ["A", "A", "B", "B", "C", "D", "E", "E"]
+    assert grade(99.9, errors=1) == "B" and grade(50, errors=1) == "E"
+    assert grade(None) is None
+
+
+def test_department_is_mean_of_documents_and_skips_unscored():
+    clean = score_document(document("c"))
+    bad = score_document(document("b", [finding("code", "error")] * 3))
+    dept = score_department([clean, bad, score_document(document("u", status="scanned"))])
+    assert bad.score < dept.score < clean.score
+    assert dept.categories["code"] == round((100 + bad.categories["code"]) / 2, 1)
+    assert dept.counts["error"] == 3
+    assert score_department([clean]).score == 100.0
+    assert score_department([score_document(document("u", status="scanned"))]).score is None
+    assert score_department([]).score is None

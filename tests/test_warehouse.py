@@ -1,0 +1,140 @@
+"""The warehouse against a real DuckDB file and a real PostgreSQL server: the same test bodies."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import polars as pl
+import pytest
+
+try:
+    from tests.pg import postgres_server, postgres_url  # noqa: F401
+except ImportError:  # tests/ on sys.path rather than a package
+    from pg import postgres_server, postgres_url  # noqa: F401
+
+from budgetqa.model import REPORT_SCHEMA
+from scoring import score_document
+from warehouse import SCHEMA_VERSION, Warehouse
+from warehouse.sample import document, finding, seed_like
+
+
+@pytest.fixture(params=["duckdb", "postgresql"])
+def url(request, tmp_path):
+    if request.param == "duckdb":
+        return f"duckdb://{tmp_path}/wh/budgetqa.duckdb"
+    return request.getfixturevalue("postgres_url")
+
+
+def scored(docs):
+    for d in docs:
+        d.scorecard = score_document(d)
+    return docs
+
+
+def count(wh: Warehouse, table: str) -> int:
+    return wh.conn.query(f"SELECT COUNT(*) AS n FROM {table}")[0]["n"]
+
+
+def test_schema_version_and_reopen(url):
+    with Warehouse.open(url) as wh:
+        assert wh.schema_version() == SCHEMA_VERSION
+    with Warehouse.open(url) as wh:  # re-opening does not re-apply migrations
+        assert wh.schema_version() == SCHEMA_VERSION
+        assert count(wh, "schema_version") == SCHEMA_VERSION
+
+
+def test_save_is_idempotent_and_replaces_by_sha256(url):
+    docs = scored(seed_like())
+    with Warehouse.open(url) as wh:
+        wh.save_documents(docs, "run-1")
+        assert wh.save_documents(docs + docs[:2], "run-1") == 4  # a file twice in one batch counts once
+        assert count(wh, "documents") == 4
+        assert count(wh, "findings") == 5
+        assert count(wh, "doc_tables") == 3
+        assert wh.known_documents() == {d.doc_id for d in docs}
+        # the same file again with fewer findings replaces its rows
+        again = scored([document("dj2021", [finding("code")], department="杜集区政府办公室", region="淮北市杜集区",
+                                 year=2021, kind="budget")])
+        wh.save_documents(again, "run-2")
+        assert count(wh, "documents") == 4
+        assert len(wh.findings(again[0].doc_id)) == 1
+        assert wh.document(again[0].doc_id)["run_id"] == "run-2"
+
+
+def test_round_trip_of_a_document(url):
+    docs = scored(seed_like())
+    with Warehouse.open(url) as wh:
+        wh.save_documents(docs, "r")
+        got = wh.document(docs[0].doc_id)
+    want = docs[0].to_report()
+    for key in ("source", "department", "region", "year", "kind", "unit", "status", "error"):
+        assert got[key] == want[key], key
+    assert got["tables"] == [{**t, "unit": "万元"} for t in want["tables"]]
+    assert got["findings"] == want["findings"]  # every field, locations included
+    assert got["scorecard"]["score"] == want["scorecard"]["score"]
+    assert got["scorecard"]["categories"] == want["scorecard"]["categories"]
+    assert got["findings"][0]["location"]["bbox"] == [72.0, 410.5, 520.3, 428.1]
+    assert wh_none(url, docs[3].doc_id)["scorecard"] is None  # unreadable: listed, not scored
+
+
+def wh_none(url, sha):
+    with Warehouse.open(url) as wh:
+        return wh.document(sha)
+
+
+def test_rankings_and_trends(url):
+    with Warehouse.open(url) as wh:
+        wh.save_documents(scored(seed_like()), "r")
+        ranks = wh.rankings()
+        assert [(r["rank"], r["department"], r["year"]) for r in ranks] == [
+            (1, "杜集区信访局", 2022), (2, "杜集区政府办公室", 2022), (None, "杜集区财政局", 2022)]
+        office = ranks[1]
+        assert [t["year"] for t in office["trend"]] == [2021, 2022]
+        assert office["trend"][0]["score"] < office["trend"][1]["score"]
+        assert office["warnings"] == 1 and office["errors"] == 0
+        r2021 = wh.rankings(year=2021)
+        assert [r["department"] for r in r2021] == ["杜集区政府办公室"]
+        assert r2021[0]["errors"] == 3
+        assert wh.trends("杜集区政府办公室") == office["trend"]
+
+
+def test_crawl_log_and_runs(url):
+    with Warehouse.open(url) as wh:
+        wh.record_crawl([
+            {"portal": "huaibei", "url": "http://x/a.pdf", "referer": "http://x/list", "title": "2021年部门预算",
+             "published": "2021-03-01", "fetched_at": "2021-03-02T01:02:03+08:00", "status": 200, "size": 1234,
+             "sha256": "ab" * 32, "outcome": "new", "extra": "ignored"},
+            {"portal": "other", "url": "http://y/b.pdf", "status": 404, "outcome": "error"},
+        ])
+        log = wh.crawl_log("huaibei")
+        assert len(log) == 1 and log[0]["size"] == 1234 and log[0]["title"] == "2021年部门预算"
+        assert log[0]["fetched_at"].isoformat() == "2021-03-01T17:02:03"  # stored as UTC
+        assert len(wh.crawl_log()) == 2
+        run = wh.start_run("run-x")
+        wh.finish_run(run, {"documents": 3, "findings": 7})
+        (r,) = wh.runs()
+        assert r["id"] == "run-x" and r["counts"] == {"documents": 3, "findings": 7} and r["finished"] >= r["started"]
+
+
+def test_export_csv_parquet_json(url, tmp_path):
+    docs = scored(seed_like())
+    with Warehouse.open(url) as wh:
+        wh.save_documents(docs, "r")
+        paths = wh.export(tmp_path / "out")
+    with open(paths["findings.csv"], encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) == 5
+    first = next(r for r in rows if r["rule"] == "code.parent_prefix")
+    assert first["department"] == "杜集区政府办公室" and first["page"] == "3" and first["row"].startswith("机关")
+    assert first["source"] == "http://www.hbdj.gov.cn/2021/yusuan.pdf"
+    cards = pl.read_parquet(paths["scorecards.parquet"])
+    assert cards.height == 4 and set(cards["grade"].drop_nulls()) <= set("ABCDE")
+    assert cards.filter(pl.col("status") != "ok")["score"].to_list() == [None]
+    report = json.loads(paths["report.json"].read_text(encoding="utf-8"))
+    assert report["schema"] == REPORT_SCHEMA and len(report["documents"]) == 4
+
+
+def test_bad_url_is_rejected():
+    with pytest.raises(ValueError, match="unsupported warehouse URL"):
+        Warehouse.open("mysql://nope")

@@ -1,0 +1,365 @@
+"""The warehouse: documents, their tables and findings, the crawl log and runs, in DuckDB or PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from budgetqa.model import CATEGORIES, REPORT_SCHEMA, Document, Scorecard
+from warehouse.db import Connection
+from warehouse.schema import (
+    CRAWL_COLUMNS,
+    DOCUMENT_COLUMNS,
+    FINDING_COLUMNS,
+    MIGRATIONS,
+    SCHEMA_VERSION,
+    TABLE_COLUMNS,
+)
+
+DEFAULT_URL = "duckdb://var/budgetqa.duckdb"
+
+
+def _insert(table: str, columns: tuple[str, ...]) -> str:
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+
+
+def _ts(value: Any) -> datetime | None:
+    """Timestamps are stored naive UTC so both engines agree."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    return value
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+
+
+def document_row(doc: Document, run_id: str | None, extracted_at: datetime) -> tuple:
+    card = doc.scorecard
+    cats = card.categories if card else {}
+    counts = card.counts if card and card.counts else {}
+    if not counts:
+        counts = {s: sum(f.severity == s for f in doc.findings) for s in ("error", "warning", "info")}
+    return (
+        doc.source.sha256, doc.source.path, doc.source.url, doc.source.format,
+        doc.department, doc.region, doc.year, doc.kind, doc.unit, doc.status, doc.error,
+        card.score if card else None, card.grade if card else None,
+        *(cats.get(c) for c in CATEGORIES),
+        counts.get("error", 0), counts.get("warning", 0), counts.get("info", 0),
+        doc.page_count, extracted_at, run_id,
+    )
+
+
+def finding_rows(doc: Document) -> list[tuple]:
+    rows = []
+    for i, f in enumerate(doc.findings):
+        loc = f.location
+        rows.append((
+            doc.source.sha256, i, f.rule, f.category, f.severity, f.table, f.code, f.row, f.column,
+            f.expected, f.observed, f.message, loc.page, json.dumps(loc.bbox) if loc.bbox else None,
+            loc.cell, loc.paragraph,
+        ))
+    return rows
+
+
+def table_rows(doc: Document) -> list[tuple]:
+    return [
+        (doc.source.sha256, i, t.kind, t.number, t.title, t.unit, json.dumps(t.pages), t.rows.height)
+        for i, t in enumerate(doc.tables)
+    ]
+
+
+class Warehouse:
+    """Open with `Warehouse.open(url)`; use as a context manager or call `close()`."""
+
+    def __init__(self, conn: Connection):
+        self.conn = conn
+
+    @classmethod
+    def open(cls, url: str = DEFAULT_URL) -> Warehouse:
+        wh = cls(Connection(url))
+        wh.migrate()
+        return wh
+
+    @property
+    def url(self) -> str:
+        return self.conn.url
+
+    def __enter__(self) -> Warehouse:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.conn.close()
+
+    # -- schema ---------------------------------------------------------------------------
+    def schema_version(self) -> int:
+        try:
+            rows = self.conn.query("SELECT MAX(version) AS v FROM schema_version")
+        except Exception:
+            return 0
+        return int(rows[0]["v"] or 0)
+
+    def migrate(self) -> int:
+        """Apply every migration newer than the stored schema version; return the version."""
+        if self.schema_version() == 0:
+            with self.conn.transaction():
+                self.conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, applied TIMESTAMP)")
+        current = self.schema_version()
+        for version, statements in MIGRATIONS:
+            if version <= current:
+                continue
+            with self.conn.transaction():
+                for sql in statements:
+                    self.conn.execute(sql)
+                self.conn.execute("INSERT INTO schema_version (version, applied) VALUES (?, ?)", (version, _now()))
+        return SCHEMA_VERSION
+
+    # -- writes ---------------------------------------------------------------------------
+    def start_run(self, run_id: str | None = None) -> str:
+        run_id = run_id or datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
+        with self.conn.transaction():
+            self.conn.execute("DELETE FROM runs WHERE id = ?", (run_id,))
+            self.conn.execute("INSERT INTO runs (id, started) VALUES (?, ?)", (run_id, _now()))
+        return run_id
+
+    def finish_run(self, run_id: str, counts: dict[str, int]) -> None:
+        with self.conn.transaction():
+            self.conn.execute("UPDATE runs SET finished = ?, counts = ? WHERE id = ?",
+                              (_now(), json.dumps(counts, ensure_ascii=False), run_id))
+
+    def runs(self) -> list[dict]:
+        rows = self.conn.query("SELECT id, started, finished, counts FROM runs ORDER BY started DESC, id DESC")
+        for r in rows:
+            r["counts"] = json.loads(r["counts"]) if r["counts"] else {}
+        return rows
+
+    def save_documents(self, documents: Iterable[Document], run_id: str | None = None) -> int:
+        """Insert or replace each document (key sha256) with its tables and findings; returns the count."""
+        docs = list(documents)
+        now = _now()
+        docs = list({d.source.sha256: d for d in docs}.values())  # the same file twice: last wins
+        keys = [d.source.sha256 for d in docs]
+        with self.conn.transaction():
+            for i in range(0, len(keys), 500):
+                chunk = keys[i : i + 500]
+                marks = ", ".join("?" * len(chunk))
+                for table in ("findings", "doc_tables", "documents"):
+                    self.conn.execute(f"DELETE FROM {table} WHERE sha256 IN ({marks})", chunk)
+            self.conn.executemany(_insert("documents", DOCUMENT_COLUMNS), [document_row(d, run_id, now) for d in docs])
+            self.conn.executemany(_insert("doc_tables", TABLE_COLUMNS), [r for d in docs for r in table_rows(d)])
+            self.conn.executemany(_insert("findings", FINDING_COLUMNS), [r for d in docs for r in finding_rows(d)])
+        return len(docs)
+
+    def record_crawl(self, records: list[dict]) -> int:
+        """Append crawl-log records (dicts with any of CRAWL_COLUMNS; others ignored)."""
+        rows = []
+        for r in records:
+            row = {c: r.get(c) for c in CRAWL_COLUMNS}
+            row["fetched_at"] = _ts(row["fetched_at"]) or _now()
+            if row["published"] is not None:
+                row["published"] = str(row["published"])
+            rows.append(tuple(row[c] for c in CRAWL_COLUMNS))
+        with self.conn.transaction():
+            self.conn.executemany(_insert("crawl_log", CRAWL_COLUMNS), rows)
+        return len(rows)
+
+    def crawl_log(self, portal: str | None = None) -> list[dict]:
+        sql = f"SELECT {', '.join(CRAWL_COLUMNS)} FROM crawl_log"
+        params: tuple = ()
+        if portal:
+            sql, params = sql + " WHERE portal = ?", (portal,)
+        return self.conn.query(sql + " ORDER BY fetched_at, url", params)
+
+    # -- reads for the report -------------------------------------------------------------
+    def known_documents(self) -> set[str]:
+        """sha256 of every stored document (to skip files already processed)."""
+        return {r["sha256"] for r in self.conn.query("SELECT sha256 FROM documents")}
+
+    def scorecards(self) -> list[dict]:
+        """One row per document: identity, status, score, grade, category scores, counts."""
+        rows = self.conn.query(
+            f"SELECT {', '.join(DOCUMENT_COLUMNS)} FROM documents "
+            "ORDER BY department, region, year, kind, sha256"
+        )
+        return [_card_row(r) for r in rows]
+
+    def rankings(self, year: int | None = None) -> list[dict]:
+        """Departments (department + region) ranked by score, best first.
+
+        With `year`, that year's score; without, each department's latest year that has a
+        score. Every row carries `trend`: [{year, score, grade}] over all its years.
+        Unscored departments come last with rank None.
+        """
+        from scoring import score_department
+
+        by_dept: dict[tuple, dict[int | None, list[dict]]] = {}
+        for card in self.scorecards():
+            by_dept.setdefault((card["department"], card["region"]), {}).setdefault(card["year"], []).append(card)
+        out = []
+        for (dept, region), years in by_dept.items():
+            per_year = {y: (score_department(_scorecard(c) for c in cards), cards) for y, cards in years.items()}
+            trend = [{"year": y, "score": sc.score, "grade": sc.grade}
+                     for y, (sc, _) in sorted(per_year.items(), key=lambda kv: (kv[0] is None, kv[0] or 0))]
+            if year is not None:
+                if year not in per_year:
+                    continue
+                chosen = year
+            else:
+                scored = [y for y, (sc, _) in per_year.items() if sc.score is not None and y is not None]
+                known = [y for y in per_year if y is not None]
+                chosen = max(scored) if scored else (max(known) if known else None)
+            card, cards = per_year[chosen]
+            out.append({
+                "department": dept, "region": region, "year": chosen,
+                "score": card.score, "grade": card.grade, "categories": card.categories,
+                "errors": card.counts.get("error", 0), "warnings": card.counts.get("warning", 0),
+                "infos": card.counts.get("info", 0),
+                "documents": [{"sha256": c["sha256"], "kind": c["kind"], "status": c["status"],
+                               "score": c["score"], "grade": c["grade"]} for c in cards],
+                "trend": trend,
+            })
+        out.sort(key=lambda r: (r["score"] is None, -(r["score"] or 0), r["department"] or "", r["region"] or ""))
+        rank = 0
+        for i, r in enumerate(out):
+            if r["score"] is None:
+                r["rank"] = None
+                continue
+            rank = rank if i and out[i - 1]["score"] == r["score"] else i + 1
+            r["rank"] = rank
+        return out
+
+    def trends(self, department: str, region: str | None = None) -> list[dict]:
+        """The department's score per year (oldest first)."""
+        rows = [r for r in self.rankings() if r["department"] == department and (region is None or r["region"] == region)]
+        return rows[0]["trend"] if len(rows) == 1 else [t | {"region": r["region"]} for r in rows for t in r["trend"]]
+
+    def findings(self, sha256: str | None = None) -> list[dict]:
+        """Findings in the report's shape (CONTRACT §3) plus `sha256` and `ordinal`."""
+        sql = f"SELECT {', '.join(FINDING_COLUMNS)} FROM findings"
+        params: tuple = ()
+        if sha256:
+            sql, params = sql + " WHERE sha256 = ?", (sha256,)
+        return [_finding(r) for r in self.conn.query(sql + " ORDER BY sha256, ordinal", params)]
+
+    def tables(self, sha256: str) -> list[dict]:
+        rows = self.conn.query(
+            f"SELECT {', '.join(TABLE_COLUMNS)} FROM doc_tables WHERE sha256 = ? ORDER BY table_index", (sha256,))
+        return [{"kind": r["kind"], "number": r["number"], "title": r["title"], "unit": r["unit"],
+                 "pages": json.loads(r["pages"] or "[]"), "rows": r["row_count"]} for r in rows]
+
+    def document(self, sha256: str) -> dict | None:
+        """The document's entry in the `budgetqa.report/1` JSON, plus `extracted_at` and `run_id`."""
+        rows = self.conn.query(f"SELECT {', '.join(DOCUMENT_COLUMNS)} FROM documents WHERE sha256 = ?", (sha256,))
+        if not rows:
+            return None
+        r = rows[0]
+        card = _card_row(r)
+        return {
+            "source": {"path": r["path"], "url": r["url"], "sha256": r["sha256"], "format": r["format"]},
+            "department": r["department"], "region": r["region"], "year": r["year"], "kind": r["kind"],
+            "unit": r["unit"], "status": r["status"], "error": r["error"],
+            "tables": self.tables(sha256),
+            "scorecard": {"score": card["score"], "grade": card["grade"], "categories": card["categories"],
+                          "counts": card["counts"]} if r["status"] == "ok" else None,
+            "findings": [{k: v for k, v in f.items() if k not in ("sha256", "ordinal")} for f in self.findings(sha256)],
+            "page_count": r["page_count"],
+            "extracted_at": r["extracted_at"].isoformat() if r["extracted_at"] else None,
+            "run_id": r["run_id"],
+        }
+
+    def report(self) -> dict:
+        """The whole warehouse as one `budgetqa.report/1` document."""
+        return {"schema": REPORT_SCHEMA,
+                "documents": [self.document(c["sha256"]) for c in self.scorecards()]}
+
+    # -- export ---------------------------------------------------------------------------
+    def export(self, out_dir: Path) -> dict[str, Path]:
+        """findings/scorecards as CSV (UTF-8 with BOM, opens in Excel) and Parquet; report.json."""
+        import polars as pl
+
+        out_dir = Path(out_dir)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        cards = [_flat_card(c) for c in self.scorecards()]
+        docs = {c["sha256"]: c for c in cards}
+        flat = []
+        for f in self.findings():
+            d = docs.get(f["sha256"], {})
+            loc = f.pop("location")
+            flat.append({"sha256": f["sha256"], "department": d.get("department"), "region": d.get("region"),
+                         "year": d.get("year"), "source": d.get("url") or d.get("path"),
+                         **{k: v for k, v in f.items() if k != "sha256"},
+                         "page": loc["page"], "bbox": json.dumps(loc["bbox"]) if loc["bbox"] else None,
+                         "cell": loc["cell"], "paragraph": loc["paragraph"]})
+        paths: dict[str, Path] = {}
+        for name, rows, schema in (("scorecards", cards, _CARD_SCHEMA), ("findings", flat, _FINDING_SCHEMA)):
+            frame = pl.DataFrame(rows, schema=schema, orient="row") if rows else pl.DataFrame(schema=schema)
+            paths[f"{name}.csv"] = out_dir / f"{name}.csv"
+            frame.write_csv(paths[f"{name}.csv"], include_bom=True)
+            paths[f"{name}.parquet"] = out_dir / f"{name}.parquet"
+            frame.write_parquet(paths[f"{name}.parquet"])
+        paths["report.json"] = out_dir / "report.json"
+        paths["report.json"].write_text(json.dumps(self.report(), ensure_ascii=False, indent=1), encoding="utf-8")
+        return paths
+
+
+def _finding(r: dict) -> dict:
+    return {
+        "sha256": r["sha256"], "ordinal": r["ordinal"], "rule": r["rule"], "category": r["category"],
+        "severity": r["severity"], "table": r["table_kind"], "code": r["code"], "row": r["row_label"],
+        "column": r["column_name"], "expected": r["expected"], "observed": r["observed"], "message": r["message"],
+        "location": {"page": r["page"], "bbox": json.loads(r["bbox"]) if r["bbox"] else None,
+                     "cell": r["cell"], "paragraph": r["paragraph"]},
+    }
+
+
+def _card_row(r: dict) -> dict:
+    cats = {c: r[f"score_{c}"] for c in CATEGORIES if r[f"score_{c}"] is not None}
+    return {
+        "sha256": r["sha256"], "path": r["path"], "url": r["url"], "format": r["format"],
+        "department": r["department"], "region": r["region"], "year": r["year"], "kind": r["kind"],
+        "unit": r["unit"], "status": r["status"], "error": r["error"],
+        "score": r["score"], "grade": r["grade"], "categories": cats,
+        "counts": {"error": r["errors"] or 0, "warning": r["warnings"] or 0, "info": r["infos"] or 0},
+        "page_count": r["page_count"], "extracted_at": r["extracted_at"], "run_id": r["run_id"],
+    }
+
+
+def _scorecard(card: dict) -> Scorecard | None:
+    return Scorecard(score=card["score"], grade=card["grade"], categories=card["categories"], counts=card["counts"])
+
+
+def _flat_card(c: dict) -> dict:
+    flat = {k: c[k] for k in ("sha256", "department", "region", "year", "kind", "status", "error",
+                              "score", "grade", "path", "url", "format")}
+    flat |= {c2: c["categories"].get(c2) for c2 in CATEGORIES}
+    flat |= {"errors": c["counts"]["error"], "warnings": c["counts"]["warning"], "infos": c["counts"]["info"],
+             "run_id": c["run_id"]}
+    return flat
+
+
+def _schema(spec: str) -> dict:
+    import polars as pl
+
+    types = {"s": pl.Utf8, "i": pl.Int64, "f": pl.Float64}
+    return {name: types[t] for name, t in (item.split(":") for item in spec.split())}
+
+
+_CARD_SCHEMA = _schema(
+    "sha256:s department:s region:s year:i kind:s status:s error:s score:f grade:s path:s url:s format:s "
+    + " ".join(f"{c}:f" for c in CATEGORIES) + " errors:i warnings:i infos:i run_id:s"
+)
+_FINDING_SCHEMA = _schema(
+    "sha256:s department:s region:s year:i source:s ordinal:i rule:s category:s severity:s table:s code:s "
+    "row:s column:s expected:s observed:s message:s page:i bbox:s cell:s paragraph:i"
+)
