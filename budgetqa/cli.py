@@ -41,7 +41,8 @@ def scorecard_line(document: Document) -> str:
     score = f"{card.score:5.1f} {card.grade}" if card and card.score is not None else "    - -"
     who = " ".join(str(x) for x in (document.department, document.year, document.kind) if x) or "?"
     status = "" if document.status == "ok" else f" [{document.status}: {document.error}]"
-    return f"{score}  {errors:3d} 错误 {warnings:3d} 警告  {who}  {document.source.path}{status}"
+    where = document.source.url or document.source.path
+    return f"{score}  {errors:3d} 错误 {warnings:3d} 警告  {who}  {where}{status}"
 
 
 def print_scorecards(documents: list[Document]) -> None:

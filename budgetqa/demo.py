@@ -29,7 +29,7 @@ class DemoResult:
 def run_demo(home: Path | None = None, progress: Callable[[str], None] = print) -> DemoResult:
     import crawler
     from crawler.localserver import serve
-    from report import write_site
+    from report import write_scorecard, write_site
     from warehouse import Warehouse
 
     home = (home or REPO_ROOT / "var" / "demo").resolve()
@@ -54,4 +54,6 @@ def run_demo(home: Path | None = None, progress: Callable[[str], None] = print) 
         site = write_site(wh, home / "report")
     finally:
         wh.close()
-    return DemoResult(documents=documents, warehouse=url, site=site, scorecard_page=site)
+    readable = sorted((d for d in documents if d.status == "ok"), key=lambda d: d.source.format)
+    page = write_scorecard(readable[0], home / "scorecard.html") if readable else site
+    return DemoResult(documents=documents, warehouse=url, site=site, scorecard_page=page)

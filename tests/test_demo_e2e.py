@@ -37,6 +37,11 @@ def test_demo_prints_the_scorecards_and_the_report_path(demo_home) -> None:
     site = Path(report_line.split(": ", 1)[1])
     assert site.exists() and site.is_relative_to(home)
     assert "杜集区政府办公室" in site.read_text("utf-8")
+    card_line = next(line for line in lines if line.startswith("记分卡"))
+    card = Path(card_line.split(": ", 1)[1])
+    assert card.exists() and card.parent == home
+    page = card.read_text("utf-8")
+    assert "杜集区政府办公室" in page and "2050505" in page  # the scorecard names the failing code
 
 
 def test_demo_fills_the_warehouse_with_both_formats_alike(demo_home) -> None:
