@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/crawl_speed.py
 
-Crawls the TRS, gdcms, Jeecms and JSON-platform test sites twice into a fresh store and prints
+Crawls the TRS, gdcms, Jeecms, Hanweb and JSON-platform test sites twice into a fresh store and prints
 documents and pages per second, the second crawl's requests and downloaded bytes as a ratio of the
 first's, and the crawl process's peak memory. Needs ../shared/corpus/real next to the repo.
 """
@@ -14,6 +14,7 @@ import resource
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -28,6 +29,8 @@ CONFIGS = {
            "list_selector: .czys_listCount_list\ntimeout: 1\nretries: 0\n",
     "gdcms": 'family: gdcms\nstart_urls: ["{base_url}/index.html"]\nlist_selector: .wrap-list\nexclude: [三公]\n',
     "jeecms": 'family: jeecms\nstart_kind: article\nstart_urls: ["{base_url}/sthjj/zfxxgk/9968003.jhtml"]\n',
+    "hanweb": 'family: hanweb\nstart_urls: ["{base_url}/col/col1229/index.html"]\n'
+              'paging: {template: "index.html?uid=5207&pageNum={n}"}\nretries: 0\n',
     "platform": "family: platform\ninclude: [部门预算]\napi:\n"
                 '  departments: "{base_url}/api/region/{region}/{year}/departments.json"\n'
                 '  files: "{base_url}/api/dept/{dept_id}/{year}/files.json"\n'
@@ -39,15 +42,17 @@ def main() -> None:
     if not (REPO.parent / "shared" / "corpus" / "real").is_dir():
         sys.exit("需要 ../shared/corpus/real / needs the shared corpus next to the repo")
     with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as stack:
-        portals = []
+        portals, servers = [], []
         for name, body in CONFIGS.items():
             base = stack.enter_context(serve(SITES / name))
+            servers.append(base)
             path = Path(tmp) / f"{name}.yaml"
             path.write_text(f"name: bench_{name}\nlocal: true\ndelay: 0\nconcurrency_per_domain: 8\n" + body, "utf-8")
             portals += crawler.load_portals(path, base_url=base)
         store = (Path(tmp) / "store").as_uri()
         runs = []
         for label in ("first", "second"):
+            served = [len(b.requests) for b in servers]
             t0 = time.perf_counter()
             report = crawler.crawl(portals, store)
             seconds = time.perf_counter() - t0
@@ -56,10 +61,13 @@ def main() -> None:
             nbytes = sum(s["bytes"] for s in report.stats.values())
             docs = sum(1 for r in report.records if not r.is_error)
             downloads = sum(1 for r in report.records if not r.is_error and r.status == 200)
+            skipped = sum(1 for r in report.records if not r.is_error and r.status is None)
             runs.append((requests, downloads, nbytes))
             print(f"{label:6} crawl: {seconds:6.2f} s (incl. process start) | documents {docs} "
                   f"({docs / seconds:.1f}/s) | pages {pages} ({pages / seconds:.1f}/s) | requests {requests} | "
-                  f"downloads {downloads} | bytes {nbytes:,} | {report.summary().split(' / ')[1]}")
+                  f"downloads {downloads} | known, not asked {skipped} | bytes {nbytes:,} | {report.summary().split(' / ')[1]}")
+            statuses = Counter(r["status"] for b, n in zip(servers, served, strict=True) for r in b.requests[n:])
+            print(f"       answers served by status: {dict(sorted(statuses.items()))}")
         (r1, d1, b1), (r2, d2, b2) = runs
         print(f"second/first: requests {r2 / r1:.2f}, document downloads {d2 / max(d1, 1):.2f}, bytes {b2 / b1:.3f}")
         peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024

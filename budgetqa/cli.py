@@ -90,7 +90,9 @@ def cmd_crawl(args: argparse.Namespace) -> int:
 
     wh = Warehouse.open(settings.warehouse)
     try:
-        wh.record_crawl(report.records_as_dicts())
+        import crawler
+
+        wh.record_crawl(crawler.unrecorded(report.store_uri, wh.crawl_log()))  # each record once
     finally:
         wh.close()
     print(report.summary())
@@ -125,6 +127,14 @@ def _write_report(url: str, out: Path) -> Path:
 def cmd_report(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     url = warehouse_url(args.warehouse) if args.warehouse else settings.warehouse
+    try:
+        from warehouse import Warehouse
+
+        Warehouse.open(url).close()  # fail early and clearly on a wrong URL or an unreachable server
+    except Exception as exc:  # noqa: BLE001 — psycopg, duckdb and ValueError all mean "cannot open"
+        print(f"budgetqa report: 无法打开数据仓库 / cannot open the warehouse {url}: {exc}", file=sys.stderr)
+        return 2
+    _progress(f"生成报告 / writing the report from {url}")
     print(_write_report(url, Path(args.out)))
     return 0
 

@@ -44,13 +44,9 @@ def run_demo(home: Path | None = None, progress: Callable[[str], None] = print) 
         crawl_report = crawler.crawl(portals, store_uri)
     progress(crawl_report.summary())
 
+    documents = jobs.process_crawl(crawl_report, url, run_id, only_new=False)
     wh = Warehouse.open(url)
     try:
-        wh.record_crawl(crawl_report.records_as_dicts())
-        files = crawl_report.stored_files()
-        documents = jobs.extract_files([f.path for f in files], urls={str(f.path): f.url for f in files})
-        jobs.check_documents(documents)
-        wh.save_documents(documents, run_id=run_id)
         site = write_site(wh, home / "report")
     finally:
         wh.close()

@@ -12,15 +12,20 @@ from pathlib import Path
 from budgetqa.model import Document
 
 
-def extract_files(paths: Iterable[Path], urls: dict[str, str] | None = None) -> list[Document]:
-    """Read every file (a ZIP may hold several documents); unreadable files become documents with a status."""
-    from extract import extract_file
+def extract_files(
+    paths: Iterable[Path], urls: dict[str, str] | None = None, progress=None, workers: int | None = None
+) -> list[Document]:
+    """Read every file (a ZIP may hold several documents) in parallel, each distinct file once and
+    within the time limit; unreadable files become documents with a status, copies get `duplicate_of`.
 
-    urls = urls or {}
-    documents: list[Document] = []
-    for path in paths:
-        documents.extend(extract_file(Path(path), url=urls.get(str(path))))
-    return documents
+    `workers` defaults to BUDGETQA_WORKERS or 2; `progress(done, total, path)` reports each file."""
+    import os
+
+    from extract import extract_many
+
+    workers = workers if workers is not None else int(os.environ.get("BUDGETQA_WORKERS", "2"))
+    timeout = float(os.environ.get("BUDGETQA_EXTRACT_TIMEOUT", "300"))
+    return extract_many(list(paths), urls=urls, workers=workers, timeout=timeout, progress=progress)
 
 
 def validate_documents(documents: list[Document]) -> list[Document]:
@@ -65,21 +70,49 @@ def crawl_portals(portals_path: Path, store_uri: str, portal: str | None = None)
 
 
 def process_crawl(crawl_report, warehouse_url: str, run_id: str, *, only_new: bool = True) -> list[Document]:
-    """Record the crawl log, then extract → validate → score → store the files not yet in the warehouse."""
+    """Record the crawl log, then extract → validate → score → store the files not yet in the warehouse
+    (`only_new=False`: every file this crawl saw, re-checked and replaced).
+
+    Both come from the raw store as a whole, not only from this crawl: a run killed after its crawl
+    (or during it) leaves files and log records that the next run picks up, each exactly once."""
     from warehouse import Warehouse
 
     wh = Warehouse.open(warehouse_url)
     try:
-        wh.record_crawl(crawl_report.records_as_dicts())
-        files = crawl_report.stored_files()
-        known = wh.known_documents() if only_new else set()
-        todo = [f for f in files if f.sha256 not in known]
-        documents = extract_files([f.path for f in todo], urls={str(f.path): f.url for f in todo})
-        check_documents(documents)
+        wh.start_run(run_id)
+        todo = pending_files(crawl_report, wh, only_new=only_new)
+        documents = check_documents(extract_files([f.path for f in todo], urls={str(f.path): f.url for f in todo}))
         wh.save_documents(documents, run_id=run_id)
+        wh.finish_run(run_id, run_counts(crawl_report, documents))
         return documents
     finally:
         wh.close()
+
+
+def pending_files(crawl_report, wh, *, only_new: bool = True) -> list:
+    """Record the store's crawl log in the warehouse (each record once) and list the stored files
+    to process: those not yet in the warehouse, or (`only_new=False`) all this crawl saw."""
+    import crawler
+
+    wh.record_crawl(crawler.unrecorded(crawl_report.store_uri, wh.crawl_log()))
+    files = crawler.history(crawl_report.store_uri).stored_files()
+    if only_new:
+        known = wh.known_documents()
+        return [f for f in files if f.sha256 not in known and f.path.exists()]
+    seen = {r.sha256 for r in crawl_report.records if r.sha256}
+    return [f for f in files if f.sha256 in seen and f.path.exists()]
+
+
+def run_counts(crawl_report, documents: list[Document]) -> dict[str, int]:
+    """What a run did, for the warehouse's `runs` table."""
+    findings = [f for d in documents for f in d.findings]
+    return {
+        "crawled": len(crawl_report.records),
+        "documents": len(documents),
+        "unreadable": sum(d.status != "ok" for d in documents),
+        "errors": sum(f.severity == "error" for f in findings),
+        "warnings": sum(f.severity == "warning" for f in findings),
+    }
 
 
 def check_documents(documents: list[Document]) -> list[Document]:

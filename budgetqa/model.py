@@ -77,6 +77,15 @@ MEASURES: dict[str, str] = {
     "vehicle_operation": "公务用车运行费",
     "reception": "公务接待费",
     "previous": "上年预算数/上年决算数",
+    "total_all": "合计（“三公”经费、会议费、培训费等之和）",
+    "meeting": "会议费",
+    "training": "培训费",
+    "operating_costs": "机关运行经费",
+    "superior_subsidy": "上级补助收入",
+    "subsidiary_remit": "附属单位上缴收入",
+    "remit_superior": "上缴上级支出",
+    "business_expense": "经营支出",
+    "subsidiary_grant": "对附属单位补助支出",
 }
 
 # Columns every `Table.rows` frame has before its measure columns.
@@ -195,6 +204,7 @@ class Document:
     findings: list[Finding] = field(default_factory=list)
     scorecard: Scorecard | None = None
     page_count: int | None = None
+    duplicate_of: str | None = None  # path of an earlier file with the same bytes (same sha256)
 
     @property
     def doc_id(self) -> str:
@@ -214,6 +224,7 @@ class Document:
             "unit": self.unit,
             "status": self.status,
             "error": self.error,
+            "duplicate_of": self.duplicate_of,
             "tables": [t.summary() for t in self.tables],
             "scorecard": asdict(self.scorecard) if self.scorecard else None,
             "findings": [f.to_dict() for f in self.findings],

@@ -13,14 +13,17 @@ import os
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from crawler.config import ConfigError, PortalConfig, load_portals
 from crawler.report import CrawlRecord, CrawlReport, StoredFile
 from crawler.store import open_store
 
-__all__ = ["ConfigError", "CrawlRecord", "CrawlReport", "PortalConfig", "StoredFile", "crawl", "load_portals"]
+__all__ = ["ConfigError", "CrawlRecord", "CrawlReport", "PortalConfig", "StoredFile", "crawl", "history",
+           "load_portals", "unrecorded"]
 
 
 class CrawlError(RuntimeError):
@@ -50,3 +53,25 @@ def crawl(portals: list[PortalConfig], store_uri: str, *, log: Callable[[str], N
         if code != 0 or not result.exists():
             raise CrawlError(f"抓取进程失败 / crawl process failed (exit {code}): {stderr[-2000:]}")
         return CrawlReport.from_dict(json.loads(result.read_text("utf-8")))
+
+
+def history(store_uri: str) -> CrawlReport:
+    """Every crawl-log record the raw store holds (all crawls, a killed one included)."""
+    store = open_store(store_uri)
+    return CrawlReport(store_uri=store.uri, records=[CrawlRecord(**r) for r in store.read_log()])
+
+
+def _log_key(r: dict[str, Any]) -> tuple[Any, ...]:
+    t = r.get("fetched_at")
+    if isinstance(t, str):
+        t = datetime.fromisoformat(t.replace("Z", "+00:00"))
+    if isinstance(t, datetime) and t.tzinfo is not None:
+        t = t.astimezone(UTC).replace(tzinfo=None)
+    return r.get("portal"), r.get("url"), t, r.get("outcome")
+
+
+def unrecorded(store_uri: str, recorded: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The store's crawl-log records not yet in `recorded` (the warehouse's crawl_log rows), so the
+    warehouse gets each record exactly once, also after a crawl was killed mid-way."""
+    seen = {_log_key(r) for r in recorded}
+    return [r for r in history(store_uri).records_as_dicts() if _log_key(r) not in seen]

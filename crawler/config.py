@@ -86,13 +86,16 @@ class PortalConfig:
     paging: Paging = field(default_factory=Paging)
     extensions: list[str] = field(default_factory=lambda: list(DEFAULT_EXTENSIONS))
     inline_html: str = "auto"  # auto | always | never: save the article HTML when its tables are inline
+    content_selector: str | None = None  # CSS of an article's body (inline-HTML documents keep only it)
+    revalidate: bool = False  # re-check known attachments (conditional GET) even when their page is unchanged
     title_pattern: str | None = None  # regex with named groups department / year
     api: ApiConfig = field(default_factory=ApiConfig)
     timeout: float = 60.0  # seconds per request
     max_size_mb: float = 50.0  # per download
     delay: float = 1.0  # AutoThrottle start delay, seconds
     concurrency_per_domain: int = 2
-    retries: int = 2
+    retries: int = 2  # on 5xx / timeouts, with exponential backoff
+    retry_backoff: float = 1.0  # seconds before the first retry; doubled each time, at most 60
     source: str | None = None  # the YAML file it came from
 
     def to_dict(self) -> dict[str, Any]:

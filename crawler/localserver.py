@@ -8,7 +8,8 @@ Files under `root` are served with ETag and Last-Modified; conditional requests 
   "/files/": Path("demo/files")                mount a folder
   "/a.pdf": Path("x.pdf")                      serve one file
   "/gone.pdf": 404                             a status code
-  "/x": Route(status=302, redirect="http://10.0.0.1/")   or delay=…, body=…, headers=…
+  "/x": Route(status=302, redirect="http://10.0.0.1/")   or delay=…, body=…, headers=…,
+                                                        fail_first=N (N × 503 first), validators=False
 `base_url.requests` lists every request served (method, path, status, bytes, headers), for tests
 that count what a crawl fetched. `base_url.routes` can be changed while the server runs.
 """
@@ -41,6 +42,8 @@ class Route:
     headers: dict[str, str] = field(default_factory=dict)
     content_type: str | None = None
     validators: bool = True  # send ETag / Last-Modified, answer 304 to conditional requests
+    fail_first: int = 0  # answer the first N requests with `fail_status` (a flaky server, for retries)
+    fail_status: int = 503
 
 
 class BaseURL(str):
@@ -100,13 +103,13 @@ class _Handler(BaseHTTPRequestHandler):
     def _resolve(self, path: str) -> Route | None:
         routes: dict[str, Any] = self.server.routes  # type: ignore[attr-defined]
         root: Path = self.server.root  # type: ignore[attr-defined]
-        for key, value in routes.items():
-            if key.endswith("/") and path.startswith(key) and isinstance(value, Path) and value.is_dir():
-                target = (value / path[len(key):]).resolve()
-                return Route(file=target) if target.is_relative_to(value.resolve()) and target.is_file() else None
-        value = routes.get(path)
-        if value is None and "?" in self.path:
-            value = routes.get(self.path)
+        value = routes.get(self.path) if "?" in self.path else None  # a route with its query string wins,
+        if value is None:
+            value = routes.get(path)  # then the exact path, then a mounted folder
+        for key, mount in routes.items() if value is None else ():
+            if key.endswith("/") and path.startswith(key) and isinstance(mount, Path) and mount.is_dir():
+                target = (mount / path[len(key):]).resolve()
+                return Route(file=target) if target.is_relative_to(mount.resolve()) and target.is_file() else None
         if isinstance(value, Route):
             return value
         if isinstance(value, int):
@@ -129,6 +132,9 @@ class _Handler(BaseHTTPRequestHandler):
             route = Route(status=404, body=b"<html><body>404 Not Found</body></html>", content_type="text/html")
         if route.delay:
             time.sleep(route.delay)
+        if route.fail_first > 0:
+            route.fail_first -= 1
+            route = Route(status=route.fail_status, body=f"HTTP {route.fail_status}".encode())
         headers = dict(route.headers)
         body = b""
         status = route.status

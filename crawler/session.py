@@ -41,6 +41,34 @@ class Session:
             return prev
         return None
 
+    # ---------- pages (lists, articles, API answers) ----------
+    def page_state(self, url: str) -> dict[str, Any] | None:
+        """What the last crawl saw on a page: validators, content hash and what it links to."""
+        return self.state["pages"].get(url_key(url))
+
+    def remember_page(self, url: str, **fields: Any) -> None:
+        self.state["pages"][url_key(url)] = {"url": url, "fetched_at": now(), **fields}
+
+    def validators(self, url: str, kind: str) -> dict[str, str]:
+        """Headers of a conditional request for a page or document fetched before."""
+        prev = self.previous(url) if kind == "document" else self.page_state(url)
+        headers = {}
+        if prev and prev.get("etag"):
+            headers["If-None-Match"] = prev["etag"]
+        if prev and prev.get("last_modified"):
+            headers["If-Modified-Since"] = prev["last_modified"]
+        return headers
+
+    def known_unchanged(self, *, portal: str, doc: dict[str, Any]) -> CrawlRecord:
+        """A known document whose page did not change: logged as unchanged, not requested (status None)."""
+        prev = self.previous(doc["url"])
+        assert prev is not None
+        self.shas_this_crawl.add(prev["sha256"])
+        path = self.store.find(prev["sha256"])
+        return self.record(portal=portal, url=doc["url"], kind="document", status=None, size=0,
+                           sha256=prev["sha256"], path=str(path), format=path.suffix.lstrip(".") if path else None,
+                           outcome="unchanged", **_doc_fields(doc))
+
     def store_document(
         self, *, portal: str, doc: dict[str, Any], body: bytes | None, status: int,
         etag: str | None = None, last_modified: str | None = None,

@@ -27,6 +27,8 @@ BASE: dict[str, Any] = {
         "crawler.downloadermiddlewares.safety.SafetyMiddleware": 40,
         "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,  # SafetyMiddleware covers it
         "crawler.downloadermiddlewares.conditional.ConditionalRequestMiddleware": 560,
+        "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+        "crawler.downloadermiddlewares.retry.BackoffRetryMiddleware": 550,
     },
     "ITEM_PIPELINES": {"crawler.pipelines.store.StorePipeline": 300},
     "LOG_LEVEL": "INFO",
@@ -42,6 +44,7 @@ def portal_settings(portal: PortalConfig, log_file: str | None = None) -> dict[s
         "DOWNLOAD_DELAY": portal.delay,
         "AUTOTHROTTLE_START_DELAY": portal.delay,
         "RETRY_TIMES": portal.retries,
+        "RETRY_BACKOFF": portal.retry_backoff,
     })
     if log_file:
         settings["LOG_FILE"] = log_file

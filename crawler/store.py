@@ -84,12 +84,34 @@ class FileStore:
                 fcntl.flock(fh, fcntl.LOCK_UN)
 
     def load_state(self) -> dict[str, Any]:
+        """The incremental state. Documents stored after the last save (a crawl killed mid-way) are
+        replayed from records.jsonl, so a restarted crawl knows them: nothing fetched is lost."""
         state = json.loads(self.state_path.read_text("utf-8")) if self.state_path.exists() else {}
-        state.setdefault("urls", {})
-        state.setdefault("lists", {})
+        for key in ("urls", "lists", "pages"):
+            state.setdefault(key, {})
+        records = self.root / "records.jsonl"
+        offset = state.get("records_offset", 0)
+        if records.exists() and records.stat().st_size > offset:
+            with open(records, "rb") as fh:
+                fh.seek(offset)
+                tail = fh.read()
+            for line in tail.decode("utf-8", errors="replace").splitlines():
+                try:
+                    rec = json.loads(line)
+                except ValueError:
+                    continue  # a line cut short by the kill
+                if not rec.get("sha256") or not self.find(rec["sha256"]):
+                    continue
+                entry = state["urls"].setdefault(url_key(rec["url"]), {})
+                entry.update(url=rec["url"], sha256=rec["sha256"], fetched_at=rec.get("fetched_at"),
+                             path=rec.get("path"))
+                if rec.get("status") != 304:
+                    entry.update(etag=rec.get("etag"), last_modified=rec.get("last_modified"))
         return state
 
     def save_state(self, state: dict[str, Any]) -> None:
+        records = self.root / "records.jsonl"
+        state["records_offset"] = records.stat().st_size if records.exists() else 0
         tmp = self.state_path.with_suffix(".tmp")
         tmp.write_text(json.dumps(state, ensure_ascii=False, indent=1, sort_keys=True), "utf-8")
         os.replace(tmp, self.state_path)
@@ -125,7 +147,13 @@ class FileStore:
         path = self.root / "crawl_log.jsonl"
         if not path.exists():
             return []
-        return [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
+        records = []
+        for line in path.read_text("utf-8", errors="replace").splitlines():
+            try:
+                records.append(json.loads(line))
+            except ValueError:
+                continue  # a line cut short when a crawl was killed
+        return records
 
 
 def open_store(uri: str) -> FileStore:

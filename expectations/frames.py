@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 import polars as pl
 
@@ -55,6 +56,28 @@ SUBTOTAL_NAME = re.compile(r"(小\s*计|本年收入合计|本年支出合计)")
 ORDINAL_NAME = re.compile(r"^[一二三四五六七八九十]+[、.．]")
 _NUMBER_TEXT = re.compile(r"-?\d[\d,]*(?:\.(\d+))?")
 _SPACE = re.compile(r"\s+")
+
+
+T = TypeVar("T")
+# Per-validation memo: what several rules derive from the same object (a table's hierarchy and
+# view, a document's parsed statements) is computed once. Keyed by id, checked by identity, and
+# cleared by the runner after each validate() call.
+_MEMO: dict[tuple[str, int], tuple[Any, Any, Any]] = {}
+
+
+def memo(name: str, obj: Any, compute: Callable[[], T], guard: Any = None) -> T:
+    """compute() once per (name, obj) while `guard` (e.g. table.rows) is the same object. Read-only result."""
+    key = (name, id(obj))
+    hit = _MEMO.get(key)
+    if hit is not None and hit[0] is obj and hit[1] is guard:
+        return hit[2]
+    out = compute()
+    _MEMO[key] = (obj, guard, out)
+    return out
+
+
+def clear_memo() -> None:
+    _MEMO.clear()
 
 
 def check_frame(records: list[dict], extra: dict[str, pl.DataType]) -> pl.DataFrame:
@@ -112,11 +135,17 @@ class TableView:
 
     @classmethod
     def of(cls, table: Table) -> TableView:
+        return memo("view", table, lambda: cls._of(table), table.cells)
+
+    @classmethod
+    def _of(cls, table: Table) -> TableView:
         cells = table.cells
         texts = cells["text"].to_list() if "text" in cells.columns else []
         problems: set[tuple[int, str]] = set()
         if "problem" in cells.columns and cells.height:
-            bad = cells.filter(pl.col("problem").is_not_null())
+            # a misplaced thousands separator ('120258,600') still reads as one number: keep checking it
+            bad = cells.filter(pl.col("problem").is_not_null()
+                               & ~((pl.col("problem") == "bad_grouping") & pl.col("value").is_not_null()))
             problems = {(int(r), str(c)) for r, c in bad.select("row", "column").iter_rows()}
         dec = decimals_of(texts)
         if not texts:
@@ -151,6 +180,11 @@ def level_of(code: str | None) -> int | None:
 
 
 def hierarchy(table: Table) -> list[dict]:
+    """The code hierarchy of a table (memoised per validation; do not mutate the items)."""
+    return memo("hierarchy", table, lambda: _hierarchy(table), table.rows)
+
+
+def _hierarchy(table: Table) -> list[dict]:
     """Each coded row with its level and parent, by POSITION as printed.
 
     Rows with a malformed code (wrong length) get the level their neighbours imply, so
@@ -173,8 +207,8 @@ def hierarchy(table: Table) -> list[dict]:
             code = rows["code"][i]
             if code is None and raw[i] and str(raw[i]).strip():
                 code = _SPACE.sub("", str(raw[i]))
-            if not code or is_total(names[i]):
-                continue
+            if not code or is_total(names[i]) or not code.isdigit():
+                continue  # a name or note read into the code column is not a code
             items.append({"row": rows["row"][i], "side": side, "code": code, "name": names[i],
                           "level": level_of(code), "valid": level_of(code) is not None})
         for k, it in enumerate(items):
@@ -182,6 +216,8 @@ def hierarchy(table: Table) -> list[dict]:
                 prev = next((x["level"] for x in reversed(items[:k]) if x["level"]), 0)
                 nxt = next((x["level"] for x in items[k + 1:] if x["valid"]), 0)
                 it["level"] = max(prev + 1, nxt - 1) if nxt > prev else max(prev, 1)
+                if len(it["code"]) in (4, 6):  # one digit dropped from a 款/项 code: that level, if it fits here
+                    it["level"] = min(len(it["code"]) // 2, prev + 1)
         for k, it in enumerate(items):
             it["parent"] = next((j for j in range(k - 1, -1, -1) if items[j]["level"] < it["level"]), None)
             it["repaired"] = it["code"] if it["valid"] else None
@@ -205,4 +241,5 @@ def value(table: Table, row_pos: int, column: str) -> float | None:
 
 def row_positions(table: Table) -> dict[int, int]:
     """Table.rows 'row' id → position in the frame."""
-    return {int(r): i for i, r in enumerate(table.rows["row"].to_list())}
+    return memo("positions", table, lambda: {int(r): i for i, r in enumerate(table.rows["row"].to_list())},
+                table.rows)

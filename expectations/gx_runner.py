@@ -14,6 +14,7 @@ from typing import Any
 import polars as pl
 
 from budgetqa.model import Document, Finding, Location
+from expectations.frames import clear_memo
 from expectations.rules import RULES, Rule
 
 log = logging.getLogger(__name__)
@@ -128,12 +129,15 @@ def run(documents: list[Document], rules: list[Rule] | None = None) -> list[list
         return findings
     runner = GxRunner()
     locator = Locator(documents)
-    for rule in rules or RULES:
-        frame = _build(rule, documents, findings)
-        if not frame.height:
-            continue
-        frame = frame.with_row_index(ID).with_columns(pl.col(ID).cast(pl.Int64))
-        failing = frame.filter(pl.col(ID).is_in(sorted(runner.unexpected_ids(rule, frame))))
-        for row in failing.iter_rows(named=True):
-            findings[row["doc"]].append(to_finding(rule, row, locator))
+    try:
+        for rule in rules or RULES:
+            frame = _build(rule, documents, findings)
+            if not frame.height:
+                continue
+            frame = frame.with_row_index(ID).with_columns(pl.col(ID).cast(pl.Int64))
+            failing = frame.filter(pl.col(ID).is_in(sorted(runner.unexpected_ids(rule, frame))))
+            for row in failing.iter_rows(named=True):
+                findings[row["doc"]].append(to_finding(rule, row, locator))
+    finally:
+        clear_memo()
     return findings

@@ -9,19 +9,12 @@ import polars as pl
 
 from budgetqa.model import CELL_COLUMNS, ROW_KEY_COLUMNS, Document, Paragraph, SourceFile, Table
 
-_AMOUNT = re.compile(r"^-?\d[\d,]*(\.\d+)?$")
-
 
 def parse_amount(text: str) -> tuple[float | None, str | None]:
-    """(value, problem) of a printed amount: '457.90.' → (457.9, 'trailing_dot')."""
-    t = text.strip().replace("\u3000", "")
-    if not t:
-        return None, None
-    if _AMOUNT.match(t):
-        return float(t.replace(",", "")), None
-    if t.endswith(".") and _AMOUNT.match(t[:-1]):
-        return float(t[:-1].replace(",", "")), "trailing_dot"
-    return None, "not_a_number"
+    """(value, problem) of a printed amount, by extraction's own parser: '457.90.' → (457.9, 'trailing_dot')."""
+    from extract.normalise import parse_amount as parse
+
+    return parse(text)
 
 
 def make_table(kind: str, measures: list[str], rows: list[tuple | dict], *, number: int | None = None,

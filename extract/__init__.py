@@ -16,17 +16,25 @@ import zipfile
 from pathlib import Path
 
 from budgetqa.model import Document, SourceFile
-from extract.detect import MAX_DEPTH, UnsafeArchive, sniff_format, unpack_zip
+from extract.batch import extract_many
+from extract.detect import MAX_DEPTH, UnsafeArchive, image_type, sniff_format, unpack_zip
 from extract.grid import ReadError, ReadResult
 
-__all__ = ["extract_file", "read_any"]
+__all__ = ["extract_file", "extract_many", "read_any"]
 
 _BINARY_SUFFIXES = {"pdf", "doc", "docx", "xls", "xlsx", "zip"}
-_BUDGET_WORDS = re.compile(r"预算|决算|财政拨款|一般公共预算|三公")
+# A file without tables is a disclosure only if its opening names one (a notice that merely
+# mentions 预算 once — 杭州's 消防 notice filed as a 部门预算 — is not).
+_BUDGET_WORDS = re.compile(r"(部门|单位)\s*\d*\s*年?度?\s*(预|决)算|(预|决)算(信息)?公开|(预|决)算(编制)?(情况)?的?说明|收支(预|决)算|财政拨款")
 
 
 def _cache_dir() -> Path:
     return Path(os.environ.get("BUDGETQA_HOME", "var")) / "cache" / "converted"
+
+
+def _convert_timeout() -> float:
+    """Seconds a LibreOffice conversion may take (BUDGETQA_CONVERT_TIMEOUT, default 120)."""
+    return float(os.environ.get("BUDGETQA_CONVERT_TIMEOUT", "120"))
 
 
 def read_any(path: Path, fmt: str) -> ReadResult:
@@ -42,7 +50,7 @@ def read_any(path: Path, fmt: str) -> ReadResult:
             if fmt == "doc":
                 from extract.convert import convert_with_libreoffice
 
-                path = convert_with_libreoffice(path, "docx", _cache_dir())
+                path = convert_with_libreoffice(path, "docx", _cache_dir(), timeout=_convert_timeout())
             return read_docx(path)
         if fmt in ("xlsx", "xls"):
             from extract.xlsx import read_xlsx
@@ -50,7 +58,7 @@ def read_any(path: Path, fmt: str) -> ReadResult:
             if fmt == "xls":
                 from extract.convert import convert_with_libreoffice
 
-                path = convert_with_libreoffice(path, "xlsx", _cache_dir())
+                path = convert_with_libreoffice(path, "xlsx", _cache_dir(), timeout=_convert_timeout())
             return read_xlsx(path)
         if fmt == "html":
             from extract.html import read_html
@@ -89,9 +97,18 @@ def extract_file(path: Path, url: str | None = None, _depth: int = 0, _display: 
         return _fail(doc, "unreadable", "空文件（0 字节）/ empty file (0 bytes)")
     if fmt == "unknown":
         return _fail(doc, "unsupported", "无法识别的文件格式（不是 PDF/Word/Excel/HTML）/ unrecognised file format")
+    claimed = path.suffix.lower().lstrip(".")
+    if fmt == "image":
+        with open(path, "rb") as fh:
+            kind = image_type(fh.read(16)) or "image"
+        return _fail(doc, "scanned", f"文件是 {kind} 图片（文件名为 .{claimed}），没有文本层，无法读取表格 / "
+                                     f"the file is a {kind} image (named .{claimed}): no text to read")
+    if fmt == "corrupt_zip":
+        doc.source.format = claimed if claimed in ("docx", "xlsx", "zip") else "zip"
+        return _fail(doc, "unreadable", f"文件损坏：.{claimed} 应为 ZIP 结构，但目录无法读取（文件不完整或已损坏）/ "
+                                        f"corrupt file: a .{claimed} is a ZIP container but its directory cannot be read")
     if fmt == "zip":
         return _extract_zip(path, url, _depth, doc)
-    claimed = path.suffix.lower().lstrip(".")
     if fmt == "html" and claimed in _BINARY_SUFFIXES:
         return _fail(doc, "unreadable", f"文件名为 .{claimed}，内容却是 HTML 网页（多半是门户返回的错误页）"
                                         f" / named .{claimed} but the content is an HTML page (likely an error page)")
@@ -116,7 +133,7 @@ def _fill(doc: Document, result: ReadResult) -> None:
     facts = document_facts(doc.paragraphs, doc.tables, doc.source.path, context=context)
     for key, value in facts.items():
         setattr(doc, key, value)
-    text = " ".join([p.text for p in doc.paragraphs[:200]] + context)
+    text = " ".join([p.text for p in doc.paragraphs[:60]] + context)
     if not doc.tables and not _BUDGET_WORDS.search(text):
         doc.status = "not_a_disclosure"
         doc.error = "未找到预算公开表格或预算文字 / no budget tables or budget text found"
@@ -136,7 +153,7 @@ def _extract_zip(path: Path, url: str | None, depth: int, doc: Document) -> list
         for member in members:
             member_url = f"{url}#{member.name}" if url else None
             for d in extract_file(member.path, member_url, depth + 1, f"{doc.source.path}!/{member.name}"):
-                if d.source.format in ("unknown", "empty"):
-                    continue  # readme.txt, thumbs.db … are not documents
+                if d.source.format in ("unknown", "empty", "image"):
+                    continue  # readme.txt, thumbs.db, a logo … are not documents
                 docs.append(d)
     return docs or _fail(doc, "unsupported", "压缩包内没有可读的公开文件 / no readable document in the archive")

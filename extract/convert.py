@@ -43,6 +43,18 @@ _MAGIC: tuple[bytes, ...] = (
 )
 
 
+# Process groups of the LibreOffice runs in progress in this process (killed if we are stopped).
+_ACTIVE: set[int] = set()
+
+
+def kill_active() -> None:
+    """Kill every LibreOffice process group this process started and has not reaped."""
+    for pgid in list(_ACTIVE):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(pgid, signal.SIGKILL)
+        _ACTIVE.discard(pgid)
+
+
 def soffice_binary() -> str:
     found = shutil.which("soffice") or shutil.which("libreoffice")
     if not found:
@@ -130,6 +142,7 @@ def convert_with_libreoffice(path: Path, target: str, cache_dir: Path, timeout: 
         proc = subprocess.Popen(
             cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True, env=env, cwd=tmpdir
         )
+        _ACTIVE.add(proc.pid)
         try:
             out, err = proc.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
@@ -140,6 +153,7 @@ def convert_with_libreoffice(path: Path, target: str, cache_dir: Path, timeout: 
             ) from None
         finally:
             _kill_group(proc)  # soffice may leave helpers (oosplash, soffice.bin) behind
+            _ACTIVE.discard(proc.pid)
         produced = outdir / f"input.{target}"
         if proc.returncode != 0 or not produced.is_file() or produced.stat().st_size == 0:
             detail = (err or out or b"").decode("utf-8", "replace").strip().splitlines()

@@ -15,8 +15,28 @@ MAX_RATIO = 200
 MAX_DEPTH = 2
 
 
+# Leading bytes of image formats (a scan or a photo saved under a document's name).
+IMAGE_MAGIC: dict[bytes, str] = {
+    b"\x89PNG\r\n\x1a\n": "PNG",
+    b"\xff\xd8\xff": "JPEG",
+    b"GIF87a": "GIF",
+    b"GIF89a": "GIF",
+    b"II*\x00": "TIFF",
+    b"MM\x00*": "TIFF",
+    b"BM": "BMP",
+}
+
+
+def image_type(head: bytes) -> str | None:
+    """'PNG', 'JPEG', … when the bytes start like an image, else None."""
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "WEBP"
+    return next((name for magic, name in IMAGE_MAGIC.items() if head.startswith(magic)), None)
+
+
 def sniff_format(path: Path) -> str:
-    """'pdf', 'docx', 'xlsx', 'zip', 'doc', 'xls', 'html', 'empty' or 'unknown'."""
+    """'pdf', 'docx', 'xlsx', 'zip', 'doc', 'xls', 'html', 'image', 'corrupt_zip' (ZIP magic but
+    no readable ZIP directory: a broken DOCX/XLSX/ZIP), 'empty' or 'unknown'."""
     with open(path, "rb") as fh:
         head = fh.read(4096)
     if not head:
@@ -27,8 +47,8 @@ def sniff_format(path: Path) -> str:
         try:
             with zipfile.ZipFile(path) as zf:
                 names = zf.namelist()
-        except (zipfile.BadZipFile, OSError):
-            return "unknown"
+        except (zipfile.BadZipFile, OSError, ValueError):
+            return "corrupt_zip"
         if "[Content_Types].xml" in names:
             if any(n.startswith("word/") for n in names):
                 return "docx"
@@ -44,6 +64,8 @@ def sniff_format(path: Path) -> str:
         if "Workbook".encode("utf-16-le") in data or "Book".encode("utf-16-le") in data:
             return "xls"
         return "unknown"
+    if image_type(head):
+        return "image"
     text = head.lstrip(b"\xef\xbb\xbf").lstrip().lower()
     if text.startswith((b"<!doctype html", b"<html")) or any(tag in text for tag in (b"<html", b"<table", b"<body")):
         return "html"

@@ -17,7 +17,7 @@ from extract.kinds import compact
 _LABEL = re.compile(
     r"(?:编制单位|预算单位|部门名称|单位名称|编报单位|填报单位|主管部门|部门)\s*[:：]\s*([^\s:：]{2,40}?)(?=\s|单位[:：]|$)"
 )
-_PREFIX = re.compile(r"^(?:\d+[、.]|[一二三四五六七八九十]+、)?(.{2,40}?)\s*(20\d{2})\s*年(?:度)?")
+_PREFIX = re.compile(r"^(?:\d+[、.]|[一二三四五六七八九十]+、)?(.{2,40}?)\s*(20\d{2})\s*(?:年(?:度)?|(?=部门|单位))")
 _YEAR = re.compile(r"(20\d{2})\s*年")
 _REGION_IN_NAME = re.compile(r"^(.{1,10}?(?:自治区|省))|^(北京|上海|天津|重庆)")
 _REGION_PREFIX = re.compile(r"^(.{2,7}?(?:自治州|市|区|县|旗|盟))")
@@ -34,6 +34,9 @@ def _clean_department(name: str) -> str | None:
         for suffix in _SUFFIXES:
             if s.endswith(suffix) and len(s) > len(suffix) + 1:
                 s, changed = s[: -len(suffix)], True
+    s = re.sub(r"^(.{3,}?)（[^（）]{3,}）$", r"\1", s)  # '…研究院（上海市统计数据管理中心）': the first name
+    if re.fullmatch(r".{2,4}(?:省|市|区|县)", s):
+        return None  # a region alone ('上海市') is not a department
     if not 3 <= len(s) <= 24 or _GENERIC.match(s) or re.search(r"表|合计|说明|[，。、；,]|\d", s):
         return None
     return s
@@ -80,7 +83,11 @@ def document_facts(
     paragraphs. `context` adds lines found around the tables (部门：…, 编制单位：…)."""
     titles = [t.title for t in tables if t.title]
     head = [p.text for p in paragraphs[:60] if p.text and p.text.strip()]
-    lines = titles + list(context or []) + head
+    # a cover title broken over two lines ('北京市统计局部门 2026 年度' / '部门预算信息公开'), and
+    # '附件：北京市审计局 2026 年度部门预算报表' wherever it is printed
+    joined = [a + b for a, b in zip(head[:4], head[1:5], strict=False)]
+    annex = [p.text for p in paragraphs if p.text and p.text.lstrip().startswith("附件")]
+    lines = titles + list(context or []) + head + joined + annex
     department = _department(lines)
     years = Counter(int(y) for line in titles + (context or []) + head[:15] for y in _YEAR.findall(line))
     year = years.most_common(1)[0][0] if years else None

@@ -36,10 +36,17 @@ from extract.pdf_layout import (
 )
 
 CID_RE = re.compile(r"\(cid:\d+\)")
+# Pages read at most: the largest real disclosures have a few hundred; beyond this a file is a
+# compilation or a trap, refused quickly rather than left to the per-document time limit.
+MAX_PAGES = 2000
+TRUNCATED = "PDF 文件不完整（被截断，缺少 %%EOF 且无法解析）/ truncated PDF (no %%EOF and cannot be parsed)"
 
 
-def check_bytes(path: Path) -> None:
-    """Reject files that are plainly not a readable PDF before pdfminer sees them."""
+def check_bytes(path: Path) -> bool:
+    """Reject files that are plainly not a readable PDF before pdfminer sees them.
+
+    Returns True when the file lacks a final %%EOF: it may be truncated, but many readable PDFs
+    have trailing junk or a missing marker, so it is called truncated only if pdfminer fails too."""
     try:
         size = path.stat().st_size
     except OSError as e:
@@ -55,8 +62,7 @@ def check_bytes(path: Path) -> None:
         if low.startswith((b"<!doctype html", b"<html", b"<?xml")) or b"<html" in low or b"<head" in low:
             raise ReadError("unreadable", "不是 PDF：文件是 HTML 网页（可能是下载出错页）/ not a PDF: an HTML page")
         raise ReadError("unreadable", "不是 PDF：缺少 %PDF- 文件头 / not a PDF: no %PDF- header")
-    if b"%%EOF" not in tail:
-        raise ReadError("unreadable", "PDF 文件不完整（被截断，缺少 %%EOF）/ truncated PDF (no %%EOF)")
+    return b"%%EOF" not in tail
 
 
 def _open_error(e: Exception) -> ReadError:
@@ -75,11 +81,12 @@ def read_pdf(path: Path) -> ReadResult:
     for empty, truncated, encrypted, non-PDF or undecodable-font files.
     """
     path = Path(path)
-    check_bytes(path)
+    no_eof = check_bytes(path)
     try:
         pdf = pdfplumber.open(path)
     except Exception as e:  # pdfminer raises many types for bad files
-        raise _open_error(e) from e
+        err = _open_error(e)
+        raise (ReadError("unreadable", TRUNCATED) if no_eof and "加密" not in err.reason else err) from e
 
     page_tables: list[PageTable] = []
     all_lines: list[Line] = []
@@ -91,9 +98,15 @@ def read_pdf(path: Path) -> ReadResult:
         try:
             pages = pdf.pages
         except Exception as e:
-            raise _open_error(e) from e
+            raise (ReadError("unreadable", TRUNCATED) if no_eof else _open_error(e)) from e
         if not pages:
-            raise ReadError("unreadable", "PDF 没有页面 / PDF has no pages")
+            raise ReadError("unreadable", TRUNCATED if no_eof else "PDF 没有页面 / PDF has no pages")
+        if len(pages) > MAX_PAGES:
+            raise ReadError(
+                "unsupported",
+                f"页数过多（{len(pages)} 页，上限 {MAX_PAGES} 页），不像单个部门的公开文件 / "
+                f"too many pages ({len(pages)} > {MAX_PAGES}): not a single department's disclosure",
+            )
         for page_no, page in enumerate(pages, start=1):
             heights[page_no] = float(page.height)
             try:
@@ -101,6 +114,8 @@ def read_pdf(path: Path) -> ReadResult:
             except ReadError:
                 raise
             except Exception as e:
+                if no_eof:
+                    raise ReadError("unreadable", f"{TRUNCATED}（第 {page_no} 页 / page {page_no}）") from e
                 raise ReadError(
                     "unreadable", f"第 {page_no} 页无法解析 / page {page_no} cannot be parsed: {type(e).__name__}: {e}"
                 ) from e
@@ -155,14 +170,21 @@ def _read_page(page: pdfplumber.page.Page, page_no: int) -> tuple[list[PageTable
     if n_chars == 0:
         return [], [], 0, 0
     if any(c["x0"] < -1 or c["top"] < -1 or c["x1"] > page.width + 1 or c["bottom"] > page.height + 1 for c in chars):
-        # objects drawn outside the visible page (WPS spreadsheet overflow) are not printed
-        page = page.crop(page.bbox, strict=False)
+        # objects drawn outside the visible page (WPS spreadsheet overflow) are not printed: keep
+        # only those whose centre is on the page (a title straddling the bottom edge belongs to the next)
+        x0, top, x1, bottom = page.bbox
+        page = page.filter(
+            lambda o: o.get("object_type") != "char"
+            or (x0 <= (o["x0"] + o["x1"]) / 2 <= x1 and top <= (o["top"] + o["bottom"]) / 2 <= bottom)
+        ).crop(page.bbox, strict=False)
     words = page.extract_words(keep_blank_chars=False, x_tolerance=1.5, y_tolerance=2)
     tables = ruled_tables(page, page_no, words)
     outside = [w for w in words if not any(t.contains(w) for t in tables)]
     lines = build_lines(outside, page_no)
-    if not tables:
-        tables, lines = unruled_tables(lines, page, page_no)
+    if not tables:  # no rules drawn: look for column-aligned amounts (runs split at 1.5-char gaps)
+        tables, _ = unruled_tables(build_lines(outside, page_no, gap_chars=1.5), page, page_no)
+        if tables:
+            lines = [ln for ln in lines if not any(t.contains(vars(ln)) for t in tables)]
     # assign the text lines between tables as `before` / `after`
     body = [ln for ln in lines if not is_page_furniture(ln, page.height)]
     prev_bottom = 0.0

@@ -65,6 +65,7 @@ def join_continued(tables: list[PageTable]) -> list[PageTable]:
         prev = out[-1] if out else None
         if prev is not None and i in first_on_page and t.pages[0] == prev.pages[-1] + 1:
             _move_orphan_title(prev, t)
+            _return_spilled_label(prev, t)
         if (
             prev is not None
             and i in first_on_page
@@ -80,14 +81,48 @@ def join_continued(tables: list[PageTable]) -> list[PageTable]:
     return out
 
 
+def _column_union(a: list[float], b: list[float], tol: float = 4.0) -> list[float]:
+    """Left edges of both parts' columns, merged where they coincide (sorted)."""
+    out: list[float] = []
+    for x in sorted(a + b):
+        if not out or x - out[-1] > tol:
+            out.append(x)
+    return out
+
+
+def _remap(t: PageTable, lefts: list[float], tol: float = 4.0) -> dict[int, int] | None:
+    """Column index of `t` → index in `lefts` by the column's left edge; None if one has no match."""
+    out: dict[int, int] = {}
+    for c in range(t.n_cols):
+        x = t.col_edges[c]
+        k = min(range(len(lefts)), key=lambda k: abs(lefts[k] - x))
+        if abs(lefts[k] - x) > tol:
+            return None
+        out[c] = k
+    return out
+
+
 def _merge(prev: PageTable, t: PageTable) -> PageTable:
+    """Append `t` below `prev`. Columns are matched by their left edges: a part may lack a
+    column that is empty on its page (dropped by the reader), so indices alone would shift."""
     drop = repeated_header_rows(prev, t)
     offset = prev.n_rows - drop
     n_cols = max(prev.n_cols, t.n_cols)
+    col_edges = prev.col_edges
     cells = list(prev.cells)
+    map_prev = map_t = None
+    if not (prev.unruled or t.unruled) and len(prev.col_edges) == prev.n_cols + 1 and len(t.col_edges) == t.n_cols + 1:
+        lefts = _column_union(prev.col_edges[:-1], t.col_edges[:-1])
+        map_prev, map_t = _remap(prev, lefts), _remap(t, lefts)
+        if map_prev is not None and map_t is not None and (map_prev != dict(enumerate(range(prev.n_cols))) or map_t != dict(enumerate(range(t.n_cols)))):
+            n_cols = len(lefts)
+            col_edges = [*lefts, max(prev.col_edges[-1], t.col_edges[-1])]
+            cells = [(c[0], map_prev[c[1]], *c[2:]) for c in prev.cells]
+        else:
+            map_t = None
     for c in t.cells:
         if c[0] >= drop:
-            cells.append((c[0] + offset, *c[1:]))
+            cells.append((c[0] + offset, map_t[c[1]] if map_t else c[1], *c[2:]))
     return PageTable(
         pages=prev.pages + t.pages,
         x0=prev.x0,
@@ -97,11 +132,22 @@ def _merge(prev: PageTable, t: PageTable) -> PageTable:
         cells=cells,
         n_rows=offset + t.n_rows,
         n_cols=n_cols,
-        col_edges=prev.col_edges,
+        col_edges=col_edges,
         before=prev.before,
         after=prev.after + t.after,
         unruled=prev.unruled,
     )
+
+
+_LABEL = re.compile(r"^(?:部门)?(?:公开)?(?:附)?表\s*\d{1,2}$|^公开\s*\d{1,2}\s*表$")
+
+
+def _return_spilled_label(prev: PageTable, t: PageTable) -> None:
+    """'部门公开表7' printed at the top of the next page, above that page's own '部门公开表8',
+    labels the previous table: move it to the previous table's `after`."""
+    labels = [k for k, x in enumerate(t.before) if _LABEL.match(_norm(x))]
+    if len(labels) >= 2 and labels[0] == 0 and not any(_LABEL.match(_norm(x)) for x in prev.before):
+        prev.after.append(t.before.pop(0))
 
 
 def _is_title(s: str) -> bool:

@@ -196,6 +196,9 @@ def _segment(
     )
     before: list[str] = []
     after: list[str] = []
+    while texts and not any(x.strip() for x in texts[-1]):  # empty frame rows below the last line
+        texts.pop()
+        boxes.pop()
     while texts and _is_caption_row(texts[0]):
         before.extend(_caption_lines(texts.pop(0)))
         boxes.pop(0)
@@ -352,9 +355,100 @@ def lines_to_paragraphs(lines: list[Line], page_heights: dict[int, float] | None
     return out
 
 
+_AMOUNT_RUN = re.compile(r"^[-(（]?(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+\.\d{1,4})[)）]?$")
+
+
+def _row_groups(lines: list[Line]) -> list[list[Line]]:
+    """Runs on the same baseline (a line split at wide gaps) as one row, top to bottom."""
+    rows: list[list[Line]] = []
+    for ln in sorted(lines, key=lambda x: (x.mid, x.x0)):
+        if rows and abs(ln.mid - rows[-1][0].mid) <= 0.5 * max(ln.size, rows[-1][0].size):
+            rows[-1].append(ln)
+        else:
+            rows.append([ln])
+    for row in rows:
+        row.sort(key=lambda x: x.x0)
+    return rows
+
+
+def _is_amount_row(row: list[Line]) -> bool:
+    return len(row) >= 2 and any(_AMOUNT_RUN.match(r.text.replace(" ", "")) for r in row)
+
+
 def unruled_tables(lines: list[Line], page: Any, page_no: int) -> tuple[list[PageTable], list[Line]]:
-    """Tables without rules, found from word coordinates. Returns (tables, remaining lines)."""
-    return [], lines
+    """Tables printed without rules (an XLSX or HTML page exported to PDF without borders), from
+    word coordinates. Returns (tables, remaining lines).
+
+    Rows are runs of text on one baseline; a table is ≥ 2 consecutive rows that hold several runs
+    and an amount, plus up to 3 multi-run header rows just above. Columns are the x-intervals
+    the data runs cover (overlapping runs merge into one column); every run goes to the column
+    under its centre. Values come from word positions only, never from text-flow order.
+    """
+    rows = _row_groups(lines)
+    tables: list[PageTable] = []
+    used: set[int] = set()
+    k = 0
+    while k < len(rows):
+        if not _is_amount_row(rows[k]):
+            k += 1
+            continue
+        end = k
+        while end + 1 < len(rows) and (
+            _is_amount_row(rows[end + 1]) or (len(rows[end + 1]) >= 2 and end + 2 < len(rows) and _is_amount_row(rows[end + 2]))
+        ):
+            end += 1
+        start = k
+        while start > 0 and k - start < 3 and len(rows[start - 1]) >= 2 and not _is_amount_row(rows[start - 1]):
+            start -= 1
+        data = rows[k : end + 1]
+        if sum(1 for r in data if _is_amount_row(r)) >= 2:
+            t = _unruled_table(rows[start : end + 1], data, page_no)
+            if t is not None:
+                tables.append(t)
+                used.update(range(start, end + 1))
+        k = end + 1
+    rest = [ln for i, row in enumerate(rows) if i not in used for ln in row]
+    rest.sort(key=lambda ln: (round(ln.mid), ln.x0))
+    return tables, rest
+
+
+def _unruled_table(rows: list[list[Line]], data: list[list[Line]], page_no: int) -> PageTable | None:
+    spans = sorted((r.x0, r.x1) for row in data for r in row)
+    cols: list[list[float]] = []
+    for x0, x1 in spans:
+        if cols and x0 <= cols[-1][1] + 1:
+            cols[-1][1] = max(cols[-1][1], x1)
+        else:
+            cols.append([x0, x1])
+    if len(cols) < 2:
+        return None
+
+    def col_of(r: Line) -> int:
+        cx = (r.x0 + r.x1) / 2
+        inside = [c for c, (a, b) in enumerate(cols) if a - 1 <= cx <= b + 1]
+        if inside:
+            return inside[0]
+        return min(range(len(cols)), key=lambda c: min(abs(cx - cols[c][0]), abs(cx - cols[c][1])))
+
+    cells: list[Cell] = []
+    for r, row in enumerate(rows):
+        top = min(x.top for x in row)
+        bottom = max(x.bottom for x in row)
+        slots: dict[int, list[Line]] = {}
+        for run in row:
+            slots.setdefault(col_of(run), []).append(run)
+        for c in range(len(cols)):
+            runs = slots.get(c, [])
+            if runs:
+                text = " ".join(x.text for x in runs)
+                box = (min(x.x0 for x in runs), top, max(x.x1 for x in runs), bottom)
+            else:
+                text, box = "", (cols[c][0], top, cols[c][1], bottom)
+            cells.append((r, c, text, page_no, *(round(v, 2) for v in box), None))
+    edges = [round(a, 1) for a, _ in cols] + [round(cols[-1][1], 1)]
+    top = min(x.top for x in rows[0])
+    bottom = max(x.bottom for x in rows[-1])
+    return PageTable([page_no], cols[0][0], top, cols[-1][1], bottom, cells, len(rows), len(cols), edges, unruled=True)
 
 
 NOTE_LINE = re.compile(r"^\s*(?:注|说明|备注|资料来源|数据来源)")

@@ -21,6 +21,7 @@ from extract.grid import Grid
 from extract.kinds import compact, kind_from_header, kind_from_title, table_number, title_is_known
 from extract.normalise import EMPTY_MARKERS, clean_code, clean_name, parse_amount, split_code_parts
 
+BY_USE = "expenditure_by_use"  # `side` of a summary's third list: expenditure by use (基本支出, 项目支出 …)
 SUMMARY_KINDS = frozenset({"fiscal_summary", "overall_summary", "fa_overall_summary", "fa_fiscal_summary"})
 
 _UNIT = re.compile(r"单位[:：]?(万元|千元|亿元|元)")
@@ -30,6 +31,7 @@ _NOTE = re.compile(r"^(注|备注|说明)[:：1１]")
 _COLNUM = re.compile(r"^(\*+|栏次|\d{1,2})$")
 _PAGE_NO = re.compile(r"^[-－—\s]*(第\s*)?\d+\s*(页)?[-－—\s]*$")
 _CODE = re.compile(r"^\d{3,7}$")
+_LABEL_ONLY = re.compile(r"^(?:部门)?(?:公开)?(?:附)?表\d{1,2}$|^公开\d{1,2}表$")
 _CODE_AND_NAME = re.compile(r"^(\d{3,7})\s*([^\d\s].*)$", re.S)
 
 # Measure keys by header label, ordered: the first matching rule names the column.
@@ -38,6 +40,14 @@ MEASURE_RULES: tuple[tuple[str, str], ...] = (
     ("vehicle_purchase", r"购置费$"),
     ("vehicle_operation", r"运行(维护)?费$"),
     ("abroad", r"因公出国"),
+    ("meeting", r"会议费"),
+    ("training", r"培训费"),
+    ("operating_costs", r"机关运行经费"),
+    ("superior_subsidy", r"上级补助收入"),
+    ("subsidiary_remit", r"附属单位上缴"),
+    ("subsidiary_grant", r"对附属单位补助"),
+    ("remit_superior", r"上缴上级"),
+    ("business_expense", r"^(事业单位)?经营支出$"),
     ("reception", r"公务接待"),
     ("total", r'"三公"经费(合计|小计|预算数)?$|^三公经费'),
     ("personnel", r"人员经费|人员支出"),
@@ -59,7 +69,7 @@ MEASURE_RULES: tuple[tuple[str, str], ...] = (
 )
 _GROUP_PARENT = frozenset({"basic", "project", "fiscal", "vehicle", "personnel", "public", "carryover"})
 _THREE_PUBLIC = ("vehicle", "vehicle_purchase", "vehicle_operation", "abroad", "reception")
-_NOT_MEASURE = re.compile(r"机关运行经费|会议费|培训费|上缴上级|附属单位|经营支出|购买方式|起止时间|绩效|采购组织|品目|经济科目")
+_NOT_MEASURE = re.compile(r"购买方式|起止时间|绩效|采购组织|品目|经济科目")
 
 # Name columns by priority (first non-empty in a row wins).
 _NAME_RULES: tuple[str, ...] = (
@@ -67,6 +77,7 @@ _NAME_RULES: tuple[str, ...] = (
     r"项目名称$|^支出项目",
     r"^项目$|项目类别$|^功能科目$",
     r"单位名称$|^预算单位$|^部门名称$|^单位$",
+    r"采购品目|品目大类|专项名称|采购物品名称|^经济科目$",  # 江苏's 政府采购预算表: the first filled one names the row
 )
 _CODE_LABEL = re.compile(r"科目(编码|代码)|^编码$|^代码$")
 _EXTRA_LABELS: dict[str, str] = {"project_type": r"^项目类型$|^项目类别$", "project_unit": r"^项目单位$|^单位名称$"}
@@ -89,6 +100,8 @@ def map_measure(labels: list[str]) -> str | None:
     if "total" in hits[:-1] and hits[-1] in ("gpb", "gov_fund", "soe_capital", "total", None):
         return "total"  # a funding-source split under 总计
     bottom = labels[-1]
+    if hits[-1] is None and len(labels) > 1 and all(h in ("amount", None) for h in hits):
+        return None  # an unknown column under a '2026年预算' banner is not the budget amount
     if bottom in ("小计", "合计") and len(labels) > 1:
         parent = hits[-2]
         return parent if parent in _GROUP_PARENT else "total"
@@ -105,7 +118,7 @@ class _Column:
     role: str | None = None  # code, lei, kuan, xiang, name, measure, extra
     key: str | None = None  # measure key, extra name, or name priority
     side: str = ""
-    priority: int = 99
+    priority: float = 99
 
 
 @dataclass
@@ -212,7 +225,10 @@ def _analyse(grid: Grid) -> _Parsed:
     kind = kind_from_title(title) if title else None
     if kind is None and not title_is_known(title):
         kind = kind_from_header(" ".join(t for row in header for t in row))
-    parsed = _Parsed(grid, context, title, kind, table_number(context), unit, header, header_rows)
+    number = table_number(context)
+    if number is None:  # a bare label printed below the table ('部门公开表7' spilled onto the next page)
+        number = next((table_number([x]) for x in grid.after if _LABEL_ONLY.match(compact(x))), None)
+    parsed = _Parsed(grid, context, title, kind, number, unit, header, header_rows)
     parsed.ncols = len(m[0]) if m else 0
     parsed.pages = list(grid.pages)
     for r in range(j, len(m)):
@@ -221,7 +237,9 @@ def _analyse(grid: Grid) -> _Parsed:
             parsed.notes.append(texts[0])
         else:
             parsed.data_rows.append((grid, r))
-    parsed.notes.extend(t for line in grid.after if (t := line.strip()) and not _PAGE_NO.match(t))
+    parsed.notes.extend(
+        t for line in grid.after if (t := line.strip()) and not _PAGE_NO.match(t) and not _LABEL_ONLY.match(compact(t))
+    )
     return parsed
 
 
@@ -242,7 +260,9 @@ def _columns(header: list[list[str]], ncols: int, kind: str | None) -> list[_Col
         cols.append(_Column(c, labels))
     for col in cols:
         bottom = col.labels[-1] if col.labels else ""
-        if bottom in ("类", "款", "项"):
+        if re.fullmatch(r"(预算|决算)?年度|年份", bottom):
+            col.role = "period"  # rows are years (深圳's 三公 table: 2025年, 2026年, 增减变化金额)
+        elif bottom in ("类", "款", "项"):
             col.role = {"类": "lei", "款": "kuan", "项": "xiang"}[bottom]
         elif any(_CODE_LABEL.search(lb) for lb in col.labels[-1:]):
             col.role = "code"
@@ -256,11 +276,25 @@ def _columns(header: list[list[str]], ncols: int, kind: str | None) -> list[_Col
             col.role, col.key = "extra", extra
         elif (key := map_measure(col.labels)) is not None:
             col.role, col.key = "measure", key
+    if kind not in SUMMARY_KINDS:
+        for prev, col in zip(cols, cols[1:], strict=False):
+            if not col.labels and col.role is None and prev.role == "name":
+                # a name header merged over two columns ('项目名称' over 一般公共预算资金 | 小计):
+                # the right-hand, more specific text names the row when present
+                col.role, col.priority = "name", prev.priority - 0.5
+    totals = [c for c in cols if c.role == "measure" and c.key == "total"]
+    if len(totals) > 1 and any("三公" in "".join(c.labels) for c in totals):
+        for c in totals:  # 合计 over 三公 + 会议费 + 培训费 is not the 三公 total
+            if "三公" not in "".join(c.labels):
+                c.key = "total_all"
     if kind in SUMMARY_KINDS:
         names = [c.index for c in cols if c.role == "name"]
         split = names[1] if len(names) > 1 else None
+        by_use = names[2] if len(names) > 2 else None  # 江苏: 功能分类 and 支出用途 lists side by side
         for col in cols:
-            if split is not None:
+            if by_use is not None and col.index >= by_use:
+                col.side = BY_USE
+            elif split is not None:
                 col.side = "income" if col.index < split else "expenditure"
             else:
                 top = col.labels[0] if col.labels else ""
@@ -282,11 +316,14 @@ def _build(parsed: _Parsed, index: int) -> Table | None:
         return None
     cols = _columns(parsed.header, parsed.ncols, kind)
     sides = ["income", "expenditure"] if kind in SUMMARY_KINDS else [""]
+    if any(c.side == BY_USE for c in cols):
+        sides.append(BY_USE)
     measures: list[str] = []
     for col in cols:
         if col.role == "measure" and col.key not in measures:
             measures.append(col.key)
-    extras = sorted({c.key for c in cols if c.role == "extra"})
+    extras = sorted({c.key for c in cols if c.role == "extra"} | ({"unit_name"} if any(c.role == "period" for c in cols) else set()))
+    unit_name = ""  # with a period column: the unit, printed once for its rows
     lookups: dict[int, dict] = {}
     matrices: dict[int, list[list[str]]] = {}
     rows_out: list[dict] = []
@@ -340,6 +377,10 @@ def _build(parsed: _Parsed, index: int) -> Table | None:
                 mm = _CODE_AND_NAME.match(texts[name_cols[0].index].strip())
                 if mm:
                     code, raw_name = mm.group(1), mm.group(2)
+            period = next((c for c in scols if c.role == "period"), None)
+            if period is not None and compact(texts[period.index]):  # the row is named by its year
+                unit_name = clean_name(raw_name) or unit_name
+                raw_name, name_cell = texts[period.index], period.index
             if not compact(raw_name):  # a 合计 label printed in another (merged) column
                 for col in scols:
                     if col.role not in ("measure",) and _TOTAL.match(compact(texts[col.index])):
@@ -347,11 +388,22 @@ def _build(parsed: _Parsed, index: int) -> Table | None:
                         break
             values: dict[str, float | None] = dict.fromkeys(measures)
             value_cells: list[tuple[str, int, float | None, str | None]] = []
-            seen: set[str] = set()
-            for col in scols:
-                if col.role != "measure" or col.key in seen:
+            seen: dict[str, int] = {}
+            # the expenditure side may take a total printed under the 支出用途 amount column (below)
+            vcols = scols + ([c for c in cols if c.side == BY_USE and c.index < len(texts)] if side == "expenditure" else [])
+            for col in vcols:
+                if col.role != "measure":
                     continue
-                seen.add(col.key)
+                if col.key in seen:
+                    # a second column of the same measure (江苏's 收支总表: 功能分类 and 支出用途 side by side)
+                    # gives the value only when the row's label spans the columns in between (支出合计)
+                    first = seen[col.key]
+                    if values[col.key] is not None or not compact(texts[col.index]) or any(
+                        compact(texts[j]) for j in range(first + 1, col.index)
+                    ):
+                        continue
+                    value_cells = [v for v in value_cells if v[0] != col.key]
+                seen.setdefault(col.key, col.index)
                 value, problem = parse_amount(texts[col.index])
                 values[col.key] = value
                 if compact(texts[col.index]):
@@ -361,10 +413,12 @@ def _build(parsed: _Parsed, index: int) -> Table | None:
                 if compact(raw_name):
                     parsed.notes.append(compact(raw_name))
                 name, raw_name = "", ""
-            if code is None and not name and not value_cells:
-                continue
+            if code is None and not name and (not value_cells or side == BY_USE):
+                continue  # (a 支出用途 amount under a spanning 合计 label belongs to the expenditure side)
             row_id = len(rows_out)
             extra_values = {k: "" for k in extras}
+            if period is not None:
+                extra_values["unit_name"] = unit_name
             for col in scols:
                 if col.role == "extra" and col.index != name_cell:
                     extra_values[col.key] = clean_name(texts[col.index])

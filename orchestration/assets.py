@@ -23,11 +23,8 @@ STATUSES = ("ok", "unreadable", "scanned", "not_a_disclosure", "unsupported")
 def crawled_files(context: dg.AssetExecutionContext, settings: BudgetQASettings) -> list[dict]:
     report = jobs.crawl_portals(Path(settings.portals), settings.store, portal=settings.portal)
     with settings.open_warehouse() as wh:
-        wh.record_crawl(report.records_as_dicts())
-        known = wh.known_documents()
-    files = [asdict(f) | {"path": str(f.path)} for f in report.stored_files()]
-    todo = [f for f in files if f["sha256"] not in known]
-    context.add_output_metadata({"outcomes": dict(report.outcomes()), "stored": len(files), "to_process": len(todo)})
+        todo = [asdict(f) | {"path": str(f.path)} for f in jobs.pending_files(report, wh)]
+    context.add_output_metadata({"outcomes": dict(report.outcomes()), "to_process": len(todo)})
     return todo
 
 

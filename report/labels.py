@@ -78,3 +78,19 @@ def column_name(column: str | None) -> str:
         return ""
     words = MEASURES.get(column)
     return f"{words} ({column})" if words else column
+
+
+def bbox_text(bbox: list[float] | None) -> str:
+    """'x0 72 · top 410 · x1 520 · bottom 428 (pt)' — PDF points from the page's top-left."""
+    if not bbox:
+        return ""
+    x0, top, x1, bottom = (round(v, 1) for v in bbox)
+    return f"x0 {x0} · top {top} · x1 {x1} · bottom {bottom} (pt)"
+
+
+def rule_zh(rule: str | None) -> str:
+    """The rule's Chinese description from its declaration (expectations.rules), or ''."""
+    from expectations.rules import RULES_BY_ID
+
+    r = RULES_BY_ID.get(rule or "")
+    return r.zh if r else ""

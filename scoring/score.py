@@ -2,21 +2,43 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from budgetqa.model import CATEGORIES, SEVERITIES, Document, Finding, Scorecard
 from scoring import weights as W
 
 CLEAN = 100.0
+_NUMBER = re.compile(r"([-−]?\d[\d,]*(?:\.\d+)?)\s*%?")
+
+
+def _amount(text: str | None) -> tuple[float, int] | None:
+    """'1,234.50' → (1234.5, 2); '44.36%' → (44.36, 2); None when not a plain number."""
+    m = _NUMBER.fullmatch((text or "").strip())
+    if not m:
+        return None
+    digits = m.group(1).replace(",", "").replace("−", "-")
+    return float(digits), len(digits.partition(".")[2])
+
+
+def is_rounding_gap(finding: Finding) -> bool:
+    """Expected and observed amounts differ by at most ROUNDING_GAP_UNITS units of the last decimal."""
+    exp, obs = _amount(finding.expected), _amount(finding.observed)
+    if exp is None or obs is None or exp[0] == obs[0]:
+        return False
+    unit = 10.0 ** -max(exp[1], obs[1])
+    return abs(exp[0] - obs[0]) <= W.ROUNDING_GAP_UNITS * unit + 1e-9
 
 
 def finding_points(finding: Finding) -> float:
-    """Penalty points of one finding: severity (or rule override) × category multiplier."""
+    """Penalty points of one finding: severity (or rule override, or rounding gap) × category multiplier."""
     base = W.SEVERITY_POINTS.get(finding.severity, 0.0)
     for key, points in W.RULE_POINTS.items():
         if finding.rule == key or (key.endswith(".") and finding.rule.startswith(key)):
             base = points
             break
+    if base > W.ROUNDING_GAP_POINTS and is_rounding_gap(finding):
+        base = W.ROUNDING_GAP_POINTS
     return base * W.CATEGORY_MULTIPLIER.get(finding.category, 1.0)
 
 
@@ -25,14 +47,28 @@ def category_score(points: float) -> float:
     return CLEAN * 0.5 ** (points / W.HALF_POINTS)
 
 
-def grade(score: float | None, errors: int = 0) -> str | None:
+def grade(score: float | None, errors: int = 0, partial: bool = False) -> str | None:
+    """The letter for a score; any error caps it at BEST_GRADE_WITH_ERRORS, partial assessment at BEST_GRADE_PARTIAL."""
     if score is None:
         return None
     letter = next((g for g, floor in W.GRADE_FLOORS if score >= floor), W.LOWEST_GRADE)
     order = [g for g, _ in W.GRADE_FLOORS] + [W.LOWEST_GRADE]
-    if errors and order.index(letter) < order.index(W.BEST_GRADE_WITH_ERRORS):
-        letter = W.BEST_GRADE_WITH_ERRORS
+    caps = ([W.BEST_GRADE_WITH_ERRORS] if errors else []) + ([W.BEST_GRADE_PARTIAL] if partial else [])
+    for cap in caps:
+        if order.index(letter) < order.index(cap):
+            letter = cap
     return letter
+
+
+def assessed_categories(document: Document) -> tuple[str, ...]:
+    """The categories the document can be judged on (all, unless it has no tables or no text)."""
+    skip: set[str] = set()
+    if not any(t.kind for t in document.tables):
+        skip.update(W.NEEDS_TABLES)
+    if len(document.paragraphs) < W.MIN_PARAGRAPHS:
+        skip.update(W.NEEDS_TEXT)
+    skip -= {f.category for f in document.findings if finding_points(f) > 0}  # a finding proves it was assessed
+    return tuple(c for c in CATEGORIES if c not in skip)
 
 
 def count_severities(findings: Iterable[Finding]) -> dict[str, int]:
@@ -43,8 +79,11 @@ def count_severities(findings: Iterable[Finding]) -> dict[str, int]:
 
 
 def combine(categories: dict[str, float], penalised: bool) -> float:
-    """Weighted mean of the category scores, rounded; below 100 when anything cost points."""
-    total = sum(W.CATEGORY_WEIGHTS[c] * categories[c] for c in CATEGORIES) / sum(W.CATEGORY_WEIGHTS.values())
+    """Weighted mean of the category scores, rounded; below 100 when anything cost points or a
+    category is missing (not assessed). A missing category counts as 100, so a finding costs the
+    same points whatever else the document contains."""
+    total = sum(W.CATEGORY_WEIGHTS[c] * categories.get(c, CLEAN) for c in CATEGORIES) / sum(W.CATEGORY_WEIGHTS.values())
+    penalised = penalised or any(c not in categories for c in CATEGORIES)
     step = 10.0**-W.DECIMALS
     score = round(total, W.DECIMALS)
     if penalised:
@@ -52,8 +91,9 @@ def combine(categories: dict[str, float], penalised: bool) -> float:
     return max(0.0, score)
 
 
-def score_findings(findings: list[Finding]) -> Scorecard:
-    points = dict.fromkeys(CATEGORIES, 0.0)
+def score_findings(findings: list[Finding], assessed: Iterable[str] = CATEGORIES) -> Scorecard:
+    """Scorecard over the `assessed` categories; the others are left out of `categories`."""
+    points = dict.fromkeys(assessed, 0.0)
     for f in findings:
         if f.category in points:
             points[f.category] += finding_points(f)
@@ -61,14 +101,15 @@ def score_findings(findings: list[Finding]) -> Scorecard:
     penalised = any(finding_points(f) > 0 for f in findings)  # unknown categories too
     counts = count_severities(findings)
     score = combine({c: category_score(p) for c, p in points.items()}, penalised)
-    return Scorecard(score=score, grade=grade(score, counts["error"]), categories=categories, counts=counts)
+    partial = len(points) < len(CATEGORIES)
+    return Scorecard(score=score, grade=grade(score, counts["error"], partial), categories=categories, counts=counts)
 
 
 def score_document(document: Document) -> Scorecard:
     """The document's scorecard. Status ≠ ok: score and grade None, counts still kept."""
     if document.status != "ok":
         return Scorecard(score=None, grade=None, categories={}, counts=count_severities(document.findings))  # type: ignore[arg-type]
-    return score_findings(document.findings)
+    return score_findings(document.findings, assessed_categories(document))
 
 
 def score_department(scorecards: Iterable[Scorecard | None]) -> Scorecard:
@@ -87,8 +128,14 @@ def score_department(scorecards: Iterable[Scorecard | None]) -> Scorecard:
             counts[k] = counts.get(k, 0) + v
     if not scored:
         return Scorecard(score=None, grade=None, categories={}, counts=counts)  # type: ignore[arg-type]
-    means = {cat: sum(c.categories[cat] for c in scored) / len(scored) for cat in CATEGORIES}
-    penalised = any(c.score < CLEAN for c in scored)
+    means = {}
+    for cat in CATEGORIES:  # the mean over the documents assessed on the category
+        values = [c.categories[cat] for c in scored if c.categories.get(cat) is not None]
+        if values:
+            means[cat] = sum(values) / len(values)
+    # a document capped only for being partly assessed does not cap a department assessed in full
+    penalised = any(v < CLEAN for c in scored for v in c.categories.values())
     score = combine(means, penalised)
     categories = {k: round(v, W.DECIMALS) for k, v in means.items()}
-    return Scorecard(score=score, grade=grade(score, counts["error"]), categories=categories, counts=counts)
+    partial = len(means) < len(CATEGORIES)
+    return Scorecard(score=score, grade=grade(score, counts["error"], partial), categories=categories, counts=counts)

@@ -43,3 +43,22 @@ BEST_GRADE_WITH_ERRORS = "B"
 # Scores are rounded to this many decimals; a document with at least one finding that costs
 # points is capped below 100 by at least 10^-DECIMALS so it never ties a clean one.
 DECIMALS = 1
+
+# Categories a document can only be judged on if it contains what they check. A file with no
+# recognised table (e.g. Beijing's narrative-only 部门预算 PDFs, or Jiangsu's 公开文件 published
+# apart from its 公开表格) is not assessed on the table categories; a file with fewer than
+# MIN_PARAGRAPHS paragraphs of text (a tables-only file) is not assessed on the narrative.
+# Such a document's findings cost what they cost anywhere (the categories not assessed are left
+# out of its scorecard and count as 100 in the total); it is capped below 100 and graded at best
+# BEST_GRADE_PARTIAL: not punished for what it never contained, never looking complete and clean.
+NEEDS_TABLES: tuple[str, ...] = ("arithmetic", "code", "cross_table")
+NEEDS_TEXT: tuple[str, ...] = ("narrative",)
+MIN_PARAGRAPHS = 5  # the same threshold as completeness.narrative_sections
+BEST_GRADE_PARTIAL = "B"
+
+# A rounding gap: an amount off by at most ROUNDING_GAP_UNITS units of its last printed decimal
+# (e.g. 525.84 for 525.85; an arithmetic rule already tolerates one unit). It is a defect, but a
+# far smaller one than a wrong amount or a missing table, so it costs ROUNDING_GAP_POINTS (before
+# the category multiplier) whatever the rule's severity. Info findings stay free.
+ROUNDING_GAP_UNITS: int = 3
+ROUNDING_GAP_POINTS: float = 2.0

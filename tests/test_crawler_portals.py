@@ -14,6 +14,7 @@ import pytest
 from docx import Document as DocxDocument
 
 import crawler
+import crawler.localserver
 from crawler.localserver import serve
 
 HERE = Path(__file__).resolve().parent
@@ -124,7 +125,7 @@ def test_trs_portal_first_crawl_collects_exact_documents_and_errors(tmp_path: Pa
     assert len(log_lines) == len(report.records) == 11
 
 
-def test_trs_second_crawl_is_conditional_and_keeps_versions(tmp_path: Path, trs_site) -> None:
+def test_trs_second_crawl_fetches_only_what_can_have_changed(tmp_path: Path, trs_site) -> None:
     base, gen = trs_site
     store = tmp_path / "store"
     portals = portal(tmp_path, base, TRS_YAML)
@@ -135,16 +136,30 @@ def test_trs_second_crawl_is_conditional_and_keeps_versions(tmp_path: Path, trs_
     assert first_downloads == 6
 
     second = crawler.crawl(portals, store.as_uri())
-    again = base.requests[n_first:]
-    fetched = [r for r in again if r["path"].startswith(attachments)]
-    assert len(fetched) == 6 and all(r["status"] == 304 for r in fetched)  # conditional, nothing downloaded
-    assert all("If-None-Match" in r["headers"] for r in fetched)
+    again = sorted((unquote(r["path"]), r["status"]) for r in base.requests[n_first:])
+    # lists answer 304 (conditional); articles whose attachments are known are not asked at all; only
+    # what failed last time is tried again (two articles 304, then their dead / refused attachment)
+    assert again == [
+        ("/202307/t20230731_11179280.html", 304), ("/202307/t20230731_11179281.html", 200),  # the slow one
+        ("/202402/t20240219_11373437.html", 500), ("/202409/P020240929_gone.pdf", 404),
+        ("/202409/t20240929_11608526.html", 304), ("/index.html", 304), ("/index_1.html", 304),
+        ("/redirect/P020230731.pdf", 302), ("/robots.txt", 200),
+    ]
+    assert all("If-None-Match" in r["headers"] for r in base.requests[n_first:] if r["status"] == 304)
     docs = [r for r in second.records if not r.is_error]
-    assert len(docs) == 6 and {r.outcome for r in docs} == {"unchanged"}
-    assert len(second.errors()) == len(first.errors()) == 5
+    assert len(docs) == 6 and {r.outcome for r in docs} == {"unchanged"} and {r.status for r in docs} == {None}
+    assert {r.sha256 for r in docs} == {r.sha256 for r in first.records if not r.is_error}
+    assert sorted(r.outcome for r in second.errors()) == sorted(r.outcome for r in first.errors())
+    assert len(second.stored_files()) == 5  # every known file is still in the crawl's report
 
-    (gen / "b.xlsx").write_bytes(xlsx_bytes(250.0))  # the portal replaces a file at the same URL
-    third = crawler.crawl(portals, store.as_uri())
+    # the portal replaces a file at the same URL; `revalidate: true` re-checks known attachments (304 or new bytes)
+    (gen / "b.xlsx").write_bytes(xlsx_bytes(250.0))
+    n_second = len(base.requests)
+    third = crawler.crawl(portal(tmp_path, base, TRS_YAML + "revalidate: true\n"), store.as_uri())
+    asked = {unquote(r["path"]): r["status"] for r in base.requests[n_second:] if r["path"].startswith(attachments)}
+    assert asked == {"/uploadfiles/202602/长沙市财政局2026年部门预算.pdf": 304, "/uploadfiles/202402/P020240219_copy.pdf": 304,
+                     "/202509/P020250929_1.docx": 304, "/202509/P020250929_2.xlsx": 200,
+                     "/202502/P020250213_1.zip": 304, "/202310/P020231027_1.pdf": 304}
     changed = {unquote(r.url).rsplit("/", 1)[1]: r for r in third.records if not r.is_error}
     assert changed["P020250929_2.xlsx"].outcome == "new_version"
     assert {r.outcome for n, r in changed.items() if n != "P020250929_2.xlsx"} == {"unchanged"}
@@ -152,7 +167,7 @@ def test_trs_second_crawl_is_conditional_and_keeps_versions(tmp_path: Path, trs_
     assert old.sha256 != changed["P020250929_2.xlsx"].sha256
     assert Path(old.path).exists() and Path(changed["P020250929_2.xlsx"].path).exists()  # both versions kept
     versions = [line for line in (store / "records.jsonl").read_text("utf-8").splitlines() if "P020250929_2.xlsx" in line]
-    assert len(versions) == 3  # one metadata record per (url, sha256, fetched_at)
+    assert len(versions) == 2  # one metadata record per download (url, sha256, fetched_at)
 
 
 GDCMS_YAML = """
@@ -309,3 +324,80 @@ def test_inline_html_article_is_saved_as_the_document(tmp_path: Path) -> None:
     assert rec.outcome == "new" and rec.format == "html" and rec.url.endswith("/202103/t20210311_1003.html")
     assert (rec.department, rec.year, rec.published) == ("杜集区政府办公室", 2021, "2021-03-11")
     assert "公务接待费" in Path(rec.path).read_text("utf-8")
+
+
+HANWEB_YAML = """
+name: hangzhou_local
+family: hanweb
+local: true
+start_urls: ["{base_url}/col/col1229/index.html"]
+paging: {template: "index.html?uid=5207&pageNum={n}"}
+delay: 0
+retries: 0
+"""
+
+
+def test_hanweb_column_inline_table_and_waf(tmp_path: Path) -> None:
+    """Hanweb jpage column (items in a <datastore> script, pageNum paging), a Hanweb download link,
+    an inline-HTML table stored as its article body only, and a WAF's 412 in the log."""
+    store = tmp_path / "store"
+    site = SITES / "hanweb"
+    inline_url = "/art/2026/2/11/art_1229_5002.html"
+    page = (site / inline_url.lstrip("/")).read_text("utf-8")
+    with serve(site) as base:
+        portals = portal(tmp_path, base, HANWEB_YAML)
+        first = crawler.crawl(portals, store.as_uri())
+        outcomes = by_url(first)
+        assert outcomes == {
+            "module/download/downfile.jsp?classid=0&filename=2602101001.pdf": "new",
+            "art/2026/2/11/art_1229_5002.html": "new",
+            "module/download/downfile.jsp?classid=0&filename=2602121003.xls":
+                "error: blocked, WAF or rate limit (HTTP 412) / 被防火墙拦截",
+            "picture/0/2508201004.pdf": "new",  # on page 2 (?uid=5207&pageNum=2)
+            "picture/0/2502181005.pdf": "new",
+            "art/2025/8/15/art_1229_5006.html": "error: JS-only page / 页面需 JavaScript 渲染",
+        }
+        got = {(r.department, r.year, r.doc_kind, r.format) for r in first.records if not r.is_error}
+        assert got == {("杭州市交通运输局", 2026, "budget", "pdf"), ("杭州市气象局", 2026, "budget", "html"),
+                       ("杭州市公安局", 2024, "final_accounts", "pdf"), ("杭州市政府办公厅", 2025, "budget", "pdf")}
+        inline = next(r for r in first.records if r.format == "html")
+        stored = Path(inline.path).read_text("utf-8")
+        assert "公务接待费" in stored and "浏览次数" not in stored and "今天是" not in stored  # body only
+        assert inline.published == "2026-02-11"
+
+        # second crawl: the column has no validators, but its content hash is unchanged → no article is
+        # fetched; the page chrome of the inline article changes (visit counter, today's date)
+        base.routes[inline_url] = tmp_path / "chrome.html"
+        (tmp_path / "chrome.html").write_text(page.replace("1024", "1025").replace("2月20日", "2月21日"), "utf-8")
+        n = len(base.requests)
+        second = crawler.crawl(portals, store.as_uri())
+        asked = sorted(unquote(r["path"]) for r in base.requests[n:])
+        assert asked == ["/art/2025/8/15/art_1229_5006.html", "/art/2026/2/12/art_1229_5003.html",
+                         "/col/col1229/index.html",
+                         "/col/col1229/index.html?uid=5207&pageNum=2",
+                         "/module/download/downfile.jsp?classid=0&filename=2602121003.xls", "/robots.txt"]
+        assert {r.outcome for r in second.records if not r.is_error} == {"unchanged"}
+        # re-validating: the inline article is fetched again, the chrome change makes no new version
+        reval = portal(tmp_path, base, HANWEB_YAML + "revalidate: true\n")
+        third = crawler.crawl(reval, store.as_uri())
+        assert by_url(third)["art/2026/2/11/art_1229_5002.html"] == "unchanged"
+        # a figure in the table changes: a new version, the old one kept
+        (tmp_path / "chrome.html").write_text(page.replace("3.20", "4.20").replace("15.70", "16.70"), "utf-8")
+        fourth = crawler.crawl(reval, store.as_uri())
+    rec = next(r for r in fourth.records if r.format == "html")
+    assert rec.outcome == "new_version" and rec.sha256 != inline.sha256
+    assert "4.20" in Path(rec.path).read_text("utf-8") and Path(inline.path).exists()
+
+
+@pytest.mark.parametrize(("retries", "outcome", "asked"), [
+    (2, "new", 3),  # two 500s, then the file
+    (1, "error: server error (HTTP 500) / 服务器错误", 2),  # retries exhausted: the cause is logged
+])
+def test_server_errors_are_retried_with_backoff(tmp_path: Path, retries: int, outcome: str, asked: int) -> None:
+    pdf = SHARED / "corpus" / "real" / "renwu" / "001_上海" / "2026年上海市水务局_部门预算.pdf"
+    routes = {"/download.do?iid=F1001": crawler.localserver.Route(file=pdf, fail_first=2, fail_status=500)}
+    text = PLATFORM_YAML + f"retries: {retries}\nretry_backoff: 0.2\n"
+    with serve(SITES / "platform", routes) as base:
+        report = crawler.crawl(portal(tmp_path, base, text), (tmp_path / "store").as_uri())
+        assert base.count("/download.do?iid=F1001") == asked
+    assert {r.url.rsplit("=", 1)[1]: r.outcome for r in report.records} == {"F1001": outcome, "F2001": "new"}

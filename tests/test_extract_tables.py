@@ -123,7 +123,14 @@ def test_table_number(lines, number):
         (["总计", "一般公共预算"], "total"),
         (["预算数"], "amount"),
         (["纳入专户管理非税收入"], "special_nontax"),
-        (["机关运行经费预算数"], None),
+        (["机关运行经费预算数"], "operating_costs"),
+        (["“三公”经费、会议费、培训费", "会议费"], "meeting"),
+        (["单位资金", "上级补助收入"], "superior_subsidy"),
+        (["2026年预算", "上级补助收入"], "superior_subsidy"),
+        (["2026年预算", "附属单位上缴收入"], "subsidiary_remit"),
+        (["2026年预算", "预算单位"], None),  # a year banner does not make every column the amount
+        (["2026年预算"], "amount"),
+        (["上缴上级支出"], "remit_superior"),
     ],
 )
 def test_map_measure(labels, key):
@@ -236,3 +243,70 @@ def test_real_shanghai_summary_and_three_public(shanghai_tables):
     assert three.rows.select("total", "abroad", "reception", "vehicle", "vehicle_operation").row(0) == (
         67.59, 35.0, 12.49, 20.1, 20.1,
     )
+
+
+# ---- fixes checked on real corpus documents (read by eye against the rendered pages) -----------
+
+
+def _corpus_doc(rel: str):
+    from extract import extract_file
+
+    path = CORPUS / rel
+    if not path.is_file():
+        pytest.skip(f"corpus file absent: {path}")
+    (doc,) = extract_file(path)
+    return doc
+
+
+def test_jiangsu_summary_columns_aligned_over_pages_and_by_use_list():
+    """江苏 收支预算总表 over 3 pages: a continuation page lacks the (empty) 支出用途 name column,
+    so columns are matched by x, not index; 支出合计 printed under the 支出用途 amount column
+    (label spanning the columns between) is the expenditure total."""
+    doc = _corpus_doc("open-budget/江苏省人大办公厅/江苏省人大办公厅2017年度预算公开.pdf")
+    t = doc.table("overall_summary")
+    rows = {(s, n): a for s, n, a in t.rows.select("side", "name", "amount").rows()}
+    assert rows[("expenditure", "当年支出小计")] == 13649.07
+    assert rows[("expenditure", "支出合计")] == 13649.07 and rows[("income", "收入合计")] == 13649.07
+    assert rows[("expenditure", "住房保障支出")] == 1512.23
+    assert rows[("expenditure_by_use", "基本支出")] == 7666.68
+    assert rows[("expenditure_by_use", "项目支出")] == 5853.96
+    # the next page's title drawn below the page edge is not this table's note
+    assert doc.table("gpb_expenditure") is not None
+    assert all("基本支出预算表" not in n for t in doc.tables for n in t.notes)
+
+
+def test_jiangsu_three_public_total_procurement_names_income_subtotal():
+    doc = _corpus_doc("open-budget/江苏省委办公厅/江苏省委办公厅2019年度部门预算公开表格.pdf")
+    tp = doc.table("three_public")
+    assert tp.rows.select("total_all", "total", "abroad", "vehicle", "reception", "meeting", "training").row(0) == (
+        1471.70, 508.20, 70.00, 411.20, 27.00, 933.50, 30.00
+    )
+    names = doc.table("procurement").rows["name"].to_list()
+    assert names[:4] == ["合计", "货物A", "机要及电子政务业务费", "PC服务器"] and None not in names
+    inc = doc.table("income_summary").rows.select("name", "amount").rows()
+    assert inc[1:3] == [("小计", 27664.22), ("公共财政拨款（补助）资金", 27664.22)]
+
+
+def test_shenzhen_three_public_rows_are_years_and_projects_have_no_spurious_amount():
+    doc = _corpus_doc("renwu/003_深圳/2026年深圳市审计局部门预算.pdf")
+    tp = doc.table("three_public")
+    assert tp.rows.select("name", "unit_name", "total", "abroad", "reception", "vehicle").rows() == [
+        ("2025年", "深圳市审计局", 40.31, 0.80, 3.51, 36.00),
+        ("2026年", "深圳市审计局", 35.10, 28.00, 3.50, 3.60),
+        ("增减变化金额", "深圳市审计局", -5.21, 27.20, -0.01, -32.40),
+    ]
+    projects = doc.table("projects")
+    assert "amount" not in projects.measures
+    assert {"superior_subsidy", "subsidiary_remit"} <= set(projects.measures)
+
+
+def test_seed_pdf_label_spilled_onto_next_page():
+    """Page 10 of the seed PDF starts with 部门公开表7 (the label of page 9's table) then 部门公开表8."""
+    from extract import extract_file
+
+    path = Path(__file__).resolve().parents[1] / "demo/files/杜集区政府办公室2021年部门预算.pdf"
+    (doc,) = extract_file(path)
+    numbers = {t.kind: (t.number, t.title) for t in doc.tables}
+    assert numbers["income_summary"] == (7, "杜集区政府办公室2021年收入预算总表")
+    assert numbers["expenditure_summary"] == (8, "杜集区政府办公室2021年支出预算总表")
+    assert all("公开表" not in n for t in doc.tables for n in t.notes)

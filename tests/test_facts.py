@@ -47,3 +47,23 @@ def test_mislabelled_corpus_file_reports_its_content():
     (doc,) = extract_file(path)
     assert doc.department == "上海交通职业技术学院"  # the file name says 上海市交通运输局
     assert (doc.region, doc.year, doc.kind, doc.unit) == ("上海市", 2026, "budget", "元")
+
+
+def test_cover_title_over_two_lines_and_unit_alias_in_brackets():
+    # 北京: '北京市统计局部门 2026 年度' / '部门预算信息公开'; a 国资委 cover without 年
+    assert document_facts(_paras("北京市统计局部门 2026 年度", "部门预算信息公开", "目 录"), [])["department"] == "北京市统计局"
+    got = document_facts(_paras("北京市人民政府国有资产监督管理委员会", "2026 部门预算情况的说明"), [])
+    assert got["department"] == "北京市人民政府国有资产监督管理委员会"
+    # 上海: the unit's alias in brackets is dropped; a region alone is never the department
+    got = document_facts(_paras("上海市2026年市级单位预算", "预算单位：上海市统计和大数据研究院（上海市统计数据管理中心）"), [])
+    assert (got["department"], got["region"]) == ("上海市统计和大数据研究院", "上海市")
+
+
+def test_a_notice_filed_as_a_budget_is_not_a_disclosure():
+    from extract import extract_file
+
+    path = CORPUS / "renwu/008_杭州/2026年杭州市政府办公厅部门预算.pdf"  # really a 消防 notice
+    if not path.is_file():
+        pytest.skip("corpus not available")
+    (doc,) = extract_file(path)
+    assert doc.status == "not_a_disclosure" and doc.tables == [] and "no budget tables" in doc.error

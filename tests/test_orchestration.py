@@ -11,8 +11,9 @@ from pathlib import Path
 import dagster as dg
 
 from budgetqa.model import Document
-from orchestration.assets import report, report_pages_exist, scorecards, scores_in_range
-from orchestration.definitions import NIGHTLY_CRON, TIMEZONE, defs
+from crawler.localserver import serve
+from orchestration.assets import ASSETS, CHECKS, report, report_pages_exist, scorecards, scores_in_range
+from orchestration.definitions import NIGHTLY_CRON, TIMEZONE, defs, nightly_job
 from orchestration.resources import BudgetQASettings
 from warehouse import Warehouse
 from warehouse.sample import seed_like
@@ -77,3 +78,27 @@ def test_scorecards_to_report_in_process(tmp_path):
         (run,) = wh.runs()
         assert run["id"] == result.run_id and run["counts"]["documents"] == 4 and run["counts"]["scored"] == 3
         assert len(wh.scorecards()) == 4
+
+
+def test_nightly_job_materialises_every_asset_on_the_demo_portal(tmp_path, monkeypatch):
+    monkeypatch.setenv("BUDGETQA_WORKERS", "1")
+    assert defs.resolve_schedule_def("nightly_0230_shanghai").job_name == nightly_job.name
+    with serve(ROOT / "demo" / "portal") as base:
+        portals = tmp_path / "portal.yaml"
+        portals.write_text((ROOT / "demo" / "portal.yaml").read_text(encoding="utf-8").replace("{base_url}", base),
+                           encoding="utf-8")
+        settings = BudgetQASettings(warehouse=f"duckdb://{tmp_path}/wh.duckdb", store=(tmp_path / "raw").as_uri(),
+                                    portals=str(portals), report_dir=str(tmp_path / "site"))
+        job = dg.Definitions(assets=ASSETS, asset_checks=CHECKS, jobs=[nightly_job],
+                             resources={"settings": settings}).resolve_job_def("nightly")
+        result = job.execute_in_process(instance=dg.DagsterInstance.ephemeral())
+    assert result.success
+    done = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
+    assert done == {"crawled_files", "documents", "findings", "scorecards", "report"}
+    checks = {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
+    assert checks == {"findings_follow_contract": True, "scores_in_range": True, "report_pages_exist": True}
+    docs = result.output_for_node("findings")
+    assert {d.source.format for d in docs} == {"docx", "pdf"} and all(d.findings for d in docs)
+    assert Path(result.output_for_node("report")) == tmp_path / "site" / "index.html"
+    with Warehouse.open(settings.warehouse) as wh:
+        assert len(wh.scorecards()) == 2 and wh.crawl_log("demo") and wh.runs()[0]["id"] == result.run_id

@@ -329,3 +329,66 @@ def test_undecodable_cid_fonts(tmp_path: Path):
     p = tmp_path / "cid.pdf"
     p.write_bytes(_text_pdf(b"BT /F1 12 Tf 72 700 Td <" + glyphs.hex().encode() + b"> Tj ET", font))
     _raises(p, "unreadable", "cid")
+
+
+# ---- tables printed without rules ---------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_borderless_xlsx_export_is_read_from_word_positions(tmp_path: Path):
+    """An XLSX without cell borders, printed to PDF by LibreOffice: no rule on the page, so the
+    table comes from word coordinates; blank cells stay blank in their own column."""
+    from openpyxl import Workbook
+
+    from extract import extract_file
+    from extract.convert import convert_with_libreoffice
+
+    wb = Workbook()
+    ws = wb.active
+    rows = [
+        ["杜集区政府办公室2021年一般公共预算支出表"],
+        ["", "", "", "单位：万元"],
+        ["科目编码", "科目名称", "合计", "基本支出", "项目支出"],
+        ["201", "一般公共服务支出", "457.90", "165.30", "292.60"],
+        ["2010301", "行政运行", "165.30", "165.30", ""],
+        ["2010302", "一般行政管理事务", "292.60", "", "292.60"],
+        ["", "合计", "457.90", "165.30", "292.60"],
+    ]
+    for row in rows:
+        ws.append(row)
+    for col, width in zip("ABCDE", (10, 30, 10, 10, 10), strict=True):
+        ws.column_dimensions[col].width = width
+    ws.page_setup.orientation = "landscape"
+    wb.save(tmp_path / "borderless.xlsx")
+    pdf = convert_with_libreoffice(tmp_path / "borderless.xlsx", "pdf", tmp_path / "cache")
+    r = read_pdf(pdf)
+    (g,) = r.grids
+    assert g.before == ["杜集区政府办公室2021年一般公共预算支出表", "单位：万元"]
+    assert g.matrix() == rows[2:]
+    (doc,) = extract_file(pdf)
+    (t,) = doc.tables
+    assert (t.kind, t.unit, t.measures) == ("gpb_expenditure", "万元", ["total", "basic", "project"])
+    assert t.rows.select("code", "basic", "project").rows() == [
+        ("201", 165.3, 292.6), ("2010301", 165.3, None), ("2010302", None, 292.6), (None, 165.3, 292.6)
+    ]
+    cell = t.cells.filter((t.cells["row"] == 2) & (t.cells["column"] == "project")).row(0, named=True)
+    assert cell["text"] == "292.60" and cell["page"] == 1 and cell["x0"] > 0  # located on the page
+
+
+def test_narrative_pages_yield_no_unruled_table(tmp_path: Path):
+    """Prose with amounts in it is not a table: one run per line, however many numbers."""
+    content = b"".join(
+        b"BT /F1 11 Tf 72 %d Td (Income 1,234.56 and spending 1,200.00 this year, up 3.5 per cent.) Tj ET\n" % y
+        for y in range(700, 500, -16)
+    )
+    p = tmp_path / "prose.pdf"
+    p.write_bytes(_text_pdf(content, HELVETICA))
+    r = read_pdf(p)
+    assert r.grids == [] and len(r.paragraphs) >= 1
+
+
+def test_missing_eof_marker_alone_is_not_truncation(tmp_path: Path):
+    """Trailing junk after %%EOF (more than 4 KB, as some portals append) still reads."""
+    p = tmp_path / "junk-tail.pdf"
+    p.write_bytes(_text_pdf(b"BT /F1 12 Tf 72 700 Td (Hello budget.) Tj ET", HELVETICA) + b"\n" + b"x" * 8192)
+    assert [x.text for x in read_pdf(p).paragraphs] == ["Hello budget."]

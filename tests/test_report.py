@@ -8,27 +8,28 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+import polars as pl
 import pytest
 from lxml import html
 
 from report import write_scorecard, write_site
-from report.site import doc_href
+from report.site import dept_href, doc_href
 from scoring import score_document
 from warehouse import Warehouse
-from warehouse.sample import seed_like
+from warehouse.sample import document, seed_like
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium not installed")
 
 
-def render(page: Path) -> html.HtmlElement:
-    """The DOM after chromium has loaded and laid out the page."""
+def render(page: Path, fragment: str = "") -> html.HtmlElement:
+    """The DOM after chromium has loaded the page and run its script."""
     profile = tempfile.mkdtemp(prefix="bq-chromium-")
     try:
         out = subprocess.run(
             [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
              "--disable-component-update", "--disable-sync", "--no-first-run", f"--user-data-dir={profile}",
-             "--dump-dom", page.resolve().as_uri()],
+             "--dump-dom", page.resolve().as_uri() + fragment],
             capture_output=True, text=True, timeout=120, check=True,
         ).stdout
     finally:
@@ -43,65 +44,122 @@ def text(el) -> str:
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     docs = seed_like()
-    for d in docs:
+    copy = seed_like()[2]  # the same bytes as xfj2022, found at a second address
+    copy.source.path, copy.source.url, copy.duplicate_of = "/mirror/xfj2022.xlsx", "http://mirror/x.xlsx", docs[2].source.path
+    for d in [*docs, copy]:
         d.scorecard = score_document(d)
     base = tmp_path_factory.mktemp("site")
     with Warehouse.open(f"duckdb://{base}/wh.duckdb") as wh:
         run = wh.start_run("run-test")
-        wh.save_documents(docs, run)
+        wh.save_documents([*docs, copy], run)
         wh.finish_run(run, {"documents": len(docs)})
         index = write_site(wh, base / "out")
     return index, {d.source.path.split("/")[-1].split(".")[0]: d for d in docs}
 
 
-def test_index_ranks_departments(site):
+def visible(dom, table: str) -> list[list[str]]:
+    rows = dom.xpath(f'//table[@id="{table}"]/tbody/tr[not(@hidden)]')
+    return [[text(td) for td in r.xpath("./td")] for r in rows]
+
+
+def test_index_ranks_departments_and_filters_by_year_and_region(site):
     index, docs = site
     dom = render(index)
-    rows = dom.xpath('//table[@id="ranking"]/tbody/tr')
-    cells = [[text(td) for td in r.xpath("./td")] for r in rows]
+    cells = visible(dom, "ranking")  # default view: each department's latest year
     assert [c[1] for c in cells] == ["杜集区信访局", "杜集区政府办公室", "杜集区财政局"]
     office = cells[1]
     assert office[0] == "2" and office[3] == "2022"
     assert office[4] == f"{docs['dj2022'].scorecard.score:.1f}" and office[5] == docs["dj2022"].scorecard.grade
-    assert "2021: 80.3" in office[-2] and "2022: 98.0" in office[-2]  # trend over both years
-    assert rows[1].xpath(".//svg/polyline")  # the sparkline is drawn
+    trend = f"2021: {docs['dj2021'].scorecard.score:.1f} → 2022: {docs['dj2022'].scorecard.score:.1f}"
+    assert trend in office[-2]  # trend over both years
+    assert dom.xpath('//table[@id="ranking"]/tbody/tr[not(@hidden)]')[1].xpath(".//svg/polyline")
     assert cells[2][0] == "—" and "无法读取" in cells[2][-1]  # unreadable: listed, not ranked
+    assert text(dom.xpath('//*[@id="f-count"]')[0]) == "3 个部门 departments"
     links = dom.xpath('//table[@id="ranking"]//a/@href')
-    assert doc_href(docs["dj2022"].doc_id) in links
-    assert {"data/scorecards.csv", "data/findings.csv", "data/report.json"} <= set(dom.xpath("//header//a/@href"))
-    for name in ("scorecards.csv", "findings.csv", "report.json"):
-        assert (index.parent / "data" / name).stat().st_size > 100
-    assert len(json.loads((index.parent / "data/report.json").read_text())["documents"]) == 4
+    assert doc_href(docs["dj2022"].doc_id) in links and dept_href("杜集区政府办公室", "淮北市杜集区") in links
+    # the 2021 view, from the address: only the office, with its 2021 score and errors
+    (row,) = visible(render(index, "#year=2021&region=淮北市杜集区"), "ranking")
+    assert row[1] == "杜集区政府办公室" and row[3] == "2021" and row[4] == f"{docs['dj2021'].scorecard.score:.1f}"
+    assert row[0] == "1" and row[-4] == "3"  # rank in the region; 3 errors
 
 
-def test_document_page_drills_down_to_the_cell(site):
+def test_index_lists_common_defects_unscored_files_duplicates_and_exports(site):
+    index, docs = site
+    dom = html.fromstring(index.read_text(encoding="utf-8"))
+    rules = [[text(td) for td in r.xpath("./td")] for r in dom.xpath('//table[@id="rules"]/tbody/tr')]
+    assert len(rules) == 5 and all(r[3] == "1" and r[4] == "1" for r in rules)  # one department each
+    assert any("code.parent_prefix" in r[0] and "科目编码以其上级科目编码开头" in r[0] for r in rules)
+    unscored = text(dom.xpath('//*[@id="unscored"]')[0])
+    assert "杜集区财政局" in unscored and "PDF 已加密" in unscored
+    dup = dom.xpath('//table[@id="documents"]/tbody/tr[@class="dup"]')
+    assert len(dup) == 1 and "重复" in text(dup[0]) and "/data/xfj2022.xlsx" in text(dup[0])
+    data = index.parent / "data"
+    hrefs = set(dom.xpath('//*[@id="downloads"]//a/@href'))
+    for name in ("rankings", "scorecards", "findings", "rules"):
+        assert {f"data/{name}.csv", f"data/{name}.parquet"} <= hrefs
+        assert (data / f"{name}.csv").read_bytes().startswith(b"\xef\xbb\xbf")  # BOM: Excel reads the Chinese
+    ranks = pl.read_parquet(data / "rankings.parquet")
+    assert ranks.filter(pl.col("view") == "2021")["department"].to_list() == ["杜集区政府办公室"]
+    assert json.loads((data / "rules.json").read_text())[0]["departments"] == 1
+    assert len(json.loads((data / "report.json").read_text())["documents"]) == 4
+    # the rule page lists the documents behind each rule
+    rule_page = html.fromstring((index.parent / "rules.html").read_text(encoding="utf-8"))
+    section = rule_page.xpath('//section[@id="code.parent_prefix-error"]')[0]
+    assert "杜集区政府办公室" in text(section) and section.xpath(f'.//a[@href="{doc_href(docs["dj2021"].doc_id)}#cat-code"]')
+
+
+def test_department_page_shows_the_trend(site):
+    index, docs = site
+    page = html.fromstring((index.parent / dept_href("杜集区政府办公室", "淮北市杜集区")).read_text(encoding="utf-8"))
+    years = [[text(td) for td in r.xpath("./td")] for r in page.xpath('//table[@id="years"]/tbody/tr')]
+    assert [y[0] for y in years] == ["2022", "2021"]
+    assert years[1][1] == f"{docs['dj2021'].scorecard.score:.1f}" and "3 错误" in years[1][3]
+    assert len(page.xpath('//svg[@class="chart"]/circle')) == 2
+
+
+def test_document_page_drills_down_from_category_to_the_cell(site):
     index, docs = site
     doc = docs["dj2021"]
     dom = render(index.parent / doc_href(doc.doc_id))
-    hero = text(dom.xpath('//*[@id="scorecard"]')[0])
-    assert f"{doc.scorecard.score:.1f}" in hero and "3 个错误" in hero and "科目编码" in hero
-    rows = dom.xpath('//table[@id="findings"]/tbody/tr')
-    assert len(rows) == 4
-    first = [text(td) for td in rows[0].xpath("./td")]
-    assert first[1] == "错误" and "code.parent_prefix" in first[2] and first[3] == "一般公共预算支出表"
+    hero = dom.xpath('//*[@id="scorecard"]')[0]
+    assert f"{doc.scorecard.score:.1f}" in text(hero) and "3 个错误" in text(hero) and "科目编码" in text(hero)
+    assert "#cat-code" in hero.xpath(".//a/@href")
+    groups = dom.xpath('//table[@id="findings"]/tbody')
+    assert [g.get("id") for g in groups] == ["cat-completeness", "cat-code", "cat-narrative", "cat-format"]
+    code = groups[1].xpath('./tr[contains(@class, "finding")]')
+    (first,) = [[text(td) for td in r.xpath("./td")] for r in code]
+    assert first[1] == "错误" and first[2] == "code.parent_prefix" and first[3] == "一般公共预算支出表"
     assert first[4] == "2050505" and first[7] == "20805xx" and first[8] == "2050505"
     assert first[9] == "科目编码与上级科目 20805 不一致 / code is not under its parent 20805"
-    assert first[10] == "第3页 · 坐标 (72, 410)–(520, 428)"
-    assert rows[0].xpath(".//td[last()]/a/@href") == ["http://www.hbdj.gov.cn/2021/yusuan.pdf#page=3"]
-    assert "合计 (total)" in [text(td) for td in rows[1].xpath("./td")]
-    assert text(rows[3].xpath("./td")[-1]) == "第41段"
+    assert first[10].startswith("第3页 · 坐标 (72, 410)–(520, 428)")
+    assert "x0 72.0 · top 410.5 · x1 520.3 · bottom 428.1 (pt)" in code[0].xpath('.//a[@class="open"]/@title')[0]
+    assert code[0].xpath('.//a[@class="open"]/@href') == ["file:///data/dj2021.pdf#page=3"]  # the stored file
+    assert code[0].xpath('.//a[@class="online"]/@href') == ["http://www.hbdj.gov.cn/2021/yusuan.pdf#page=3"]
+    narrative = [text(td) for td in groups[2].xpath('./tr[contains(@class, "finding")]/td')]
+    assert narrative[-1] == "第41段" and "第41段：一般公共服务支出457.90万元，占44.35%" in narrative[9]
+    assert "合计 (total)" in [text(td) for td in groups[3].xpath('./tr[contains(@class, "finding")]/td')]
     assert dom.xpath('//*[@id="source-url"]/@href') == ["http://www.hbdj.gov.cn/2021/yusuan.pdf"]
-    assert "/data/dj2021.pdf" in text(dom.xpath('//*[@id="source-path"]')[0])
-    # spreadsheet location
-    dom22 = render(index.parent / doc_href(docs["dj2022"].doc_id))
+    assert text(dom.xpath('//*[@id="sha256"]')[0]) == doc.doc_id
+    tables = [[text(td) for td in r.xpath("./td")] for r in dom.xpath('//table[@id="tables"]/tbody/tr')]
+    assert tables == [["2", "一般公共预算支出表gpb_expenditure", "一般公共预算支出表", "3", "2"]]
+    # spreadsheet location, and the copy of the same file found elsewhere
+    dom22 = html.fromstring((index.parent / doc_href(docs["dj2022"].doc_id)).read_text(encoding="utf-8"))
     assert text(dom22.xpath('//table[@id="findings"]/tbody/tr/td[last()]')[0]) == "单元格 表2!C12"
+    xfj = html.fromstring((index.parent / doc_href(docs["xfj2022"].doc_id)).read_text(encoding="utf-8"))
+    assert "http://mirror/x.xlsx" in text(xfj.xpath('//*[@id="copies"]')[0])
 
 
-def test_unreadable_document_page_says_why(site):
+def test_unreadable_and_narrative_only_pages_say_why(site, tmp_path):
     index, docs = site
     dom = render(index.parent / doc_href(docs["broken"].doc_id))
     hero = text(dom.xpath('//*[@id="scorecard"]')[0])
     assert "不评分" in hero and "PDF 已加密" in hero
+    narrative_only = document("bj", tables=[], department="北京市审计局", year=2026)
+    narrative_only.scorecard = score_document(narrative_only)
+    page = html.fromstring(write_scorecard(narrative_only, tmp_path / "bj.html").read_text(encoding="utf-8"))
+    hero = text(page.xpath('//*[@id="scorecard"]')[0])
+    assert "未评估 n/a" in hero and "部分评估" in hero and "没有识别出表格" in hero
+    assert "没有识别出表格" in text(page.xpath("//main")[0])
 
 
 def test_single_scorecard_is_self_contained(tmp_path):
@@ -111,7 +169,14 @@ def test_single_scorecard_is_self_contained(tmp_path):
     raw = page.read_text(encoding="utf-8")
     tree = html.fromstring(raw)
     assert not tree.xpath("//link[@rel='stylesheet'] | //script[@src] | //img[starts-with(@src, 'http')]")
-    dom = render(page)
-    assert "杜集区政府办公室" in text(dom.xpath("//h1")[0])
-    assert f"{doc.scorecard.score:.1f}" in text(dom.xpath('//*[@id="scorecard"]')[0])
-    assert len(dom.xpath('//table[@id="findings"]/tbody/tr')) == 4
+    assert "杜集区政府办公室" in text(tree.xpath("//h1")[0])
+    assert f"{doc.scorecard.score:.1f}" in text(tree.xpath('//*[@id="scorecard"]')[0])
+    assert len(tree.xpath('//table[@id="findings"]/tbody/tr[contains(@class, "finding")]')) == 4
+
+
+def test_report_command_names_a_warehouse_it_cannot_open(tmp_path, capsys):
+    from budgetqa.cli import main
+
+    assert main(["report", "--out", str(tmp_path / "site"), "--warehouse", "mysql://nowhere/db"]) == 2
+    assert "无法打开数据仓库 / cannot open the warehouse mysql://nowhere/db" in capsys.readouterr().err
+    assert not (tmp_path / "site").exists()

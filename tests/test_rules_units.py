@@ -53,7 +53,7 @@ def test_yuan_table_uses_its_own_precision():
 
 
 def test_basic_plus_project_and_column_total():
-    table = make_table("expenditure_summary", F, [
+    table = make_table("gpb_expenditure", F, [
         ("201", "一般公共服务支出", "10.00", "4.00", "5.00"), ("", "合计", "11.00", "4.00", "5.00")])
     doc = make_document([table], [])
     assert [f.row for f in _errors(doc, "arithmetic.basic_plus_project")] == ["一般公共服务支出", "合计"]

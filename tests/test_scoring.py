@@ -97,3 +97,40 @@ def test_department_is_mean_of_documents_and_skips_unscored():
     assert score_department([clean]).score == 100.0
     assert score_department([score_document(document("u", status="scanned"))]).score is None
     assert score_department([]).score is None
+
+
+def test_narrative_only_document_is_scored_on_what_it_contains_but_never_looks_perfect():
+    narrative_only = document("bj", tables=[])
+    card = score_document(narrative_only)
+    assert set(card.categories) == set(CATEGORIES) - set(W.NEEDS_TABLES)  # tables not assessed, not zeroed
+    assert 99.0 <= card.score < 100.0 and card.grade == W.BEST_GRADE_PARTIAL  # not punished, not perfect
+    # a narrative error costs it exactly what it costs a complete document
+    with_error = score_document(document("bj2", [finding("narrative")], tables=[]))
+    full = score_document(document("full", [finding("narrative")]))
+    assert with_error.score == full.score < card.score and with_error.grade == "B"
+    # a clean complete document still outranks it; a tables-only file is not assessed on the narrative
+    assert score_document(document("clean")).score > card.score
+    tables_only = score_document(document("t", paragraphs=[]))
+    assert "narrative" not in tables_only.categories and tables_only.grade == "B"
+
+
+def test_department_with_separate_narrative_and_tables_files_is_fully_assessed():
+    text = score_document(document("text", tables=[]))
+    tables = score_document(document("tables", paragraphs=[]))
+    dept = score_department([text, tables])
+    assert set(dept.categories) == set(CATEGORIES) and dept.score == 100.0 and dept.grade == "A"
+
+
+def test_rounding_gap_costs_less_than_a_missing_table_and_a_wrong_amount():
+    from scoring import finding_points
+
+    gap = finding("arithmetic", rule="arithmetic.parent_sum", expected="525.85", observed="525.83")
+    wrong = finding("arithmetic", rule="arithmetic.parent_sum", expected="525.85", observed="535.85")
+    missing = finding("completeness", "warning", rule="completeness.required_tables")
+    share = finding("narrative", rule="narrative.share", expected="44.36%", observed="44.33%")
+    assert finding_points(gap) == W.ROUNDING_GAP_POINTS < finding_points(missing) < finding_points(wrong)
+    assert finding_points(share) == W.ROUNDING_GAP_POINTS * W.CATEGORY_MULTIPLIER["narrative"]
+    assert finding_points(finding("arithmetic", expected="-0.01", observed="0.01")) == W.ROUNDING_GAP_POINTS
+    assert finding_points(finding("arithmetic", expected="1,000.00", observed="1000.04")) == 10.0  # 4 units
+    scores = [score_document(document(n, [f])).score for n, f in (("g", gap), ("m", missing), ("w", wrong))]
+    assert scores[0] > scores[1] > scores[2]

@@ -71,7 +71,9 @@ def test_round_trip_of_a_document(url):
     for key in ("source", "department", "region", "year", "kind", "unit", "status", "error"):
         assert got[key] == want[key], key
     assert got["tables"] == [{**t, "unit": "万元"} for t in want["tables"]]
-    assert got["findings"] == want["findings"]  # every field, locations included
+    # every field, locations included; plus the quoted paragraph of narrative findings
+    assert [{k: v for k, v in f.items() if k != "excerpt"} for f in got["findings"]] == want["findings"]
+    assert [f["excerpt"] for f in got["findings"]] == [None, None, None, "一般公共服务支出457.90万元，占44.35%；社会保障和就业支出20.78万元。"]
     assert got["scorecard"]["score"] == want["scorecard"]["score"]
     assert got["scorecard"]["categories"] == want["scorecard"]["categories"]
     assert got["findings"][0]["location"]["bbox"] == [72.0, 410.5, 520.3, 428.1]
@@ -138,3 +140,55 @@ def test_export_csv_parquet_json(url, tmp_path):
 def test_bad_url_is_rejected():
     with pytest.raises(ValueError, match="unsupported warehouse URL"):
         Warehouse.open("mysql://nope")
+
+
+def test_duplicates_keep_the_original_and_record_every_copy(url):
+    first, other = scored(seed_like())[:2]
+    copy = scored([document("dj2021", [], department="杜集区政府办公室", year=2021)])[0]
+    copy.source.path, copy.duplicate_of = "/mirror/dj2021.pdf", first.source.path
+    with Warehouse.open(url) as wh:
+        assert wh.save_documents([first, copy, other], "r1") == 2  # the copy adds no document
+        got = wh.document(first.doc_id)
+        assert got["source"]["path"] == first.source.path and len(got["findings"]) == 4  # not the copy's
+        assert [c["path"] for c in got["copies"]] == ["/mirror/dj2021.pdf"]
+        # the copy alone in a later batch: the stored original stays
+        assert wh.save_documents([copy], "r2") == 0
+        assert wh.document(first.doc_id)["run_id"] == "r1" and count(wh, "doc_copies") == 3
+    # a copy whose original was never stored is stored as the first copy seen
+    with Warehouse.open(url) as wh:
+        lone = scored([document("lone", [finding("code")])])[0]
+        lone.duplicate_of = "/elsewhere/lone.pdf"
+        assert wh.save_documents([lone], "r3") == 1 and len(wh.findings(lone.doc_id)) == 1
+
+
+WRITER = """
+import sys
+from scoring import score_document
+from warehouse import Warehouse
+from warehouse.sample import document, finding
+url, tag = sys.argv[1], sys.argv[2]
+wh = Warehouse.open(url)
+for i in range(15):
+    d = document(f"{tag}-{i}", [finding("code"), finding("format", "warning")], department=f"部门{tag}", year=2020 + i % 3)
+    d.scorecard = score_document(d)
+    wh.save_documents([d], f"run-{tag}")
+    if wh.conn.dialect == "duckdb":  # one writer per DuckDB file: let the other process in between saves
+        wh.close()
+        wh = Warehouse.open(url)
+wh.close()
+"""
+
+
+def test_two_processes_write_at_once(url):
+    """Two writers start together on an empty database (both migrate) and save different documents."""
+    import subprocess
+    import sys
+
+    procs = [subprocess.Popen([sys.executable, "-c", WRITER, url, tag], stderr=subprocess.PIPE, text=True)
+             for tag in ("a", "b")]
+    errors = [p.communicate(timeout=300)[1] for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], errors
+    with Warehouse.open(url) as wh:
+        assert count(wh, "schema_version") == SCHEMA_VERSION  # each migration applied once
+        assert count(wh, "documents") == 30 and count(wh, "findings") == 60 and count(wh, "doc_copies") == 30
+        assert {r["department"] for r in wh.rankings()} == {"部门a", "部门b"}

@@ -2,18 +2,33 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+DUCKDB_BUSY_SECONDS = 120.0  # how long to wait for another process holding the DuckDB file
+
+
+def _connect_duckdb(path: str):
+    """duckdb.connect, waiting while another process holds the file's write lock (one writer at a time)."""
+    import duckdb
+
+    deadline = time.monotonic() + DUCKDB_BUSY_SECONDS
+    while True:
+        try:
+            return duckdb.connect(path)
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower() or time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
 
 
 class Connection:
     def __init__(self, url: str):
         self.url = url
         if url.startswith("duckdb://") or url.endswith(".duckdb"):
-            import duckdb
-
             # duckdb:///abs/file.duckdb → /abs/file.duckdb; duckdb://rel/file.duckdb → rel/file.duckdb
             path = url.removeprefix("duckdb://")
             path = "/" + path.lstrip("/") if path.startswith("//") else path
@@ -22,7 +37,7 @@ class Connection:
             else:
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
             self.dialect = "duckdb"
-            self._conn = duckdb.connect(path)
+            self._conn = _connect_duckdb(path)
         elif url.startswith(("postgresql://", "postgres://")):
             import psycopg
 
@@ -60,6 +75,11 @@ class Connection:
         rows = [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
         cur.close()
         return rows
+
+    def lock(self, key: str) -> None:
+        """Hold an advisory lock on `key` until the current transaction ends (PostgreSQL; DuckDB has one writer)."""
+        if self.dialect == "postgresql":
+            self.execute("SELECT pg_advisory_xact_lock(hashtextextended(?, 0))", (key,))
 
     @contextmanager
     def transaction(self) -> Iterator[None]:

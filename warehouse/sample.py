@@ -13,6 +13,11 @@ def _sha(name: str) -> str:
     return hashlib.sha256(name.encode()).hexdigest()
 
 
+# Enough text to be assessed on the narrative (scoring.weights.MIN_PARAGRAPHS).
+SECTIONS = ("一、部门职责", "二、机构设置", "三、收支预算总体情况", "四、“三公”经费预算情况", "五、机关运行经费",
+            "六、政府采购情况", "七、绩效目标设置情况")
+
+
 def finding(category: str = "arithmetic", severity: str = "error", rule: str | None = None, **kw) -> Finding:
     return Finding(
         rule=rule or f"{category}.sample",
@@ -35,7 +40,7 @@ def document(name: str, findings: list[Finding] | None = None, **kw) -> Document
         tables = [Table(kind="gpb_expenditure", title="一般公共预算支出表", number=2, unit="万元", pages=[3],
                         measures=["total"], rows=rows, index=0)]
     return Document(source=source, findings=findings or [], tables=tables,
-                    paragraphs=kw.pop("paragraphs", [Paragraph(0, "一、部门职责", 1)]), **kw)
+                    paragraphs=kw.pop("paragraphs", [Paragraph(i, t, 1) for i, t in enumerate(SECTIONS)]), **kw)
 
 
 def seed_like() -> list[Document]:
@@ -55,7 +60,8 @@ def seed_like() -> list[Document]:
             finding("narrative", severity="warning", rule="narrative.share_rounding", table="narrative",
                     expected="44.36%", observed="44.35%", message="占比取舍不一致 / share truncated",
                     location=Location(paragraph=41)),
-        ], **dj),
+        ], paragraphs=[*(Paragraph(i, t, 1) for i, t in enumerate(SECTIONS)),
+                       Paragraph(41, "一般公共服务支出457.90万元，占44.35%；社会保障和就业支出20.78万元。", 4)], **dj),
         document("dj2022", year=2022, findings=[
             finding("arithmetic", severity="warning", rule="arithmetic.rounding", row="合计", column="total",
                     expected="525.85", observed="525.84", location=Location(cell="表2!C12")),

@@ -40,6 +40,15 @@ MIGRATIONS: list[tuple[int, list[str]]] = [
         "CREATE INDEX documents_department ON documents (department, region, year)",
         "CREATE INDEX crawl_log_url ON crawl_log (url)",
     ]),
+    (2, [
+        # every place the same bytes were found (the first one is documents.path)
+        """CREATE TABLE doc_copies (
+            sha256 TEXT NOT NULL, path TEXT NOT NULL, url TEXT, seen_at TIMESTAMP,
+            PRIMARY KEY (sha256, path))""",
+        # the paragraph a narrative finding points at, so the report can quote it
+        "ALTER TABLE findings ADD COLUMN excerpt TEXT",
+        "ALTER TABLE documents ADD COLUMN paragraph_count INTEGER",
+    ]),
 ]
 
 SCHEMA_VERSION = MIGRATIONS[-1][0]
@@ -48,10 +57,12 @@ DOCUMENT_COLUMNS = (
     "sha256", "path", "url", "format", "department", "region", "year", "kind", "unit", "status", "error",
     "score", "grade", "score_completeness", "score_arithmetic", "score_code", "score_cross_table",
     "score_narrative", "score_format", "errors", "warnings", "infos", "page_count", "extracted_at", "run_id",
+    "paragraph_count",
 )
 TABLE_COLUMNS = ("sha256", "table_index", "kind", "number", "title", "unit", "pages", "row_count")
 FINDING_COLUMNS = (
     "sha256", "ordinal", "rule", "category", "severity", "table_kind", "code", "row_label", "column_name",
-    "expected", "observed", "message", "page", "bbox", "cell", "paragraph",
+    "expected", "observed", "message", "page", "bbox", "cell", "paragraph", "excerpt",
 )
+COPY_COLUMNS = ("sha256", "path", "url", "seen_at")
 CRAWL_COLUMNS = ("portal", "url", "referer", "title", "published", "fetched_at", "status", "size", "sha256", "outcome")

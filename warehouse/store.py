@@ -12,6 +12,7 @@ from typing import Any
 from budgetqa.model import CATEGORIES, REPORT_SCHEMA, Document, Scorecard
 from warehouse.db import Connection
 from warehouse.schema import (
+    COPY_COLUMNS,
     CRAWL_COLUMNS,
     DOCUMENT_COLUMNS,
     FINDING_COLUMNS,
@@ -21,6 +22,7 @@ from warehouse.schema import (
 )
 
 DEFAULT_URL = "duckdb://var/budgetqa.duckdb"
+MIGRATION_LOCK = "budgetqa:migrate"
 
 
 def _insert(table: str, columns: tuple[str, ...]) -> str:
@@ -54,8 +56,22 @@ def document_row(doc: Document, run_id: str | None, extracted_at: datetime) -> t
         card.score if card else None, card.grade if card else None,
         *(cats.get(c) for c in CATEGORIES),
         counts.get("error", 0), counts.get("warning", 0), counts.get("info", 0),
-        doc.page_count, extracted_at, run_id,
+        doc.page_count, extracted_at, run_id, len(doc.paragraphs),
     )
+
+
+EXCERPT_CHARS = 160
+
+
+def excerpt(doc: Document, paragraph: int | None) -> str | None:
+    """The start of the paragraph a finding points at (by Paragraph.index), for the report."""
+    if paragraph is None:
+        return None
+    para = next((p for p in doc.paragraphs if p.index == paragraph), None)
+    if para is None:
+        return None
+    text = " ".join(para.text.split())
+    return text if len(text) <= EXCERPT_CHARS else text[: EXCERPT_CHARS - 1] + "…"
 
 
 def finding_rows(doc: Document) -> list[tuple]:
@@ -65,7 +81,7 @@ def finding_rows(doc: Document) -> list[tuple]:
         rows.append((
             doc.source.sha256, i, f.rule, f.category, f.severity, f.table, f.code, f.row, f.column,
             f.expected, f.observed, f.message, loc.page, json.dumps(loc.bbox) if loc.bbox else None,
-            loc.cell, loc.paragraph,
+            loc.cell, loc.paragraph, excerpt(doc, loc.paragraph),
         ))
     return rows
 
@@ -111,15 +127,20 @@ class Warehouse:
         return int(rows[0]["v"] or 0)
 
     def migrate(self) -> int:
-        """Apply every migration newer than the stored schema version; return the version."""
-        if self.schema_version() == 0:
-            with self.conn.transaction():
-                self.conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, applied TIMESTAMP)")
-        current = self.schema_version()
-        for version, statements in MIGRATIONS:
-            if version <= current:
-                continue
-            with self.conn.transaction():
+        """Apply every migration newer than the stored schema version; return the version.
+
+        On PostgreSQL the whole upgrade runs in one transaction under an advisory lock, so several
+        processes opening a fresh database at once apply each migration exactly once.
+        """
+        if self.schema_version() == SCHEMA_VERSION:
+            return SCHEMA_VERSION
+        with self.conn.transaction():
+            self.conn.lock(MIGRATION_LOCK)
+            self.conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, applied TIMESTAMP)")
+            current = int(self.conn.query("SELECT MAX(version) AS v FROM schema_version")[0]["v"] or 0)
+            for version, statements in MIGRATIONS:
+                if version <= current:
+                    continue
                 for sql in statements:
                     self.conn.execute(sql)
                 self.conn.execute("INSERT INTO schema_version (version, applied) VALUES (?, ?)", (version, _now()))
@@ -145,21 +166,52 @@ class Warehouse:
         return rows
 
     def save_documents(self, documents: Iterable[Document], run_id: str | None = None) -> int:
-        """Insert or replace each document (key sha256) with its tables and findings; returns the count."""
+        """Insert or replace each document (key sha256) with its tables and findings; returns the count.
+
+        A document with `duplicate_of` (the same bytes found at another path) only adds its path to
+        `doc_copies` when the original is in the batch or already stored; otherwise it is stored as
+        the first copy seen. Every path is recorded in `doc_copies`. On PostgreSQL each sha256 is
+        locked for the transaction, so processes saving the same file at once queue instead of failing.
+        """
         docs = list(documents)
         now = _now()
-        docs = list({d.source.sha256: d for d in docs}.values())  # the same file twice: last wins
-        keys = [d.source.sha256 for d in docs]
+        copies = {(d.source.sha256, d.source.path): (d.source.sha256, d.source.path, d.source.url, now) for d in docs}
+        primary = {d.source.sha256: d for d in docs if not d.duplicate_of}  # the same file twice: last wins
         with self.conn.transaction():
+            for sha in sorted({d.source.sha256 for d in docs}):  # one order everywhere: no deadlocks
+                self.conn.lock(f"doc:{sha}")
+            orphans = {d.source.sha256: d for d in reversed(docs) if d.duplicate_of and d.source.sha256 not in primary}
+            if orphans:
+                stored = self._stored(list(orphans))
+                primary |= {sha: d for sha, d in orphans.items() if sha not in stored}
+            keys = list(primary)
             for i in range(0, len(keys), 500):
                 chunk = keys[i : i + 500]
                 marks = ", ".join("?" * len(chunk))
                 for table in ("findings", "doc_tables", "documents"):
                     self.conn.execute(f"DELETE FROM {table} WHERE sha256 IN ({marks})", chunk)
-            self.conn.executemany(_insert("documents", DOCUMENT_COLUMNS), [document_row(d, run_id, now) for d in docs])
-            self.conn.executemany(_insert("doc_tables", TABLE_COLUMNS), [r for d in docs for r in table_rows(d)])
-            self.conn.executemany(_insert("findings", FINDING_COLUMNS), [r for d in docs for r in finding_rows(d)])
-        return len(docs)
+            rows = list(primary.values())
+            self.conn.executemany(_insert("documents", DOCUMENT_COLUMNS), [document_row(d, run_id, now) for d in rows])
+            self.conn.executemany(_insert("doc_tables", TABLE_COLUMNS), [r for d in rows for r in table_rows(d)])
+            self.conn.executemany(_insert("findings", FINDING_COLUMNS), [r for d in rows for r in finding_rows(d)])
+            self.conn.executemany("DELETE FROM doc_copies WHERE sha256 = ? AND path = ?", [k for k in copies])
+            self.conn.executemany(_insert("doc_copies", COPY_COLUMNS), list(copies.values()))
+        return len(primary)
+
+    def _stored(self, keys: list[str]) -> set[str]:
+        found: set[str] = set()
+        for i in range(0, len(keys), 500):
+            chunk = keys[i : i + 500]
+            rows = self.conn.query(f"SELECT sha256 FROM documents WHERE sha256 IN ({', '.join('?' * len(chunk))})", chunk)
+            found |= {r["sha256"] for r in rows}
+        return found
+
+    def copies(self, sha256: str | None = None) -> list[dict]:
+        """Every path (and URL) where a stored file was found; the document's own path included."""
+        sql, params = f"SELECT {', '.join(COPY_COLUMNS)} FROM doc_copies", ()
+        if sha256:
+            sql, params = sql + " WHERE sha256 = ?", (sha256,)
+        return self.conn.query(sql + " ORDER BY sha256, seen_at, path", params)
 
     def record_crawl(self, records: list[dict]) -> int:
         """Append crawl-log records (dicts with any of CRAWL_COLUMNS; others ignored)."""
@@ -273,7 +325,8 @@ class Warehouse:
             "scorecard": {"score": card["score"], "grade": card["grade"], "categories": card["categories"],
                           "counts": card["counts"]} if r["status"] == "ok" else None,
             "findings": [{k: v for k, v in f.items() if k not in ("sha256", "ordinal")} for f in self.findings(sha256)],
-            "page_count": r["page_count"],
+            "page_count": r["page_count"], "paragraph_count": r["paragraph_count"],
+            "copies": [{"path": c["path"], "url": c["url"]} for c in self.copies(sha256) if c["path"] != r["path"]],
             "extracted_at": r["extracted_at"].isoformat() if r["extracted_at"] else None,
             "run_id": r["run_id"],
         }
@@ -320,6 +373,7 @@ def _finding(r: dict) -> dict:
         "column": r["column_name"], "expected": r["expected"], "observed": r["observed"], "message": r["message"],
         "location": {"page": r["page"], "bbox": json.loads(r["bbox"]) if r["bbox"] else None,
                      "cell": r["cell"], "paragraph": r["paragraph"]},
+        "excerpt": r["excerpt"],
     }
 
 
@@ -361,5 +415,5 @@ _CARD_SCHEMA = _schema(
 )
 _FINDING_SCHEMA = _schema(
     "sha256:s department:s region:s year:i source:s ordinal:i rule:s category:s severity:s table:s code:s "
-    "row:s column:s expected:s observed:s message:s page:i bbox:s cell:s paragraph:i"
+    "row:s column:s expected:s observed:s message:s page:i bbox:s cell:s paragraph:i excerpt:s"
 )

@@ -1,5 +1,5 @@
-"""Conditional requests for documents fetched before: If-None-Match / If-Modified-Since from the
-store's incremental state, so an unchanged attachment answers 304 and is not downloaded again."""
+"""Conditional requests for pages and documents fetched before: If-None-Match / If-Modified-Since
+from the store's incremental state, so an unchanged page or attachment answers 304 with no body."""
 
 from __future__ import annotations
 
@@ -18,10 +18,6 @@ class ConditionalRequestMiddleware:
     def process_request(self, request: Request) -> None:
         if not request.meta.get("conditional"):
             return
-        prev = self.crawler.spider.session.previous(request.url)  # type: ignore[attr-defined]
-        if not prev:
-            return
-        if prev.get("etag"):
-            request.headers.setdefault("If-None-Match", prev["etag"])
-        if prev.get("last_modified"):
-            request.headers.setdefault("If-Modified-Since", prev["last_modified"])
+        session = self.crawler.spider.session  # type: ignore[attr-defined]
+        for name, value in session.validators(request.url, request.meta.get("kind", "page")).items():
+            request.headers.setdefault(name, value)

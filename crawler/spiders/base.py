@@ -3,9 +3,12 @@ selection, department/year from titles, and the layout-change check at the end."
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from collections import Counter
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
+from html import escape as html_escape
 from typing import Any
 from urllib.parse import urljoin
 
@@ -151,9 +154,10 @@ class PortalSpider(Spider):
         return True
 
     def page_request(self, url: str, callback: Any, *, kind: str, root: str, **meta: Any) -> Request | None:
+        """A list, article or API page, asked conditionally when fetched before (304 = unchanged)."""
         if not self._first_time(url):
             return None
-        meta.update(kind=kind, root=root, handle_httpstatus_list=HANDLED_STATUSES)
+        meta.update(kind=kind, root=root, handle_httpstatus_list=HANDLED_STATUSES, conditional=True)
         return Request(url, callback=callback, errback=self.on_error, meta=meta)
 
     def document_request(self, url: str, doc: dict[str, Any], root: str, *, count: bool = True) -> Request | None:
@@ -167,6 +171,53 @@ class PortalSpider(Spider):
             "kind": "document", "root": root, "doc": doc, "conditional": True,
             "handle_httpstatus_list": HANDLED_STATUSES,
         })
+
+    # ---------- incremental: what a page linked to last time ----------
+    def remembered(self, response: Response, compute: Callable[[], list[dict[str, Any]]], *,
+                   hash_body: bool = False) -> tuple[list[dict[str, Any]], bool]:
+        """The links of a page and whether the page is unchanged since the last crawl: 304, or the same
+        content hash (of what the page links to, so counters and dates in the page chrome do not count;
+        `hash_body`: of the whole body). Pages that link to nothing are not remembered."""
+        prev = self.session.page_state(response.url)
+        if response.status == 304:
+            return list((prev or {}).get("children") or []), True
+        children = compute()
+        digest = hashlib.sha256(response.body if hash_body else
+                                json.dumps(children, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+        if children:
+            self.session.remember_page(response.url, etag=_header(response, "ETag"),
+                                       last_modified=_header(response, "Last-Modified"), hash=digest,
+                                       children=children)
+        return children, bool(prev) and prev.get("hash") == digest
+
+    def follow_document(self, doc: dict[str, Any], root: str, unchanged: bool, *, count: bool = False) -> Iterable[Request]:
+        """A document linked from a page: known and its page unchanged → logged unchanged, not requested
+        (unless the portal says `revalidate: true`); otherwise a conditional request."""
+        known = self.session.previous(doc["url"])
+        if known and unchanged and (not self.portal.revalidate or doc.get("inline")):
+            if count:
+                self.items_per_root[root] += 1
+            if self._first_time(doc["url"]) or doc.get("inline"):
+                self.session.known_unchanged(portal=self.portal.name, doc=doc)
+            return
+        if doc.get("inline"):
+            return
+        req = self.document_request(doc["url"], doc, root, count=count)
+        if req:
+            yield req
+
+    def known_article(self, url: str, root: str) -> list[Request] | None:
+        """An article of an unchanged list, crawled before with every document known: not fetched
+        again. None when it must be fetched (new, failed before, or an inline table to re-check)."""
+        docs = (self.session.page_state(url) or {}).get("children")
+        if not docs or not all(self.session.previous(d["url"]) for d in docs):
+            return None
+        if self.portal.revalidate and any(d.get("inline") for d in docs):
+            return None
+        if not self._first_time(url):
+            return []
+        count = self.portal.start_kind == "article"
+        return [r for d in docs for r in self.follow_document(d, root, True, count=count)]
 
     def allowed(self, url: str) -> bool:
         host = re.sub(r"^[a-z]+://([^/:?#]+).*$", r"\1", url, flags=re.I)
@@ -226,16 +277,14 @@ class PortalSpider(Spider):
         return info
 
     # ---------- callbacks ----------
-    def parse_list(self, response: Response) -> Iterable[Any]:
-        """A list page: follow disclosure items, sub-lists and further pages."""
-        if self.page_problem(response):
-            return
-        root = response.meta["root"]
-        html = decode_html(response)
-        sel = Selector(text=html)
-        region = sel.css(self.portal.list_selector) if self.portal.list_selector else [sel]
-        before = self.items_per_root[root]
-        for area in region:
+    def item_areas(self, sel: Selector, html: str) -> list[Selector]:
+        """Where a list page's items are (a family may find them elsewhere, e.g. Hanweb's datastore)."""
+        return list(sel.css(self.portal.list_selector)) if self.portal.list_selector else [sel]
+
+    def list_children(self, response: Response, html: str, sel: Selector) -> list[dict[str, Any]]:
+        """What a list page links to: sub-lists, disclosure articles and attachments, further pages."""
+        children: list[dict[str, Any]] = []
+        for area in self.item_areas(sel, html):
             for a in area.css("a[href]"):
                 href = (a.attrib.get("href") or "").strip()
                 if not href or href.startswith(("javascript:", "#", "mailto:")):
@@ -244,35 +293,61 @@ class PortalSpider(Spider):
                 if not self.allowed(url):
                     continue
                 if self.portal.sublists and re.search(self.portal.sublists, url):
-                    req = self.page_request(url, self.parse_list, kind="list", root=root, page=0, referer=response.url)
-                    if req:
-                        yield req
+                    children.append({"type": "list", "url": url})
                     continue
-                title = (a.attrib.get("title") or " ".join(a.css("::text").getall())).strip()
-                title = re.sub(r"\s+", " ", title)
+                title = re.sub(r"\s+", " ", (a.attrib.get("title") or " ".join(a.css("::text").getall())).strip())
                 if not self.is_item(title, url):
                     continue
                 li = a.xpath("./ancestor::li[1] | ./ancestor::tr[1]")
                 published = date_near(li[0]) if li else None
                 ext = url_ext(url)
                 if ext in self.portal.extensions and ext in _LOCAL_EXTS:
-                    info = self.describe(title)
-                    req = self.document_request(url, {**info, "title": title, "published": published,
-                                                      "referer": response.url}, root)
+                    doc = {**self.describe(title), "title": title, "published": published,
+                           "referer": response.url, "url": url, "ext": ext}
+                    children.append({"type": "document", "url": url, "doc": doc})
                 else:
-                    self.items_per_root[root] += 1
-                    req = self.page_request(url, self.parse_article, kind="article", root=root,
-                                            title=title, published=published, referer=response.url)
-                if req:
-                    yield req
-        if self.items_per_root[root] == before and looks_js_only(sel):
+                    children.append({"type": "article", "url": url, "title": title, "published": published})
+        if response.meta.get("page", 0) == 0:
+            children += [{"type": "page", "url": u} for u in self.next_pages(response.url, html)]
+        return children
+
+    def parse_list(self, response: Response) -> Iterable[Any]:
+        """A list page: follow disclosure items, sub-lists and further pages. When the list is unchanged,
+        articles crawled before whose documents are all known are not fetched again."""
+        if self.page_problem(response):
+            return
+        root = response.meta["root"]
+        sel: Selector | None = None
+
+        def compute() -> list[dict[str, Any]]:
+            nonlocal sel
+            html = decode_html(response)
+            sel = Selector(text=html)
+            return self.list_children(response, html, sel)
+
+        children, unchanged = self.remembered(response, compute)
+        if sel is not None and not any(c["type"] in ("article", "document") for c in children) and looks_js_only(sel):
             self.record_error(response.url, "list", "JS-only page, no items without a browser / 页面需 JavaScript 渲染",
                               response.meta, response.status)
-        if response.meta.get("page", 0) == 0:
-            for url in self.next_pages(response.url, html):
-                req = self.page_request(url, self.parse_list, kind="list", root=root, page=1, referer=response.url)
-                if req:
-                    yield req
+        for c in children:
+            kind, url = c["type"], c["url"]
+            if kind == "document":
+                self.items_per_root[root] += 1
+                yield from self.follow_document(c["doc"], root, unchanged)
+                continue
+            if kind == "article":
+                self.items_per_root[root] += 1
+                known = self.known_article(url, root) if unchanged else None
+                if known is not None:
+                    yield from known
+                    continue
+                req = self.page_request(url, self.parse_article, kind="article", root=root, title=c["title"],
+                                        published=c["published"], referer=response.url)
+            else:  # a sub-list (its own first page) or a further page of this list
+                req = self.page_request(url, self.parse_list, kind="list", root=root,
+                                        page=0 if kind == "list" else 1, referer=response.url)
+            if req:
+                yield req
 
     def next_pages(self, base: str, html: str) -> list[str]:
         """Further list pages, from the JS page count the family's pager uses."""
@@ -283,18 +358,15 @@ class PortalSpider(Spider):
         last = min(count, paging.max_pages)
         return [urljoin(base, paging.template.format(n=n)) for n in range(paging.first, paging.first + last - 1)]
 
-    def parse_article(self, response: Response) -> Iterable[Any]:
-        """An article: its attachments, or the article itself when its tables are inline HTML."""
-        if self.page_problem(response):
-            return
-        root = response.meta["root"]
-        sel = Selector(text=decode_html(response))
+    def article_docs(self, response: Response, sel: Selector) -> list[dict[str, Any]]:
+        """An article's disclosure attachments, or the article itself (`inline`) when its tables are
+        inline HTML; offsite attachments are logged as errors."""
         title = response.meta.get("title") or _article_title(sel)
         published = response.meta.get("published")
         if not published:
             m = _PUBLISHED.search(visible_text(sel))
             published = f"{m.group(1)}-{int(m.group(2)):02d}-{int(m.group(3)):02d}" if m else None
-        found = 0
+        docs: list[dict[str, Any]] = []
         for a in sel.css("a[href]"):
             href = (a.attrib.get("href") or "").strip()
             if not href or href.startswith(("javascript:", "#", "mailto:")):
@@ -312,29 +384,42 @@ class PortalSpider(Spider):
             if not (any(w in text for w in self.portal.include) or any(w in title for w in self.portal.include)):
                 continue
             doc = {**self.describe(text, title), "title": text or title, "published": published,
-                   "referer": response.url, "ext": ext}
+                   "referer": response.url, "ext": ext, "url": url}
             if not self.allowed(url):
                 self.session.record(portal=self.portal.name, url=url, kind="document", referer=response.url,
                                     title=doc["title"], outcome="error: offsite attachment, domain not configured / 附件域名未配置")
                 continue
-            found += 1
-            req = self.document_request(url, doc, root, count=self.portal.start_kind == "article")
-            if req:
-                yield req
-        if found:
-            return
+            if not any(d["url"] == url for d in docs):
+                docs.append(doc)
+        if docs:
+            return docs
         mode = self.portal.inline_html
         if "html" in self.portal.extensions and mode != "never" and (mode == "always" or has_budget_table(sel)):
-            if self.portal.start_kind == "article":
-                self.items_per_root[root] += 1
-            doc = {**self.describe(title), "title": title, "published": published, "url": response.url,
-                   "referer": response.meta.get("referer"), "ext": "html"}
-            yield {"doc": doc, "body": response.body, "status": response.status,
-                   "etag": None, "last_modified": None}
+            return [{**self.describe(title), "title": title, "published": published, "url": response.url,
+                     "referer": response.meta.get("referer"), "ext": "html", "inline": True}]
+        return []
+
+    def parse_article(self, response: Response) -> Iterable[Any]:
+        """An article: its attachments, or the article itself when its tables are inline HTML. An article
+        unchanged since the last crawl (304 or same bytes) does not re-request its known documents."""
+        if self.page_problem(response):
             return
-        why = ("JS-only page / 页面需 JavaScript 渲染" if looks_js_only(sel)
-               else "layout change: article has no attachment or table / 文章中未找到附件或表格")
-        self.record_error(response.url, "article", why, response.meta, response.status)
+        root = response.meta["root"]
+        count = self.portal.start_kind == "article"
+        sel = None if response.status == 304 else Selector(text=decode_html(response))
+        docs, unchanged = self.remembered(response, lambda: self.article_docs(response, sel), hash_body=True)
+        for doc in docs:
+            if doc.get("inline") and sel is not None:
+                if count:
+                    self.items_per_root[root] += 1
+                yield {"doc": doc, "body": inline_document(sel, doc["title"], self.portal.content_selector),
+                       "status": response.status, "etag": None, "last_modified": None}
+            else:
+                yield from self.follow_document(doc, root, unchanged, count=count)
+        if not docs and sel is not None:
+            why = ("JS-only page / 页面需 JavaScript 渲染" if looks_js_only(sel)
+                   else "layout change: article has no attachment or table / 文章中未找到附件或表格")
+            self.record_error(response.url, "article", why, response.meta, response.status)
 
     def parse_document(self, response: Response) -> Iterable[Any]:
         doc = response.meta["doc"]
@@ -384,6 +469,11 @@ def page_count(html: str) -> int | None:
     if m:
         total, size = int(m.group(1)), int(m.group(2))
         return -(-total // size) if size else None
+    m = re.search(r"(?:totalRecord\s*[=:]\s*|<totalrecord>)\s*['\"]?(\d+)", html, re.I)
+    if m:  # Hanweb jpage: records and records per page (15 unless the page says)
+        per = re.search(r"(?:perPage\s*[=:]\s*|<perpage>)\s*['\"]?(\d+)", html, re.I)
+        size = int(per.group(1)) if per else 15
+        return -(-int(m.group(1)) // size) if size else None
     m = re.search(r"\b(?:countPage|totalPage|pageCount|page_count|totalPages)\s*[=:]\s*['\"]?(\d+)", html)
     return int(m.group(1)) if m else None
 
@@ -396,6 +486,34 @@ def has_budget_table(sel: Selector) -> bool:
         if len(rows) >= 4 and (re.search(r"预算|决算|科目|功能分类", text) or re.search(r"\b20[1-9]\d{2,5}\b", text)):
             return True
     return False
+
+
+# Where CMS families put an article's body (TRS, Hanweb, gdcms, Jeecms, 政府信息公开 platforms).
+CONTENT_SELECTORS = (".TRS_Editor", "#zoom", "#Zoom", ".zoom", "#UCAP-CONTENT", ".article-content",
+                     ".article_content", ".content", "#content", ".main-txt", ".article", "article")
+
+
+def content_area(sel: Selector, selector: str | None = None) -> Selector:
+    """The article body holding the budget tables: the configured selector, a known CMS body, or the
+    element around the first budget table. Falls back to <body>."""
+    for query in ([selector] if selector else []) + list(CONTENT_SELECTORS):
+        for el in sel.css(query):
+            if has_budget_table(el):
+                return el
+    for table in sel.css("table"):
+        if has_budget_table(table.xpath("..")[0]):
+            return table.xpath("..")[0]
+    body = sel.css("body")
+    return body[0] if body else sel
+
+
+def inline_document(sel: Selector, title: str, selector: str | None = None) -> bytes:
+    """An inline-HTML disclosure as stored: title + article body only, UTF-8, so the page chrome
+    (visit counters, today's date, menus) never makes a new version."""
+    area = content_area(sel, selector)
+    body, t = area.get(), html_escape(title)
+    return (f'<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>{t}</title></head>\n'
+            f"<body><h1>{t}</h1>\n{body}\n</body></html>\n").encode()
 
 
 def _article_title(sel: Selector) -> str:

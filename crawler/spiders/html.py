@@ -3,7 +3,14 @@ in their pager and item URLs, which are defaults that a portal's YAML can overri
 
 from __future__ import annotations
 
+import re
+
+from parsel import Selector
+
 from crawler.spiders.base import PortalSpider
+
+# Hanweb's jpage column: the items sit as CDATA records in <script type="text/xml"><datastore>.
+_RECORD = re.compile(r"<record>\s*<!\[CDATA\[(.*?)\]\]>\s*</record>", re.S | re.I)
 
 
 class TrsSpider(PortalSpider):
@@ -26,9 +33,17 @@ class JeecmsSpider(PortalSpider):
 
 
 class HanwebSpider(PortalSpider):
-    """Hanweb (浙江, 湖北): col/colN/index.html lists, art/YYYY/M/D/art_{col}_{id}.html items."""
+    """Hanweb (浙江, 湖北): col/colN/index.html lists whose items are CDATA `<record>`s of a jpage
+    `<datastore>` script (invisible to a CSS selector), art/YYYY/M/D/art_{col}_{id}.html items,
+    pages `?uid=<unit>&pageNum=N` counted from `totalRecord` / `perPage`."""
 
     family = "hanweb"
+
+    def item_areas(self, sel: Selector, html: str) -> list[Selector]:
+        records = _RECORD.findall(html)
+        if records:
+            return [Selector(text="<ul>" + "\n".join(records) + "</ul>")]
+        return super().item_areas(sel, html)
 
 
 class XxgkSpider(PortalSpider):

@@ -52,13 +52,16 @@ class PlatformSpider(PortalSpider):
     def parse_departments(self, response: Response) -> Iterable[Request]:
         if self.page_problem(response):
             return
-        api = self.portal.api
-        for dept in self._json(response) or []:
-            url = api.files.format(dept_id=dept.get(api.dept_id), year=response.meta["year"],
-                                   region=response.meta["region"])
-            req = self.page_request(url, self.parse_files, kind="api", root=response.meta["root"],
-                                    department=dept.get(api.dept_name), year=response.meta["year"],
-                                    referer=response.url)
+        api, meta = self.portal.api, response.meta
+
+        def compute() -> list[dict[str, Any]]:
+            return [{"url": api.files.format(dept_id=d.get(api.dept_id), year=meta["year"], region=meta["region"]),
+                     "department": d.get(api.dept_name)} for d in self._json(response) or []]
+
+        children, _unchanged = self.remembered(response, compute)
+        for c in children:  # each department's file list is asked conditionally
+            req = self.page_request(c["url"], self.parse_files, kind="api", root=meta["root"],
+                                    department=c["department"], year=meta["year"], referer=response.url)
             if req:
                 yield req
 
@@ -66,22 +69,27 @@ class PlatformSpider(PortalSpider):
         if self.page_problem(response):
             return
         api = self.portal.api
-        for item in self._json(response) or []:
-            name = str(item.get(api.file_name) or "")
-            if not self.is_item(name, ""):
-                continue
-            info = self.describe(name)
-            if response.meta.get("department") and not self.portal.department:
-                info["department"] = response.meta["department"]
-            if info.get("year") is None and response.meta.get("year"):
-                info["year"] = int(response.meta["year"])
-            published = item.get(api.published)
-            url = api.download.format(file_id=item.get(api.file_id))
-            ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
-            req = self.document_request(url, {**info, "title": name, "published": str(published)[:10] if published else None,
-                                              "referer": response.url, "ext": ext}, response.meta["root"])
-            if req:
-                yield req
+
+        def compute() -> list[dict[str, Any]]:
+            docs = []
+            for item in self._json(response) or []:
+                name = str(item.get(api.file_name) or "")
+                if not self.is_item(name, ""):
+                    continue
+                info = self.describe(name)
+                if response.meta.get("department") and not self.portal.department:
+                    info["department"] = response.meta["department"]
+                if info.get("year") is None and response.meta.get("year"):
+                    info["year"] = int(response.meta["year"])
+                published = item.get(api.published)
+                ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+                docs.append({**info, "title": name, "published": str(published)[:10] if published else None,
+                             "referer": response.url, "ext": ext, "url": api.download.format(file_id=item.get(api.file_id))})
+            return docs
+
+        docs, unchanged = self.remembered(response, compute)
+        for doc in docs:
+            yield from self.follow_document(doc, response.meta["root"], unchanged, count=True)
 
     def closed(self, reason: str) -> None:
         self.portal.start_urls = self.start_roots()  # the layout check runs per department-list URL

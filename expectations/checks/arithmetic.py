@@ -8,6 +8,7 @@ format.malformed_amount reports it once.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import polars as pl
 
@@ -35,27 +36,37 @@ def _col_zh(column: str) -> str:
 
 
 def _compare(view: TableView, cells: list[tuple[int, str]], observed: float | None,
-             parts: list[float | None]) -> tuple[float, float, float] | None:
-    """(expected, observed, excess) or None when nothing to compare / a cell is malformed."""
+             parts: list[float | None]) -> tuple[float, float, float, float] | None:
+    """(expected, observed, excess, rounding) or None when nothing to compare / a cell is malformed.
+
+    `rounding` bounds what printing each term rounded can add up to: half a printed unit per term.
+    """
     if observed is None and all(p is None for p in parts):
         return None
     if any(c in view.problems for c in cells):
         return None
     exp = sum(p or 0.0 for p in parts)
     obs = observed or 0.0
-    return exp, obs, abs(obs - exp) - view.tolerance
+    terms = 1 + sum(p is not None for p in parts)
+    return exp, obs, abs(obs - exp) - view.tolerance, terms * 0.5 * 10.0 ** -view.decimals + 1e-6
 
 
-def _record(d: int, t: int, table: Table, pos: int, column: str, cmp: tuple[float, float, float],
+def _record(d: int, t: int, table: Table, pos: int, column: str, cmp: tuple[float, ...],
             view: TableView, zh: str, en: str) -> dict:
+    """A check row; a difference within the accumulated rounding of many terms is only 'info'."""
     rows = table.rows
-    exp, obs, excess = cmp
+    exp, obs, excess = cmp[:3]
+    rounding = len(cmp) > 3 and excess > 0 and abs(obs - exp) <= cmp[3]
+    note = ("（差额在各项四舍五入的累计误差之内 / within the accumulated rounding of the terms）"
+            if rounding else "")
     return {
         "doc": d, "table": table.kind, "tindex": t, "row": int(rows["row"][pos]),
         "code": rows["code"][pos] if "code" in rows.columns else None,
         "name": rows["name"][pos] if "name" in rows.columns else None,
         "column": column, "expected": view.fmt(exp), "observed": view.fmt(obs),
-        "message": f"{zh}：应为 {view.fmt(exp)}，列示 {view.fmt(obs)} / {en}: expected {view.fmt(exp)}, printed {view.fmt(obs)}",
+        "message": f"{zh}：应为 {view.fmt(exp)}，列示 {view.fmt(obs)} / {en}: expected {view.fmt(exp)}, "
+                   f"printed {view.fmt(obs)}{note}",
+        "severity": "info" if rounding else None,
         "excess": excess,
     }
 
@@ -82,8 +93,8 @@ def parent_sum(documents: list[Document]) -> pl.DataFrame:
                 children = [o for o in below if o["level"] == top]
                 p = pos[it["row"]]
                 for col in view.measures():
-                    if col == "previous":
-                        continue
+                    if col == "previous" or value(table, p, col) is None:
+                        continue  # an empty parent cell: nothing printed to compare (often a reading gap)
                     parts = [value(table, pos[c["row"]], col) for c in children]
                     cells = [(it["row"], col)] + [(c["row"], col) for c in children]
                     cmp = _compare(view, cells, value(table, p, col), parts)
@@ -94,6 +105,7 @@ def parent_sum(documents: list[Document]) -> pl.DataFrame:
     return check_frame(out, EXTRA)
 
 
+OPEN_EXPENDITURE_KINDS = frozenset({"expenditure_summary", "fa_expenditure"})
 # Row-wise partitions: (whole, parts) — a table with all these columns is checked per row.
 ROW_PARTITIONS: list[tuple[str, tuple[str, ...]]] = [("total", ("basic", "project"))]
 
@@ -113,6 +125,8 @@ def basic_plus_project(documents: list[Document]) -> pl.DataFrame:
                     r = int(table.rows["row"][p])
                     cmp = _compare(view, [(r, c) for c in (whole, *parts)], value(table, p, whole),
                                    [value(table, p, c) for c in parts])
+                    if cmp and table.kind in OPEN_EXPENDITURE_KINDS and cmp[1] > cmp[0]:
+                        continue  # 支出总表 may add columns (上缴上级支出、结转下年、预留机动经费 …) beyond basic+project
                     if cmp:
                         out.append(_record(d, t, table, p, whole, cmp, view,
                                            "合计不等于基本支出与项目支出之和",
@@ -126,7 +140,8 @@ def _summands(table: Table, total_pos: int) -> list[int] | None:
     side = rows["side"][total_pos] if "side" in rows.columns else ""
     names = rows["raw_name"].to_list() if "raw_name" in rows.columns else rows["name"].to_list()
     same_side = [p for p in range(total_pos) if (rows["side"][p] if "side" in rows.columns else "") == side]
-    if table.kind in CODED_KINDS:
+    coded = "code" in rows.columns and rows["code"].drop_nulls().len() > 0
+    if table.kind in CODED_KINDS or (table.kind in LIST_KINDS and coded):  # a project list grouped by code
         items = [it for it in hierarchy(table) if it["side"] == side]
         if not items:
             return None
@@ -168,8 +183,8 @@ def column_total(documents: list[Document]) -> pl.DataFrame:
                     continue
                 r = int(rows["row"][p])
                 for col in view.measures():
-                    if col == "previous":
-                        continue
+                    if col == "previous" or value(table, p, col) is None:
+                        continue  # an empty total cell: nothing printed to compare (often a reading gap)
                     cells = [(r, col)] + [(int(rows["row"][s]), col) for s in summands]
                     cmp = _compare(view, cells, value(table, p, col), [value(table, s, col) for s in summands])
                     if cmp:
@@ -211,6 +226,8 @@ def income_equals_expenditure(documents: list[Document]) -> pl.DataFrame:
     return check_frame(out, EXTRA)
 
 
+# “三公”经费、会议费、培训费支出预算表 (江苏): its 合计 is not the 三公 total
+_WITH_MEETINGS = re.compile(r"三公[”\"]?经费[、和及]会议费")
 THREE_PUBLIC_KINDS = frozenset({"three_public", "fa_three_public"})
 # (whole, parts) by measure column, and the same by row name when the items are rows.
 THREE_PUBLIC_PARTS = [("total", ("abroad", "vehicle", "reception")),
@@ -232,13 +249,15 @@ def three_public_sum(documents: list[Document]) -> pl.DataFrame:
             if table.kind not in THREE_PUBLIC_KINDS or not rows.height:
                 continue
             view = TableView.of(table)
+            meetings = bool(_WITH_MEETINGS.search(table.title or "")) or any(
+                _WITH_MEETINGS.search(p.text) and "三公" in p.text for p in doc.paragraphs)
             for whole, parts in THREE_PUBLIC_PARTS:  # items as columns
                 cols = view.measures(whole, *parts)
                 if whole not in cols or not set(parts) & set(cols):
                     continue
                 present = [c for c in parts if c in cols]
-                if whole == "total" and len(present) < 3:
-                    continue
+                if len(present) < len(parts) or (whole == "total" and meetings):
+                    continue  # 江苏: 合计 also covers 会议费 and 培训费, so it is not the 三公 total
                 for p in range(rows.height):
                     r = int(rows["row"][p])
                     cmp = _compare(view, [(r, c) for c in (whole, *present)], value(table, p, whole),
@@ -267,4 +286,97 @@ def three_public_sum(documents: list[Document]) -> pl.DataFrame:
                         out.append(_record(d, t, table, p, col, cmp, view, "“三公”经费合计不等于各项之和",
                                            "three-public total is not the sum of its items"))
                 break
+    return check_frame(out, EXTRA)
+
+
+Partition = tuple[str, tuple[str, ...]]
+
+
+def _row_sum_rule(documents: list[Document], partitions: Callable[[Table], list[Partition]], kinds: frozenset | None,
+                  zh: str, en: str, min_parts: int = 2) -> list[dict]:
+    """whole = Σ parts on every row of the tables (of `kinds`) that have the whole and ≥ min_parts parts."""
+    out: list[dict] = []
+    for d, doc in enumerate(documents):
+        for t, table in enumerate(doc.tables):
+            if (kinds and table.kind not in kinds) or not table.rows.height:
+                continue
+            view = TableView.of(table)
+            for whole, parts in partitions(table):
+                present = [c for c in parts if c in table.rows.columns]
+                if whole not in table.rows.columns or len(present) < min_parts:
+                    continue
+                for p in range(table.rows.height):
+                    r = int(table.rows["row"][p])
+                    cmp = _compare(view, [(r, c) for c in (whole, *present)], value(table, p, whole),
+                                   [value(table, p, c) for c in present])
+                    if cmp:
+                        out.append(_record(d, t, table, p, whole, cmp, view, zh, en))
+                break  # first applicable partition only
+    return out
+
+
+INCOME_KINDS = frozenset({"income_summary", "fa_income"})
+OTHER_SOURCES = ("special_nontax", "business", "operating", "other", "carryover")
+
+
+def _income_partition(table: Table) -> list[Partition]:
+    funds = ("fiscal",) if "fiscal" in table.rows.columns else ("gpb", "gov_fund", "soe_capital")
+    return [("total", funds + OTHER_SOURCES)]
+
+
+def income_sources(documents: list[Document]) -> pl.DataFrame:
+    """部门收入总表: 合计 = 财政拨款 (or its three funds when no 财政拨款 column) + the other sources, per row."""
+    return check_frame(_row_sum_rule(documents, _income_partition, INCOME_KINDS, "合计不等于各项收入之和",
+                                     "total is not the sum of the income sources"), EXTRA)
+
+
+BASIC_PARTS: list[Partition] = [("basic", ("personnel", "public"))]
+BASIC_TABLE_PARTS: list[Partition] = [("total", ("personnel", "public"))]
+BASIC_KINDS = frozenset({"gpb_basic_expenditure", "fa_gpb_basic_expenditure"})
+
+
+def personnel_plus_public(documents: list[Document]) -> pl.DataFrame:
+    """基本支出 = 人员经费 + 公用经费 on every row; in a 基本支出表 its 合计 column = 人员经费 + 公用经费."""
+    out = _row_sum_rule(documents, lambda _t: BASIC_PARTS, None, "基本支出不等于人员经费与公用经费之和",
+                        "basic is not personnel + public")
+    rows = _row_sum_rule(documents, lambda _t: BASIC_TABLE_PARTS, BASIC_KINDS, "基本支出合计不等于人员经费与公用经费之和",
+                         "basic total is not personnel + public")
+    seen = {(r["doc"], r["tindex"]) for r in out}
+    out += [r for r in rows if (r["doc"], r["tindex"]) not in seen]
+    return check_frame(out, EXTRA)
+
+
+_CARRY = re.compile(r"结转|结余|弥补|调入|上年|年初|年末")
+_SUB_ITEM = re.compile(r"^(其中|\d+[.．、]|[（(]\d+[）)])")  # '1.财政拨款结余、结转' is part of the line above
+
+
+def carryover_total(documents: list[Document]) -> pl.DataFrame:
+    """收支总表 (budget and 决算): 总计 = 本年收入(支出)合计 + the 结转/结余 lines between them, per side."""
+    out: list[dict] = []
+    for d, doc in enumerate(documents):
+        for t, table in enumerate(doc.tables):
+            rows = table.rows
+            if table.kind not in SUMMARY_KINDS or not rows.height or "side" not in rows.columns:
+                continue
+            view = TableView.of(table)
+            names = [clean_name(n) for n in rows["name"].to_list()]
+            raw = [(n or "").strip() for n in (rows["raw_name"] if "raw_name" in rows.columns else rows["name"]).to_list()]
+            for side in ("income", "expenditure"):
+                idx = [p for p in range(rows.height) if rows["side"][p] == side]
+                sub = next((p for p in idx if SUBTOTAL_NAME.search(names[p])), None)
+                grand = next((p for p in idx if _GRAND.search(names[p])), None)
+                if sub is None or grand is None or grand < sub:
+                    continue
+                between = [p for p in idx if sub < p < grand and _CARRY.search(names[p])
+                           and not _SUB_ITEM.match(raw[p])]
+                for col in view.measures("total", "amount"):
+                    r = int(rows["row"][grand])
+                    cells = [(r, col), (int(rows["row"][sub]), col)] + [(int(rows["row"][p]), col) for p in between]
+                    cmp = _compare(view, cells, value(table, grand, col),
+                                   [value(table, sub, col)] + [value(table, p, col) for p in between])
+                    if cmp:
+                        out.append(_record(d, t, table, grand, col, cmp, view,
+                                           f"{names[grand]}不等于{names[sub]}与结转结余之和",
+                                           "the grand total is not this year's total plus carry-overs"))
+                    break
     return check_frame(out, EXTRA)

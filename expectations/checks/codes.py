@@ -6,7 +6,15 @@ import polars as pl
 
 from budgetqa.model import Document
 from expectations import catalog
-from expectations.frames import CODED_KINDS, ECONOMIC_KINDS, FUNCTIONAL_KINDS, check_frame, hierarchy
+from expectations.frames import (
+    CODED_KINDS,
+    ECONOMIC_KINDS,
+    FUNCTIONAL_KINDS,
+    check_frame,
+    coded_tables,
+    hierarchy,
+    level_of,
+)
 
 CODE_SHAPE = r"^(?:F:\d{3}(?:\d{2}){0,2}|E:\d{3}(?:\d{2})?)$"
 
@@ -16,23 +24,43 @@ def _base(d: int, t: int, kind: str, it: dict) -> dict:
             "name": it["name"], "column": "code", "observed": it["code"]}
 
 
+def suggest_code(code: str, parent: str | None) -> str | None:
+    """The code meant, when one digit was dropped or the code was truncated — only if unambiguous.
+
+    '11' under 210 → '21011' (truncated to its own digits); '210305' under 20103 → '2010305'
+    (a digit dropped: the only code under the parent that loses one digit to become '210305').
+    """
+    if not parent or not code.isdigit() or level_of(parent) is None:
+        return None
+    if len(code) <= 2 and level_of(parent + code.zfill(2)):
+        return parent + code.zfill(2)
+    target = len(parent) + 2
+    if len(code) != target - 1:
+        return None
+    cands = {c for i in range(target) for digit in "0123456789"
+             if (c := code[:i] + digit + code[i:]).startswith(parent)}
+    return cands.pop() if len(cands) == 1 else None
+
+
 def code_format(documents: list[Document]) -> pl.DataFrame:
-    """`shape` = 'F:<code>' for 功能分类 tables, 'E:<code>' for 经济分类 tables."""
+    """`shape` = 'F:<code>' for 功能分类 tables, 'E:<code>' for 经济分类 tables; `expected` the meant code if sure."""
     out: list[dict] = []
-    for d, doc in enumerate(documents):
-        for t, table in enumerate(doc.tables):
-            if table.kind not in CODED_KINDS or not table.rows.height:
-                continue
-            economic = table.kind in ECONOMIC_KINDS
-            for it in hierarchy(table):
-                want = "3 或 5 位 / 3 or 5 digits" if economic else "3、5 或 7 位 / 3, 5 or 7 digits"
-                rec = _base(d, t, table.kind, it)
-                rec["expected"] = it["repaired"] if it["repaired"] and not it["valid"] else want.split(" / ")[0]
-                hint = f"，应为 {it['repaired']}" if it["repaired"] and not it["valid"] else ""
-                rec["message"] = (f"科目编码 {it['code']} 位数不对（应为{want.split(' / ')[0]}）{hint} / "
-                                  f"code {it['code']} has the wrong length ({want.split(' / ')[1]})")
-                rec["shape"] = ("E:" if economic else "F:") + it["code"]
-                out.append(rec)
+    for d, t, table in coded_tables(documents, CODED_KINDS):
+        economic = table.kind in ECONOMIC_KINDS
+        want_zh, want_en = ("3 或 5 位", "3 or 5 digits") if economic else ("3、5 或 7 位", "3, 5 or 7 digits")
+        items = hierarchy(table)
+        for it in items:
+            rec = _base(d, t, table.kind, it)
+            rec["shape"] = ("E:" if economic else "F:") + it["code"]
+            if not it["valid"]:
+                parent = items[it["parent"]] if it["parent"] is not None else None
+                meant = it["repaired"] or suggest_code(it["code"], parent["code"] if parent and parent["valid"] else None)
+                rec["expected"] = meant or want_zh
+                hint = f"，应为 {meant}" if meant else ""
+                hint_en = f"; {meant} is meant" if meant else ""
+                rec["message"] = (f"科目编码 {it['code']} 位数不对（应为{want_zh}）{hint} / "
+                                  f"code {it['code']} has the wrong length ({want_en}){hint_en}")
+            out.append(rec)
     return check_frame(out, {"shape": pl.Utf8})
 
 
@@ -60,6 +88,20 @@ def parent_prefix(documents: list[Document]) -> pl.DataFrame:
     return check_frame(out, {"prefix": pl.Utf8, "parent_code": pl.Utf8})
 
 
+def catalog_contradiction(code: str, name: str | None) -> str | None:
+    """The other code whose catalog name this is, when a SURE entry says `code` is named otherwise.
+
+    21011 named 卫生健康支出 (the name of 210) → '210'. Such a name is owned by code.catalog
+    (an error); cross_table.same_code_same_name does not report it a second time.
+    """
+    norm = catalog.normalise(name)
+    system = catalog.system_of(code, None)
+    entry = catalog.entries(system).get(code)
+    if not norm or entry is None or entry.status not in catalog.SURE or catalog.similar(norm, entry.name):
+        return None
+    return next((c for c in catalog.names(system).get(norm, []) if c != code), None)
+
+
 def catalog_check(documents: list[Document]) -> pl.DataFrame:
     """`agrees` is False when the name contradicts the catalog or a sure-to-exist code is absent.
 
@@ -68,37 +110,33 @@ def catalog_check(documents: list[Document]) -> pl.DataFrame:
     A code missing from a partial part of the catalog is not checked.
     """
     out: list[dict] = []
-    for d, doc in enumerate(documents):
-        for t, table in enumerate(doc.tables):
-            if table.kind not in (FUNCTIONAL_KINDS | ECONOMIC_KINDS) or not table.rows.height:
+    for d, t, table in coded_tables(documents, FUNCTIONAL_KINDS | ECONOMIC_KINDS):
+        for it in hierarchy(table):
+            if not it["valid"]:
                 continue
-            for it in hierarchy(table):
-                if not it["valid"]:
+            code, name = it["code"], catalog.normalise(it["name"])
+            system = catalog.system_of(code, table.kind)
+            entry = catalog.entries(system).get(code)
+            rec = _base(d, t, table.kind, it)
+            rec["column"] = "name"
+            if entry is None:
+                if (system, it["level"]) not in catalog.COMPLETE:
                     continue
-                code, name = it["code"], catalog.normalise(it["name"])
-                system = catalog.system_of(code, table.kind)
-                entry = catalog.entries(system).get(code)
-                rec = _base(d, t, table.kind, it)
-                rec["column"] = "name"
-                if entry is None:
-                    if (system, it["level"]) not in catalog.COMPLETE:
-                        continue
-                    rec.update(expected="(目录中的科目)", observed=code, agrees=False, severity="warning",
-                               message=f"科目编码 {code} 不在政府收支分类科目中 / code {code} is not in the catalog")
-                    out.append(rec)
-                    continue
-                if not name:
-                    continue
-                ok = catalog.similar(name, entry.name)
-                other = [c for c in catalog.names(system).get(name, []) if c != code]
-                sure = entry.status in catalog.SURE
-                sev = "error" if (not ok and other and sure) else "warning"
-                where = f"（{other[0]} 的名称）" if other else ""
-                rec.update(
-                    expected=entry.name, observed=it["name"], agrees=ok, severity=sev,
-                    message=(f"科目 {code} 名称“{name}”{where}与分类科目“{entry.name}”不符 / "
-                             f"name of {code} contradicts the catalog ({entry.name}; status {entry.status}, "
-                             f"evidence {entry.evidence})"),
-                )
+                rec.update(expected="(目录中的科目)", observed=code, agrees=False, severity="warning",
+                           message=f"科目编码 {code} 不在政府收支分类科目中 / code {code} is not in the catalog")
                 out.append(rec)
+                continue
+            if not name:
+                continue
+            ok = catalog.similar(name, entry.name)
+            other = catalog_contradiction(code, name)
+            sev = "error" if other else "warning"
+            where = f"（{other} 的名称）" if other else ""
+            rec.update(
+                expected=entry.name, observed=it["name"], agrees=ok, severity=sev,
+                message=(f"科目 {code} 名称“{name}”{where}与分类科目“{entry.name}”不符 / "
+                         f"name of {code} contradicts the catalog ({entry.name}; status {entry.status}, "
+                         f"evidence {entry.evidence})"),
+            )
+            out.append(rec)
     return check_frame(out, {"agrees": pl.Boolean})

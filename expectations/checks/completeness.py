@@ -80,11 +80,20 @@ NARRATIVE_SECTIONS: list[tuple[str, str, str, re.Pattern]] = [
 _DEFINITION = re.compile(r"^\s*[一二三四五六七八九十\d]+[、.．]?\s*[“\"]?[^，,。]{0,12}[”\"]?[:：]")
 
 
+_STATED_AMOUNT = re.compile(r"\d[\d,]*(?:\.\d+)?\s*(?:万元|元)")
+
+
+def _is_budget_narrative(doc: Document) -> bool:
+    """Running text that explains a budget: it states amounts (a tables-only file or a stray notice does not)."""
+    return sum(1 for p in doc.paragraphs if _STATED_AMOUNT.search(p.text)) >= 2 and any(
+        re.search(r"预算|决算", p.text) for p in doc.paragraphs)
+
+
 def narrative_sections(documents: list[Document]) -> pl.DataFrame:
     """One row per (document, section) with `found` — only for documents that have narrative text."""
     out: list[dict] = []
     for d, doc in enumerate(documents):
-        if doc.status != "ok" or len(doc.paragraphs) < 5:
+        if doc.status != "ok" or len(doc.paragraphs) < 5 or not _is_budget_narrative(doc):
             continue
         texts = [p.text for p in doc.paragraphs if not _DEFINITION.match(p.text)]
         for key, severity, zh, pat in NARRATIVE_SECTIONS:
@@ -92,3 +101,30 @@ def narrative_sections(documents: list[Document]) -> pl.DataFrame:
             out.append({"doc": d, "table": "narrative", "name": zh, "column": key, "expected": zh, "severity": severity,
                         "found": found, "message": f"说明中缺少{zh} / the narrative has no section on {key}"})
     return check_frame(out, {"found": pl.Boolean})
+
+
+# How a department says a table is empty on purpose (in the table, its note or the text).
+EMPTY_NOTE = re.compile(r"无数据|空表|无(此项|相关)?(收支|支出|收入|预算|资金|安排)|没有.{0,20}(收入|支出|预算|安排|资金)|未安排|不涉及|为0|为零")
+
+
+def empty_table_note(documents: list[Document]) -> pl.DataFrame:
+    """A table with no amount (or only zeros) carries a note saying why (`explained`)."""
+    out: list[dict] = []
+    for d, doc in enumerate(documents):
+        texts = " ".join(p.text for p in doc.paragraphs)
+        for t, table in enumerate(doc.tables):
+            if table.kind is None:
+                continue
+            cells = table.cells
+            values = cells.filter(pl.col("value").is_not_null())["value"] if cells.height else pl.Series([])
+            if values.len() and (values != 0).any():
+                continue
+            own = " ".join([table.title or "", *table.notes, *[str(x) for x in cells["text"].to_list()],
+                            *[str(n) for n in (table.rows["name"].to_list() if "name" in table.rows.columns else [])]])
+            kind_zh = TABLE_KINDS.get(table.kind, "")
+            fund = re.sub(r"(支出|收入|决算|预算)?表$", "", kind_zh)[:6]
+            in_text = bool(fund) and any(EMPTY_NOTE.search(s) and fund[:4] in s for s in re.split(r"[。；;]", texts))
+            out.append({"doc": d, "table": table.kind, "tindex": t, "name": table.title, "column": "notes",
+                        "expected": "空表说明", "observed": None, "explained": bool(EMPTY_NOTE.search(own)) or in_text,
+                        "message": f"{table.title or kind_zh}为空表，但没有说明原因 / the table is empty and no note says why"})
+    return check_frame(out, {"explained": pl.Boolean})

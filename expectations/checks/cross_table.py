@@ -10,6 +10,7 @@ import polars as pl
 
 from budgetqa.model import TABLE_KINDS, Document
 from expectations import catalog
+from expectations.checks.codes import catalog_contradiction
 from expectations.frames import (
     CODED_KINDS,
     SUBTOTAL_NAME,
@@ -40,7 +41,9 @@ def same_code_same_name(documents: list[Document]) -> pl.DataFrame:
     """Each occurrence of a code with `name_key` vs the name most tables give it (`majority`)."""
     out: list[dict] = []
     for d, doc in enumerate(documents):
-        for code, occ in _occurrences(doc).items():
+        for code, all_occ in _occurrences(doc).items():
+            # a name that is another code's catalog name is code.catalog's error, not reported twice
+            occ = [(t, it) for t, it in all_occ if catalog_contradiction(code, it["name"]) is None]
             kinds = {doc.tables[t].kind for t, _ in occ}
             if len(kinds) < 2:
                 continue
@@ -145,8 +148,9 @@ class Spot:
 
 
 SUBTOTAL = SUBTOTAL_NAME.pattern
+# Not compared: 财政拨款总表's 一般公共预算 INCOME with the 一般公共预算支出表 合计 — spending also uses last
+# year's carry-over (杭州), so they differ by design; the expenditure side below is the sound pair.
 TOTAL_PAIRS: list[tuple[Spot, Spot]] = [
-    (Spot("fiscal_summary", r"一般公共预算", ("amount", "total"), "income"), Spot("gpb_expenditure", r"合\s*计|总\s*计", ("total",))),
     (Spot("fiscal_summary", SUBTOTAL, ("gpb",), "expenditure"), Spot("gpb_expenditure", r"合\s*计|总\s*计", ("total",))),
     (Spot("gpb_expenditure", r"合\s*计|总\s*计", ("basic",)), Spot("gpb_basic_expenditure", r"合\s*计|总\s*计", ("total", "amount"))),
     (Spot("overall_summary", SUBTOTAL, ("amount", "total"), "income"), Spot("income_summary", r"合\s*计|总\s*计", ("total",))),
@@ -175,17 +179,25 @@ def _spot(doc: Document, spot: Spot) -> tuple[int, int, str, float, TableView] |
     return None
 
 
+def _has_carryover(table, pos: int) -> bool:
+    return "carryover" in table.rows.columns and bool(value(table, pos, "carryover"))
+
+
 def totals(documents: list[Document]) -> pl.DataFrame:
     """Declared totals that must agree between tables (TOTAL_PAIRS)."""
     out: list[dict] = []
     for d, doc in enumerate(documents):
         for sa, sb in TOTAL_PAIRS:
             a, b = _spot(doc, sa), _spot(doc, sb)
-            if not a or not b:
-                continue
+            if not a or not b or (sb.kind == "income_summary" and _has_carryover(doc.tables[b[0]], b[1])):
+                continue  # 收入总表合计 includes 上年结转, 本年收入小计 does not
             ta, _, ca, xa, va = a
             tb, pb, cb, xb, vb = b
             B = doc.tables[tb]
+            fa, fb = _factor(doc.tables[ta].unit), _factor(B.unit)
+            if fa != fb:  # compare in 万元 when one table prints 元
+                xa, xb = xa * fa, xb * fb
+                va = vb = TableView(B, 2, set())
             out.append({
                 "doc": d, "table": B.kind, "tindex": tb, "row": int(B.rows["row"][pb]), "code": None,
                 "name": B.rows["name"][pb], "column": cb, "expected": va.fmt(xa), "observed": vb.fmt(xb),
@@ -193,4 +205,73 @@ def totals(documents: list[Document]) -> pl.DataFrame:
                            f"{B.kind}.{cb} total differs from {sa.kind}.{ca}",
                 "excess": abs(xa - xb) - max(va.tolerance, vb.tolerance),
             })
+    return check_frame(out, {"excess": pl.Float64})
+
+
+def _factor(unit: str | None) -> float:
+    """To 万元."""
+    return 1e-4 if unit == "元" else 1.0
+
+
+# 经济分类 line of the 基本支出表 → the 三公 item that includes it (三公 covers basic AND project spending).
+THREE_PUBLIC_LINES = {"30212": ("abroad", "因公出国（境）费用"), "30217": ("reception", "公务接待费"),
+                      "30231": ("vehicle_operation", "公务用车运行维护费")}
+_ITEM_ROW = {"abroad": re.compile(r"因公出国"), "reception": re.compile(r"公务接待"),
+             "vehicle_operation": re.compile(r"运行(维护)?费|运[行营]")}
+
+
+def _three_public_amount(table, item: str) -> float | None:
+    """This year's amount of a 三公 item: its column on the first row with a total, or its row."""
+    rows = table.rows
+    if item in rows.columns:
+        for p in range(rows.height):
+            if value(table, p, "total") is not None or "total" not in rows.columns:
+                name = (rows["name"][p] or "") if "name" in rows.columns else ""
+                if re.search(r"上年|增减|变动", name):
+                    continue
+                return value(table, p, item) or 0.0
+        return None
+    col = next((c for c in ("amount", "total") if c in rows.columns), None)
+    if col is None or "name" not in rows.columns:
+        return None
+    for p, name in enumerate(rows["name"].to_list()):
+        if name and _ITEM_ROW[item].search(name) and not (item == "vehicle_operation" and "购置" in name):
+            return value(table, p, col) or 0.0
+    return None
+
+
+def three_public_items(documents: list[Document]) -> pl.DataFrame:
+    """A 302 line of the 基本支出表 (30217 公务接待费 …) is not more than the 三公 table's item."""
+    out: list[dict] = []
+    for d, doc in enumerate(documents):
+        tp = next(((t, tb) for t, tb in enumerate(doc.tables) if tb.kind in ("three_public", "fa_three_public")
+                   and tb.rows.height), None)
+        if tp is None:
+            continue
+        _, three = tp
+        for t, table in enumerate(doc.tables):
+            if table.kind not in ("gpb_basic_expenditure", "fa_gpb_basic_expenditure") or "code" not in table.rows.columns:
+                continue
+            view = TableView.of(table)
+            col = next((c for c in ("total", "amount", "public") if c in table.rows.columns), None)
+            if col is None:
+                continue
+            for p, code in enumerate(table.rows["code"].to_list()):
+                if code not in THREE_PUBLIC_LINES or (int(table.rows["row"][p]), col) in view.problems:
+                    continue
+                item, zh = THREE_PUBLIC_LINES[code]
+                basic = value(table, p, col)
+                tp_amount = _three_public_amount(three, item)
+                if not basic or tp_amount is None:
+                    continue
+                basic_w, tp_w = basic * _factor(table.unit), tp_amount * _factor(three.unit)
+                tol = max(TableView.of(three).tolerance * _factor(three.unit), view.tolerance * _factor(table.unit))
+                out.append({
+                    "doc": d, "table": table.kind, "tindex": t, "row": int(table.rows["row"][p]), "code": code,
+                    "name": table.rows["name"][p], "column": col, "expected": f"≤ {tp_w:.2f}", "observed": f"{basic_w:.2f}",
+                    "message": f"基本支出表 {code} {zh} {basic_w:.2f}万元 大于“三公”经费表中的 {tp_w:.2f}万元 / "
+                               f"{code} in the basic expenditure table exceeds the three-public item {item} "
+                               f"({basic_w:.2f} > {tp_w:.2f})",
+                    "excess": basic_w - tp_w - tol,
+                })
     return check_frame(out, {"excess": pl.Float64})

@@ -7,14 +7,16 @@ import re
 import polars as pl
 
 from budgetqa.model import Document
-from expectations.frames import CHECK_COLUMNS
+from expectations.frames import CHECK_COLUMNS, check_frame
 
 # Placeholders of the template a department fills in: XX局, XX单位, 增加（减少）…
 TEMPLATE = r"(?:[XＸ×xｘ]{2,}|某某)(?:局|单位|部门|委|办|中心|县|区|市|镇|街道|公司)|(?:增加|增长|下降|减少)[（(](?:增加|增长|下降|减少)[）)]|(?:增加|增长)/(?:减少|下降)"
 TEMPLATE_RE = re.compile(TEMPLATE)
 # Texts a table prints instead of an amount on purpose.
 NO_DATA = r"^(本表无数据|无数据|本表为空表|无|—+|-+|－+|/|／)$"
-PROBLEM_ZH = {"trailing_dot": "金额末尾多一个小数点", "not_a_number": "不是数字", "two_dots": "金额有两个小数点"}
+PROBLEM_ZH = {"trailing_dot": "金额末尾多一个小数点", "not_a_number": "不是数字", "two_dots": "金额有两个小数点",
+              "bad_grouping": "千位分隔符位置错误"}
+SYSTEMATIC = 3  # this many cells of a table with the same problem: reported once for the table
 
 
 def malformed_amount(documents: list[Document]) -> pl.DataFrame:
@@ -37,11 +39,23 @@ def malformed_amount(documents: list[Document]) -> pl.DataFrame:
     if not parts:
         return pl.DataFrame(schema=schema)
     frame = pl.concat(parts, how="diagonal_relaxed")
+    # A problem repeated all over a table (a house style such as '120258,600') is one defect: the first
+    # cell carries it with the count, the others are not reported again.
+    group = ["doc", "tindex", "problem"]
+    frame = frame.with_columns(
+        pl.len().over(group).alias("n_same"), pl.int_range(pl.len()).over(group).alias("nth"),
+    ).with_columns(
+        pl.when(pl.col("problem").is_not_null() & (pl.col("n_same") >= SYSTEMATIC) & (pl.col("nth") > 0))
+        .then(None).otherwise(pl.col("problem")).alias("problem"))
     zh = pl.col("problem").replace_strict(PROBLEM_ZH, default=pl.col("problem"), return_dtype=pl.Utf8)
+    many = pl.when(pl.col("n_same") >= SYSTEMATIC)
     frame = frame.with_columns(
         pl.lit(None, pl.Utf8).alias("expected"),
         pl.col("text").alias("observed"),
-        pl.format("金额“{}”格式错误（{}） / malformed amount ({})", pl.col("text"), zh, pl.col("problem")).alias("message"),
+        pl.format("金额“{}”格式错误（{}）{} / malformed amount ({}){}", pl.col("text"), zh,
+                  many.then(pl.format("，本表共 {} 处", pl.col("n_same"))).otherwise(pl.lit("")), pl.col("problem"),
+                  many.then(pl.format(", {} cells in this table", pl.col("n_same"))).otherwise(pl.lit("")),
+                  ).alias("message"),
     )
     return frame.with_columns([pl.lit(None, dt).alias(c) for c, dt in schema.items() if c not in frame.columns]).select(
         [pl.col(c).cast(dt) for c, dt in schema.items()]
@@ -78,3 +92,61 @@ def template_text(documents: list[Document]) -> pl.DataFrame:
         rec["message"] = f"模板文字“{rec['observed']}”未替换 / template text left in" if m else None
     schema = {**CHECK_COLUMNS, "text": pl.Utf8}
     return pl.DataFrame([{k: r.get(k) for k in schema} for r in out], schema=schema, orient="row") if out else pl.DataFrame(schema=schema)
+
+
+_TITLE_YEAR = re.compile(r"(20\d{2})\s*年")
+
+
+def heading_year(documents: list[Document]) -> pl.DataFrame:
+    """A table heading names the document's year (`year_ok`); judged only when most headings agree on it."""
+    out: list[dict] = []
+    for d, doc in enumerate(documents):
+        titled = [(t, table, m) for t, table in enumerate(doc.tables)
+                  if (m := _TITLE_YEAR.search(table.title or ""))]
+        years = [int(m.group(1)) for _, _, m in titled]
+        if not doc.year or len(years) < 3 or years.count(doc.year) * 2 <= len(years):
+            continue  # the year itself is not corroborated by the headings
+        for t, table, m in titled:
+            year = int(m.group(1))
+            out.append({"doc": d, "table": table.kind, "tindex": t, "name": table.title, "column": "title",
+                        "expected": f"{doc.year}年", "observed": f"{year}年", "year_ok": year == doc.year,
+                        "message": f"表头“{table.title}”的年度 {year} 与文件年度 {doc.year} 不符 / "
+                                   f"the heading says {year}, the document is for {doc.year}"})
+    return check_frame(out, {"year_ok": pl.Boolean})
+
+
+def unit_stated(documents: list[Document]) -> pl.DataFrame:
+    """Every amount table states its unit (`problem` null) and the unit agrees with the magnitudes.
+
+    Contradiction: a table's 合计 is 10 000 times (or 1/10 000 of) the same total in another table
+    printed in the same stated unit — one of the two units is wrong.
+    """
+    from expectations.checks.cross_table import TOTAL_PAIRS, _spot
+
+    out: list[dict] = []
+    for d, doc in enumerate(documents):
+        for t, table in enumerate(doc.tables):
+            amounts = table.cells.filter(pl.col("value").is_not_null()).height if table.cells.height else 0
+            if table.kind is None or not amounts:
+                continue
+            out.append({"doc": d, "table": table.kind, "tindex": t, "name": table.title, "column": "unit",
+                        "expected": "单位：万元 / 元", "observed": None, "severity": "warning",
+                        "problem": None if table.unit else "missing",
+                        "message": f"{table.title or table.kind}未标明金额单位 / the table does not state its unit"})
+        for sa, sb in TOTAL_PAIRS:
+            a, b = _spot(doc, sa), _spot(doc, sb)
+            if not a or not b or not a[3] or not b[3]:
+                continue
+            ta, tb = doc.tables[a[0]], doc.tables[b[0]]
+            if (ta.unit or "万元") != (tb.unit or "万元"):
+                continue
+            ratio = b[3] / a[3]
+            off = next((r for r in (1e4, 1e-4) if abs(ratio / r - 1) < 1e-3), None)
+            if off is None:
+                continue
+            out.append({"doc": d, "table": tb.kind, "tindex": b[0], "row": int(tb.rows["row"][b[1]]),
+                        "name": tb.rows["name"][b[1]], "column": b[2], "expected": f"{ta.unit or '万元'} × {off:g}",
+                        "observed": tb.unit or "万元", "problem": "contradicted",
+                        "message": f"{tb.title}合计 {b[3]:g} 是{ta.title} {a[3]:g} 的 {off:g} 倍，而两表单位均为"
+                                   f"{ta.unit or '万元'} / the magnitudes contradict the stated unit (×{off:g})"})
+    return check_frame(out, {"problem": pl.Utf8})

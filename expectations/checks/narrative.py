@@ -14,6 +14,7 @@ from collections.abc import Iterator
 import polars as pl
 
 from budgetqa.model import Document
+from expectations import catalog
 from expectations.checks.narrative_parse import Statement, decimals, parse_paragraph
 from expectations.frames import (
     SUBTOTAL_NAME,
@@ -21,6 +22,7 @@ from expectations.frames import (
     clean_name,
     hierarchy,
     is_total,
+    memo,
     row_positions,
     value,
 )
@@ -38,6 +40,16 @@ LABEL_KEYS: list[tuple[re.Pattern, str]] = [
     (re.compile(r"^(部门)?收入(总)?预算$"), "income_total"),
     (re.compile(r"^(部门)?支出(总)?预算$"), "expenditure_total"),
 ]
+# the 三公 items, matched by narrative.three_public_amounts (not by amount_matches_table)
+_TP = r"(?:(?:当年|本年)?(?:财政拨款|一般公共预算(?:财政)?拨款)?(?:安排的?)?)"
+THREE_PUBLIC_LABELS: list[tuple[re.Pattern, str]] = [
+    (re.compile(rf"^{_TP}[“\"]?三公[”\"]?经费(?:支出)?(?:预算|决算)?(?:数|总额|合计)?$"), "tp:total"),
+    (re.compile(rf"^{_TP}因公出国[（(〔]境[）)〕]费(?:用)?(?:预算|决算)?(?:数)?$"), "tp:abroad"),
+    (re.compile(rf"^{_TP}公务接待费(?:预算|决算)?(?:数)?$"), "tp:reception"),
+    (re.compile(rf"^{_TP}公务用车购置及运行(?:维护)?费(?:预算|决算)?(?:数)?$"), "tp:vehicle"),
+    (re.compile(rf"^{_TP}公务用车购置费?(?:预算|决算)?(?:数)?$"), "tp:vehicle_purchase"),
+    (re.compile(rf"^{_TP}公务用车运行(?:维护)?费(?:预算|决算)?(?:数)?$"), "tp:vehicle_operation"),
+]
 WHOLE_KEYS = ("gpb_total", "expenditure_total", "income_total", "fiscal_total", "total")
 KEY_ZH = {"gpb_total": "一般公共预算拨款合计", "gpb_basic": "一般公共预算基本支出合计",
           "gpb_project": "一般公共预算项目支出合计", "basic": "基本支出合计", "project": "项目支出合计",
@@ -45,11 +57,27 @@ KEY_ZH = {"gpb_total": "一般公共预算拨款合计", "gpb_basic": "一般公
           "expenditure_total": "支出合计"}
 
 
+# 类 names used before the 2018/2019 reforms, still in older disclosures
+OLD_CLASS_NAMES = frozenset({"医疗卫生与计划生育支出", "医疗卫生支出", "国土资源气象等支出", "资源勘探信息等支出",
+                             "资源勘探电力信息等支出", "商业服务业等支出", "粮油物资储备支出"})
+
+
+def _is_class_name(name: str) -> bool:
+    """A 类 of the functional classification (一般公共服务支出, 教育支出 …), by its catalog name."""
+    n = catalog.normalise(name)
+    return n in OLD_CLASS_NAMES or any(len(c) == 3 for c in catalog.names("functional").get(n, []))
+
+
 def _factor(table_unit: str | None) -> float:
     return 1e-4 if table_unit == "元" else 1.0
 
 
 def figures(doc: Document) -> dict[str, list[float]]:
+    """Table figures a statement may name (memoised per validation)."""
+    return memo("figures", doc, lambda: _figures(doc), doc.tables)
+
+
+def _figures(doc: Document) -> dict[str, list[float]]:
     """Table figures a statement may name, in 万元: totals by key, class lines by 'name:<名称>'."""
     out: dict[str, list[float]] = {}
 
@@ -105,8 +133,20 @@ def figures(doc: Document) -> dict[str, list[float]]:
                     add("income_total" if side[p] == "income" else "expenditure_total", col(p, "total", "amount"), u)
                 elif side[p] == "income" and k == "fiscal_summary" and n.startswith("一般公共预算"):
                     add("gpb_total", col(p, "amount", "total"), u)
-                elif side[p] == "expenditure" and n.endswith("支出"):
+                elif side[p] == "expenditure" and n.endswith("支出") and _is_class_name(n):
+                    # only 类 lines: some regions (深圳) list 款/项 lines here, whose names a project reuses
                     add("name:" + n, col(p, "total", "amount"), u)
+        if table.kind in ("three_public", "fa_three_public"):
+            for item in ("total", "abroad", "reception", "vehicle", "vehicle_purchase", "vehicle_operation"):
+                for p in range(rows.height):  # every printed row: some tables add last year's and the change
+                    if item in rows.columns:
+                        add("tp:" + item, col(p, item), u)
+            for p, name in enumerate(names):  # items as rows
+                for pat, key in THREE_PUBLIC_LABELS:
+                    if name and pat.search(clean_name(name).replace("一般公共预算", "")):
+                        add(key, col(p, "amount", "total"), u)
+                if name and (is_total(name) or "三公" in name):
+                    add("tp:total", col(p, "amount", "total"), u)
         if table.kind in ("gpb_expenditure", "expenditure_summary", "income_summary", "gpb_basic_expenditure"):
             pos = row_positions(table)
             economic = table.kind == "gpb_basic_expenditure"
@@ -117,6 +157,9 @@ def figures(doc: Document) -> dict[str, list[float]]:
 
 
 def _keys(label: str) -> list[str]:
+    for pat, key in THREE_PUBLIC_LABELS:
+        if pat.search(label):
+            return [key]
     for pat, key in LABEL_KEYS:
         if pat.search(label):
             return [key]
@@ -125,7 +168,8 @@ def _keys(label: str) -> list[str]:
 
 def _statements(documents: list[Document]) -> Iterator[tuple[int, Document, list[list[Statement]]]]:
     for d, doc in enumerate(documents):
-        yield d, doc, [parse_paragraph(p.index, p.text, doc.department, doc.year) for p in doc.paragraphs]
+        yield d, doc, memo("statements", doc, lambda doc=doc: [
+            parse_paragraph(p.index, p.text, doc.department, doc.year) for p in doc.paragraphs], doc.paragraphs)
 
 
 def _base(d: int, st: Statement, expected: str, observed: str, message: str, **kw) -> dict:
@@ -137,15 +181,30 @@ def _fmt(v: float, dec: int) -> str:
     return f"{v:.{dec}f}"
 
 
-def amount_matches_table(documents: list[Document]) -> pl.DataFrame:
-    """A labelled amount equals the table line it names (any of the tables that print it)."""
+_YEAR_BEFORE = re.compile(r"(\d{4})\s*年|上年|去年|上一年")
+
+
+def _other_year(doc: Document, st: Statement) -> bool:
+    """The statement is about another year ('2025年“三公”经费预算19.35万元'), judged from its clause."""
+    text = doc.paragraphs[st.paragraph].text if st.paragraph < len(doc.paragraphs) else ""
+    if doc.paragraphs and st.paragraph < len(doc.paragraphs) and doc.paragraphs[st.paragraph].index != st.paragraph:
+        text = next((p.text for p in doc.paragraphs if p.index == st.paragraph), "")
+    clause = re.split(r"[，,。；;：:]", text.replace("％", "%")[:st.position])[-1]
+    m = _YEAR_BEFORE.search(clause)
+    return bool(m and (m.group(1) is None or (doc.year and int(m.group(1)) != doc.year)))
+
+
+def _amount_rows(documents: list[Document], three_public: bool) -> list[dict]:
     out: list[dict] = []
     for d, doc, paras in _statements(documents):
         figs = figures(doc)
         for sts in paras:
             for st in sts:
-                cands = next((figs[k] for k in _keys(st.label) if k in figs), None)
-                if not cands or not st.label:
+                keys = _keys(st.label)
+                if keys[0].startswith("tp:") != three_public:
+                    continue
+                cands = next((figs[k] for k in keys if k in figs), None)
+                if not cands or not st.label or (three_public and _other_year(doc, st)):
                     continue
                 tol = max(0.5 * 10 ** -decimals(st.amount_text) * (1e-4 if st.unit == "元" else 1), 0.005) + 1e-6
                 best = min(cands, key=lambda v, st=st: abs(v - st.amount))
@@ -154,7 +213,17 @@ def amount_matches_table(documents: list[Document]) -> pl.DataFrame:
                                  f"说明中“{st.label}{st.amount_text}{st.unit}”与表中 {_fmt(exp, 2)}万元 不符 / "
                                  f"the text states {st.amount_text} {st.unit} for {st.label}, the tables give {_fmt(exp, 2)}",
                                  excess=abs(best - st.amount) - tol))
-    return check_frame(out, EXTRA)
+    return out
+
+
+def amount_matches_table(documents: list[Document]) -> pl.DataFrame:
+    """A labelled amount equals the table line it names (any of the tables that print it)."""
+    return check_frame(_amount_rows(documents, three_public=False), EXTRA)
+
+
+def three_public_amounts(documents: list[Document]) -> pl.DataFrame:
+    """The narrative's “三公” amounts (total and items, this year) equal the 三公 table."""
+    return check_frame(_amount_rows(documents, three_public=True), EXTRA)
 
 
 def _wholes(doc_figs: dict[str, list[float]], sts: list[Statement], k: int, prev: list[list[Statement]],
@@ -180,6 +249,9 @@ def _wholes(doc_figs: dict[str, list[float]], sts: list[Statement], k: int, prev
     return [w for w in out if w > 0]
 
 
+_THREE_PUBLIC_ITEM = re.compile(r"三公|因公出国|公务接待|公务用车")
+
+
 def share(documents: list[Document]) -> pl.DataFrame:
     """'X万元，占N%': N = X / whole, the whole being the stated total or a table total."""
     out: list[dict] = []
@@ -188,8 +260,8 @@ def share(documents: list[Document]) -> pl.DataFrame:
         texts = [p.text.strip() for p in doc.paragraphs]
         for i, sts in enumerate(paras):
             for k, st in enumerate(sts):
-                if st.share is None:
-                    continue
+                if st.share is None or _THREE_PUBLIC_ITEM.search(st.label):
+                    continue  # a 三公 item's share is of a 三公 total whose scope varies (江苏 adds 会议费、培训费)
                 wholes = _wholes(figs, sts, k, paras[:i], texts[:i])
                 if not wholes:
                     continue
@@ -257,6 +329,9 @@ def change_rate(documents: list[Document]) -> pl.DataFrame:
                 if not parts:
                     continue
                 base, rate, tol = parts
+                unit = 10.0 ** -decimals(st.rate_text or "")
+                if 0 <= abs(rate) - abs(st.rate) < unit + tol:
+                    tol += unit  # truncated, not rounded (15.57% printed 15.5%): still the same rate
                 dec = max(decimals(st.rate_text or ""), 2)
                 out.append(_base(
                     d, st, _fmt(abs(rate), dec) + "%", f"{st.rate_text}%",

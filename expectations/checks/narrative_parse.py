@@ -56,7 +56,8 @@ def _clean_label(raw: str, department: str | None, year: int | None) -> str:
 
 
 def parse_paragraph(index: int, text: str, department: str | None = None, year: int | None = None) -> list[Statement]:
-    text = text.replace("％", "%")
+    # '因公出国（境）费用': keep the bracketed 境 inside the label (same length, so positions hold)
+    text = text.replace("％", "%").replace("（境）", "〔境〕").replace("(境)", "〔境〕")
     out: list[Statement] = []
     last_end = 0
     for m in TOKEN.finditer(text):

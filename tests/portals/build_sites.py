@@ -195,7 +195,77 @@ def build_platform() -> None:
     })
 
 
+# ---------------------------------------------------------------- Hanweb (杭州, 大汉 jpage column)
+HANWEB_LIST = """<!DOCTYPE html>
+<html><head><meta http-equiv="Content-Type" content="text/html; charset=utf-8"><title>部门预决算_杭州市人民政府</title>
+<script type="text/javascript" src="/module/jslib/jquery/jquery.js"></script></head>
+<body><div class="main"><div class="bt-position">当前位置：首页 &gt; 政务公开 &gt; 财政预决算</div>
+<div id="5207"><script type="text/xml"><datastore>
+<nextgroup><![CDATA[<a href="/module/jpage/dataproxy.jsp?page=1&webid=3185&path=/&columnid=1229&unitid=5207&permissiontype=0"></a>]]></nextgroup>
+<recordset>
+{records}
+</recordset></datastore></script></div>
+<script type="text/javascript" src="/module/jpage/jpage.js"></script>
+<script>var totalRecord = 6; var perPage = 3; var currentPage = {page};</script>
+</div></body></html>
+"""
+HANWEB_ARTICLE = """<!DOCTYPE html>
+<html><head><meta http-equiv="Content-Type" content="text/html; charset=utf-8"><title>{title}</title></head>
+<body><div class="bt-position">当前位置：首页 &gt; 财政预决算</div>
+<div class="article"><h1 class="title">{title}</h1><div class="info">发布日期：{date}　浏览次数：<span id="count">1024</span></div>
+<div id="zoom"><!--ZJEG_RSS.content.begin--><meta name="ContentStart">{body}<meta name="ContentEnd"><!--ZJEG_RSS.content.end--></div>
+</div><div class="footer">今天是 2026年2月20日</div></body></html>
+"""
+
+
+def build_hanweb() -> None:
+    site = HERE / "hanweb"
+    items = [  # (article id, date, title, body)
+        ("5001", "2026-02-10", "杭州市交通运输局2026年部门预算",
+         '<p>附件：<a href="/module/download/downfile.jsp?classid=0&amp;filename={f}">杭州市交通运输局2026年部门预算.pdf</a></p>'
+         .format(f="2602101001.pdf")),
+        ("5002", "2026-02-11", "杭州市气象局2026年部门预算", """<p>杭州市气象局2026年"三公"经费预算如下（单位：万元）：</p>
+<table border="1"><tr><td>科目编码</td><td>项目</td><td>2026年预算数</td></tr>
+<tr><td>1</td><td>因公出国（境）费</td><td>0.00</td></tr><tr><td>2</td><td>公务接待费</td><td>3.20</td></tr>
+<tr><td>3</td><td>公务用车购置及运行费</td><td>12.50</td></tr><tr><td></td><td>合计</td><td>15.70</td></tr></table>"""),
+        ("5003", "2026-02-12", "杭州市司法局2026年部门预算",
+         '<p>附件：<a href="/module/download/downfile.jsp?classid=0&amp;filename=2602121003.xls">杭州市司法局2026年部门预算公开表.xls</a></p>'),
+        ("5004", "2025-08-20", "杭州市公安局2024年度部门决算",
+         '<p>附件：<a href="/picture/0/2508201004.pdf">杭州市公安局2024年度部门决算.pdf</a></p>'),
+        ("5005", "2025-02-18", "杭州市政府办公厅2025年部门预算",
+         '<p>附件：<a href="/picture/0/2502181005.pdf">杭州市政府办公厅2025年部门预算.pdf</a></p>'),
+        ("5006", "2025-08-15", "杭州市气象局2024年度部门决算", None),  # rendered only by JavaScript
+    ]
+    records = [
+        f'<record><![CDATA[\n<li><a href="/art/{d[:4]}/{int(d[5:7])}/{int(d[8:])}/art_1229_{i}.html" target="_blank" '
+        f'title="{t}">{t}</a><span class="bt-data-time">{d}</span></li>\n]]></record>'
+        for i, d, t, _ in items
+    ]
+    write(site / "col" / "col1229" / "index.html", HANWEB_LIST.format(records="\n".join(records[:3]), page=1))
+    write(site / "col" / "col1229" / "page2.html", HANWEB_LIST.format(records="\n".join(records[3:]), page=2))
+    for i, d, t, body in items:
+        if body is None:
+            write(site / "art" / d[:4] / str(int(d[5:7])) / str(int(d[8:])) / f"art_1229_{i}.html",
+                  '<!DOCTYPE html><html><head><meta charset="utf-8"><title>杭州市人民政府</title>'
+                  '<script src="/static/app.8f3a.js"></script></head><body><div id="app"></div>'
+                  f"<script>window.__ART__={{id:{i}}}</script></body></html>\n")
+            continue
+        write(site / "art" / d[:4] / str(int(d[5:7])) / str(int(d[8:])) / f"art_1229_{i}.html",
+              HANWEB_ARTICLE.format(title=t, date=d, body=body))
+    routes_yaml(site, {
+        # the column page is dynamic: no ETag / Last-Modified, so only the content hash tells it is unchanged
+        "/col/col1229/index.html": {"file": "col/col1229/index.html", "validators": False},
+        "/col/col1229/index.html?uid=5207&pageNum=2": {"file": "col/col1229/page2.html", "validators": False},
+        "/module/download/downfile.jsp?classid=0&filename=2602101001.pdf":
+            corpus("renwu/008_杭州/2026年杭州市交通运输局部门预算.pdf"),
+        "/module/download/downfile.jsp?classid=0&filename=2602121003.xls":  # a WAF answers 412 with a JS challenge
+            {"status": 412, "body": "<html><script>var _0x1=document.cookie;location.href=location.href</script></html>"},
+        "/picture/0/2508201004.pdf": corpus("renwu/008_杭州/2026年杭州市公安局部门预算.pdf"),
+        "/picture/0/2502181005.pdf": corpus("renwu/008_杭州/2026年杭州市政府办公厅部门预算.pdf"),
+    })
+
+
 if __name__ == "__main__":
-    for build in (build_trs, build_gdcms, build_jeecms, build_xxgk, build_platform):
+    for build in (build_trs, build_gdcms, build_jeecms, build_xxgk, build_platform, build_hanweb):
         build()
         print("built", build.__name__)

@@ -1,0 +1,73 @@
+"""Reviewed findings on real documents (tests/data/corpus_review/reviewed.yaml) stay as reviewed.
+
+A subset of the corpus is extracted and validated for real: true defects are still found as
+errors, and the false alarms the rules fixed ('fixed') are not errors again. False alarms still
+open because of extraction are listed in the YAML but not asserted here (extraction owns them).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+import yaml
+
+from expectations import validate
+from expectations.frames import clean_name
+from extract import extract_file
+
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "real"
+REVIEWED = Path(__file__).resolve().parent / "data" / "corpus_review" / "reviewed.yaml"
+SUBSET = [
+    "renwu/001_上海/2026年上海市人力资源和社会保障局_部门预算.pdf",
+    "renwu/001_上海/2026年上海市商务局_部门预算.pdf",
+    "renwu/003_深圳/2026年深圳市信访局部门预算.pdf",
+    "renwu/003_深圳/2026年深圳市人力资源和社会保障局部门预算.pdf",
+    "renwu/008_杭州/2026年杭州市司法局部门预算.pdf",
+    "renwu/008_杭州/2026年杭州市交通运输局部门预算.pdf",
+    "open-budget/江苏省人大办公厅/江苏省人大办公厅2017年度预算公开.pdf",
+    "open-budget/江苏省人大办公厅/江苏省人大常委会2019年度部门预算公开.pdf",
+    "open-budget/江苏省委办公厅/江苏省委办公厅2019年度部门预算公开表格.pdf",
+]
+ENTRIES = yaml.safe_load(REVIEWED.read_text(encoding="utf-8"))["reviewed"]
+
+
+def test_every_entry_is_judged_with_a_reason():
+    assert ENTRIES
+    for e in ENTRIES:
+        assert e["verdict"] in (True, False) and e["reason"] and " / " in e["reason"]
+        assert e["status"] in ("found", "open", "fixed")
+        assert (e["status"] == "found") == (e["verdict"] is True)
+
+
+def _hit(f, e) -> bool:
+    key = e["code_or_row"] or None
+    return (f.rule == e["rule"] and f.table == e["table"] and f.severity == "error"
+            and (key is None or key in (f.code, clean_name(f.row)))
+            and (e["observed"] is None or f.observed == e["observed"]))
+
+
+@pytest.fixture(scope="module")
+def findings():
+    if not CORPUS.exists():
+        pytest.fail(f"shared corpus missing at {CORPUS}")
+    docs = []
+    for rel in SUBSET:
+        path = CORPUS / rel
+        [doc] = extract_file(path)
+        assert doc.source.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+        docs.append(doc)
+    return dict(zip(SUBSET, validate(docs), strict=True))
+
+
+@pytest.mark.parametrize("rel", SUBSET)
+def test_reviewed_findings_hold(findings, rel):
+    entries = [e for e in ENTRIES if e["document"] == rel]
+    assert entries, f"{rel} has no reviewed finding"
+    got = findings[rel]
+    for e in entries:
+        if e["status"] == "found":
+            assert any(_hit(f, e) for f in got), f"true defect no longer found: {e['rule']} {e['code_or_row']}"
+        elif e["status"] == "fixed":
+            assert not any(_hit(f, e) for f in got), f"false alarm is back: {e['rule']} {e['code_or_row']}"
