@@ -68,7 +68,8 @@ def main() -> None:
             per_doc[path] += 1
             match = next((e for e in reviewed[d.source.sha256] if e["rule"] == f.rule and e["table"] == f.table
                           and (not e["code_or_row"] or e["code_or_row"] in (f.code, clean_name(f.row)))
-                          and e["observed"] == f.observed), None)
+                          and e["observed"] == f.observed
+                          and (e.get("paragraph") is None or e["paragraph"] == f.location.paragraph)), None)
             verdict = "unreviewed" if match is None else ("true" if match["verdict"] else "false")
             per_rule[f.rule][verdict] += 1
             if match is None:

@@ -1,24 +1,52 @@
-"""Time validate() over 1, 10, 100, 1000 copies of the seed document; print the marginal cost.
+"""Time validate() over 1, 10, 100, 1000 documents; print the per-document and marginal cost.
 
-    .venv/bin/python benchmarks/validate_speed.py [MAX_DOCS]
+    .venv/bin/python benchmarks/validate_speed.py [MAX_DOCS] [--corpus CACHE_DIR]
+
+By default the documents are copies of the hand-built seed. With --corpus, real documents are
+used, cycled from the pickled extraction cache that benchmarks/corpus_findings.py writes
+(default /tmp/budgetqa-corpus-docs). Marginal = extra seconds per extra document between two
+sizes, so the fixed cost (GX context, one batch per rule) is left out.
 """
 
 from __future__ import annotations
 
-import sys
+import argparse
+import copy
+import pickle
 import time
+from pathlib import Path
 
+from budgetqa.model import Document
 from expectations import validate
 from expectations.testing import seed_document
 
 
-def main(max_docs: int = 1000) -> None:
-    validate([seed_document()])  # warm imports (GX takes seconds to import)
+def corpus_documents(cache: Path) -> list[Document]:
+    docs = [d for p in sorted(cache.glob("*.pkl")) for d in pickle.loads(p.read_bytes()) if d.status == "ok"]
+    if not docs:
+        raise SystemExit(f"no pickled documents in {cache}: run benchmarks/corpus_findings.py first")
+    return docs
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("max_docs", nargs="?", type=int, default=1000)
+    ap.add_argument("--corpus", nargs="?", const="/tmp/budgetqa-corpus-docs", default=None)
+    args = ap.parse_args()
+    pool = corpus_documents(Path(args.corpus)) if args.corpus else None
+
+    def batch(n: int) -> list[Document]:
+        if pool is None:
+            return [seed_document() for _ in range(n)]
+        return [copy.copy(pool[i % len(pool)]) for i in range(n)]  # shallow copies: distinct objects, same frames
+
+    print(f"documents: {'corpus cache ' + args.corpus if pool else 'seed copies'}")
+    validate(batch(1))  # warm imports (GX takes seconds to import)
     previous: tuple[int, float] | None = None
     for n in (1, 10, 100, 1000):
-        if n > max_docs:
+        if n > args.max_docs:
             break
-        docs = [seed_document() for _ in range(n)]
+        docs = batch(n)
         start = time.perf_counter()
         findings = validate(docs)
         secs = time.perf_counter() - start
@@ -29,4 +57,4 @@ def main(max_docs: int = 1000) -> None:
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 1000)
+    main()

@@ -55,10 +55,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     from budgetqa import jobs
 
     paths = expand_paths(args.paths)
-    documents: list[Document] = []
-    for i, path in enumerate(paths, 1):
-        _progress(f"[{i}/{len(paths)}] 读取 / reading {path}")
-        documents.extend(jobs.extract_files([path]))
+    documents = jobs.extract_files(paths, progress=lambda done, total, path: _progress(
+        f"[{done}/{total}] 已读取 / read {path}"))
     _progress(f"校验 {len(documents)} 份文件 / validating {len(documents)} documents")
     jobs.check_documents(documents)
     print_scorecards(documents)

@@ -29,11 +29,17 @@ def extract_files(
 
 
 def validate_documents(documents: list[Document]) -> list[Document]:
-    """Run the rule suites over all documents at once and attach the findings."""
+    """Run the rule suites over all documents at once and attach the findings; a copy of a file
+    (`duplicate_of`) is validated once, through its original, and shares its findings."""
     from expectations import validate
 
-    for document, findings in zip(documents, validate(documents), strict=True):
+    originals = [d for d in documents if not d.duplicate_of]
+    for document, findings in zip(originals, validate(originals), strict=True):
         document.findings = findings
+    by_path = {d.source.path: d for d in originals}
+    for document in documents:
+        if document.duplicate_of in by_path:
+            document.findings = list(by_path[document.duplicate_of].findings)
     return documents
 
 

@@ -18,13 +18,18 @@ def render() -> str:
         "Severity is the default; some rules set it per finding (e.g. a missing 三公 table is an error,",
         "other missing tables warnings; a share off by less than one printed unit is info).",
         "",
-        "| id | category | severity | 说明 | description | expectation |",
-        "|---|---|---|---|---|---|",
+        "Tolerances follow the printed precision: an amount printed with two decimals is compared",
+        "within one unit of its last decimal (0.01); a sum of many rounded terms may differ by half a",
+        "unit per term, which is reported as info, not error. How the rules fare on real documents:",
+        "`benchmarks/corpus_findings.py` against `tests/data/corpus_review/reviewed.yaml`.",
+        "",
+        "| id | category | severity | 说明 | description | tolerance / 容差 | expectation |",
+        "|---|---|---|---|---|---|---|",
     ]
     for r in RULES:
         name, kwargs = r.expectation
         args = ", ".join(f"{k}={v!r}" for k, v in kwargs.items() if k != "regex")
-        lines.append(f"| `{r.id}` | {r.category} | {r.severity} | {r.zh} | {r.en} | {name}({args}) |")
+        lines.append(f"| `{r.id}` | {r.category} | {r.severity} | {r.zh} | {r.en} | {r.tolerance} | {name}({args}) |")
     return "\n".join(lines) + "\n"
 
 

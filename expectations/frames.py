@@ -234,8 +234,13 @@ def _hierarchy(table: Table) -> list[dict]:
     return out
 
 
+def _columns(table: Table) -> dict[str, list]:
+    """The table's columns as Python lists, made once per validation (indexing a frame cell is slow)."""
+    return memo("columns", table, lambda: {c: table.rows[c].to_list() for c in table.rows.columns}, table.rows)
+
+
 def value(table: Table, row_pos: int, column: str) -> float | None:
-    v = table.rows[column][row_pos]
+    v = _columns(table)[column][row_pos]
     return None if v is None or (isinstance(v, float) and math.isnan(v)) else float(v)
 
 

@@ -29,6 +29,46 @@ class Rule:
     expectation: tuple[str, dict] = WITHIN_TOLERANCE  # GX Core expectation class and its arguments
     meta: dict = field(default_factory=dict)
 
+    @property
+    def tolerance(self) -> str:
+        return TOLERANCE.get(self.id, "—")
+
+
+# What each rule forgives, in words (docs/rules.md). "One unit" = one unit of the last printed decimal.
+ROUNDING = "≤ 1 个末位单位为相符；超出但在各项四舍五入累计误差（每项半个单位）之内为 info / within one unit; within half a unit per term → info"
+TOLERANCE: dict[str, str] = {
+    "completeness.required_tables": "缺“三公”表为 error，其他表 warning；未识别出任何表的文件不检查 / no recognised table: not checked",
+    "completeness.narrative_sections": "仅对陈述了金额的预算说明文本检查；纯表格文件、非预算文件不检查 / only narratives that state amounts",
+    "completeness.empty_table_note": "表内、表注或说明正文中任一处说明即可 / a note in the table, below it or in the text",
+    "arithmetic.parent_sum": ROUNDING + "；空的上级单元格不比较 / an empty parent cell is not compared",
+    "arithmetic.basic_plus_project": ROUNDING + "；支出总表合计可大于基本+项目（另有列） / 支出总表 may exceed basic+project",
+    "arithmetic.personnel_plus_public": ROUNDING,
+    "arithmetic.income_sources": ROUNDING + "；有“财政拨款”列时用它，否则用三项资金 / fiscal column, else its three funds",
+    "arithmetic.column_total": ROUNDING + "；空的合计单元格不比较 / an empty total cell is not compared",
+    "arithmetic.income_equals_expenditure": "≤ 1 个末位单位 / within one unit",
+    "arithmetic.carryover_total": ROUNDING + "；编号明细行（1.…）不重复相加 / numbered detail lines not added twice",
+    "arithmetic.three_public_sum": ROUNDING + "；合计含会议费、培训费的表（江苏）不查合计 / a total that includes meetings is not checked",
+    "code.format": "精确；6 位/4 位编码给出唯一可能的正确编码 / exact; the code meant when unambiguous",
+    "code.parent_prefix": "精确 / exact",
+    "code.catalog": "名称允许简称、旧称（60% 字符重合）；仅当名称是另一编码的名称时为 error / abbreviations allowed; error only for another code's name",
+    "cross_table.same_code_same_name": "去掉括号限定语后比较；由 code.catalog 报告的名称不重复报告 / bracketed qualifiers ignored; not repeated after code.catalog",
+    "cross_table.same_code_same_amount": "≤ 1 个末位单位（两表中较大者） / within one unit",
+    "cross_table.totals": "≤ 1 个末位单位；元与万元换算后比较；收入总表含上年结转时不比 / one unit; 元/万元 converted; skipped with a carry-over",
+    "cross_table.three_public_items": "≤ 1 个末位单位；换算为万元 / one unit, in 万元",
+    "narrative.amount_matches_table": "半个说明末位单位（至少 0.005 万元） / half a unit of the stated amount",
+    "narrative.three_public_amounts": "同上；写明其他年度的数不比较 / as above; other years' figures are skipped",
+    "narrative.share": "半个末位单位加金额舍入；带小数且差 ≤ 1 个单位为 info / half a unit plus amount rounding; ≤ one unit with decimals → info",
+    "narrative.shares_sum": "1 个末位单位 / one unit",
+    "narrative.change_rate": "半个末位单位加金额舍入；一位小数的比率允许截断 / half a unit plus rounding; one-decimal rates may be truncated",
+    "narrative.rate_from_zero_base": "上年数 ≤ 半个金额单位即视为 0 / a base within half a unit counts as zero",
+    "narrative.consistent_statements": "0.005 万元 / 0.005 万元",
+    "narrative.breakdown_sum": "每项半个末位单位 / half a unit per item",
+    "format.malformed_amount": "同一表中同一问题 ≥ 3 处只报告一次（附数量） / a problem repeated ≥ 3 times in a table is reported once",
+    "format.template_text": "精确匹配模板词 / exact template words",
+    "format.heading_year": "仅当多数表头年度与文件年度一致时检查 / only when most headings back the document's year",
+    "format.unit": "缺单位为 warning；两表同单位而合计相差 10000 倍为 error / missing: warning; a 10 000× gap in the same unit: error",
+}
+
 
 RULES: list[Rule] = [
     # completeness

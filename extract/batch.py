@@ -110,7 +110,7 @@ def _stop(slot: _Slot, *, force: bool) -> None:
 
 def _failed(path: str, url: str | None, sha: str, status: str, error: str) -> Document:
     fmt = "unknown"
-    with contextlib.suppress(OSError):
+    with contextlib.suppress(Exception):  # only a label for the report
         from extract.detect import sniff_format
 
         fmt = sniff_format(Path(path))
@@ -212,12 +212,17 @@ def _run_pool(
                         continue
                     s.task, s.deadline = i, time.monotonic() + timeout
             busy = [s for s in slots if s.task is not None]
+            if not busy:
+                continue
             wait_for = max(0.0, min(s.deadline for s in busy) - time.monotonic())
             events = sel.select(timeout=wait_for)
             eof: set[int] = set()
             for key, _ in events:
                 k = key.data
-                chunk = os.read(slots[k].proc.stdout.fileno(), 1 << 20)
+                try:
+                    chunk = os.read(slots[k].proc.stdout.fileno(), 1 << 20)
+                except BlockingIOError:
+                    continue
                 if chunk:
                     slots[k].buf.extend(chunk)
                 else:

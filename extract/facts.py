@@ -34,6 +34,10 @@ def _clean_department(name: str) -> str | None:
         for suffix in _SUFFIXES:
             if s.endswith(suffix) and len(s) > len(suffix) + 1:
                 s, changed = s[: -len(suffix)], True
+    # one name for a Party office however printed: 中国共产党江苏省委员会办公厅 / 江苏省委办公厅 → 中共江苏省委办公厅
+    s = re.sub(r"^中国共产党(.{2,10}?)委员会", r"中共\1委", s)
+    if re.match(r"^.{2,8}?(?:省|市|区|县)委(?!员)", s) and not s.startswith("中共"):
+        s = "中共" + s
     s = re.sub(r"^(.{3,}?)（[^（）]{3,}）$", r"\1", s)  # '…研究院（上海市统计数据管理中心）': the first name
     if re.fullmatch(r".{2,4}(?:省|市|区|县)", s):
         return None  # a region alone ('上海市') is not a department
@@ -63,6 +67,7 @@ def _department(lines: list[str]) -> str | None:
 
 def _region(department: str | None, lines: list[str]) -> str | None:
     if department:
+        department = department.removeprefix("中共")
         m = _REGION_IN_NAME.search(department)
         if m:
             return m.group(1) or f"{m.group(2)}市"

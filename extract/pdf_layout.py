@@ -90,7 +90,7 @@ def join_cell_lines(text: str | None) -> str:
 
 
 CAPTION = re.compile(
-    r"(?:表|表格)\s*$|^\s*(?:编制)?(?:单位|部门)\s*(?:名称)?\s*[:：]|^\s*公开\s*\d+\s*表|^\s*表\s*[\d一二三四五六七八九十]+|^\s*金额单位"
+    r"(?:表|表格)\s*$|^\s*(?:编制)?(?:单位|部门)\s*(?:名称)?\s*[:：]|^\s*公开\s*\d+\s*表|^\s*表\s*[\d一二三四五六七八九十]+|^\s*金额单位|单位\s*[:：]\s*(?:万元|千元|元)\s*$"
 )
 NOTE = re.compile(r"^\s*(?:注|说明|备注)\s*[\d一二三]*\s*[:：]")
 _NUMERIC = re.compile(r"\d[\d,]*\.\d+|\d{1,3}(?:,\d{3})+")
@@ -199,6 +199,9 @@ def _segment(
     while texts and not any(x.strip() for x in texts[-1]):  # empty frame rows below the last line
         texts.pop()
         boxes.pop()
+    while texts and not any(x.strip() for x in texts[0]):  # and above the caption
+        texts.pop(0)
+        boxes.pop(0)
     while texts and _is_caption_row(texts[0]):
         before.extend(_caption_lines(texts.pop(0)))
         boxes.pop(0)

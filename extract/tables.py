@@ -77,7 +77,11 @@ _NAME_RULES: tuple[str, ...] = (
     r"项目名称$|^支出项目",
     r"^项目$|项目类别$|^功能科目$",
     r"单位名称$|^预算单位$|^部门名称$|^单位$",
-    r"采购品目|品目大类|专项名称|采购物品名称|^经济科目$",  # 江苏's 政府采购预算表: the first filled one names the row
+    # 江苏's 政府采购预算表: the most specific filled label names the row (物品 > 专项 > 品目大类 > 经济科目)
+    r"采购物品名称|^物品名称$",
+    r"专项名称",
+    r"采购品目|品目大类",
+    r"^经济科目$",
 )
 _CODE_LABEL = re.compile(r"科目(编码|代码)|^编码$|^代码$")
 _EXTRA_LABELS: dict[str, str] = {"project_type": r"^项目类型$|^项目类别$", "project_unit": r"^项目单位$|^单位名称$"}
@@ -177,8 +181,14 @@ def _is_data_row(row: list[str]) -> bool:
 
 
 def _find_title(context: list[str]) -> str | None:
-    for line in reversed(context):
+    for i in range(len(context) - 1, -1, -1):
+        line = context[i]
         if "表" in line and title_is_known(line):
+            prev = compact(context[i - 1]) if i else ""
+            # a title wrapped over two lines: '公开09表：一般公共预算“三公”经费、会议费、培训费' / '支出预算表'
+            if prev and not prev.endswith(("表", "表格")) and not _UNIT.search(prev) and not _DEPT_LINE.match(prev) \
+                    and not _LABEL_ONLY.match(prev) and len(prev) >= 6 and title_is_known(prev + compact(line)):
+                return _strip_title(context[i - 1].rstrip() + line.strip())
             return _strip_title(line)
     for line in reversed(context):
         t = compact(line)

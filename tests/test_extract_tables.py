@@ -310,3 +310,15 @@ def test_seed_pdf_label_spilled_onto_next_page():
     assert numbers["income_summary"] == (7, "杜集区政府办公室2021年收入预算总表")
     assert numbers["expenditure_summary"] == (8, "杜集区政府办公室2021年支出预算总表")
     assert all("公开表" not in n for t in doc.tables for n in t.notes)
+
+
+def test_caption_inside_the_frame_below_empty_rows_and_wrapped_title():
+    # 政协 2019: pages 5 and 7 print the title inside the frame under empty rows; page 7 must not
+    # be taken for a continuation of page 6's table
+    doc = _corpus_doc("open-budget/江苏省政协办公厅/江苏省政协办公厅2019年预算公开表.pdf")
+    gpb = doc.table("gpb_expenditure")
+    assert gpb is not None and gpb.pages == [7] and gpb.title == "一般公共预算支出预算表（功能科目）"
+    # 检察院 2018: '公开 09 表：一般公共预算“三公”经费、会议费、培训费' / '支出预算表' is one title
+    doc = _corpus_doc("open-budget/江苏省人民检察院/2018年省检察院部门预算公开.pdf")
+    assert [t.kind for t in doc.tables].count("expenditure_summary") == 1
+    assert doc.table("three_public").title == "公开 09 表：一般公共预算“三公”经费、会议费、培训费支出预算表"

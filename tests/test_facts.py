@@ -67,3 +67,11 @@ def test_a_notice_filed_as_a_budget_is_not_a_disclosure():
         pytest.skip("corpus not available")
     (doc,) = extract_file(path)
     assert doc.status == "not_a_disclosure" and doc.tables == [] and "no budget tables" in doc.error
+
+
+@pytest.mark.parametrize(
+    "printed", ["中国共产党江苏省委员会办公厅", "江苏省委办公厅", "中共江苏省委办公厅"]
+)
+def test_party_office_has_one_name_and_a_region_without_party_prefix(printed):
+    got = document_facts(_paras(f"{printed}2019年部门预算"), [])
+    assert (got["department"], got["region"]) == ("中共江苏省委办公厅", "江苏省")

@@ -58,3 +58,27 @@ def test_a_broken_document_is_recorded_not_fatal():
 
 def test_empty_input():
     assert validate([]) == []
+
+
+def test_derived_frames_are_shared_within_a_run_and_dropped_after():
+    from expectations import frames
+
+    doc = seed_document()
+    table = doc.tables[1]
+    calls = []
+
+    def counting(docs):
+        for d in docs:
+            for t in d.tables:
+                if t is table:
+                    calls.append(frames.hierarchy(t))
+        return pl.DataFrame(schema={**CHECK_COLUMNS, "excess": pl.Float64})
+
+    rules = [Rule("arithmetic.a", "arithmetic", "error", "甲", "a", counting),
+             Rule("arithmetic.b", "arithmetic", "error", "乙", "b", counting)]
+    run([doc], rules)
+    assert len(calls) == 2 and calls[0] is calls[1]  # one hierarchy per table per validation
+    assert frames._MEMO == {}
+    table.rows = table.rows.head(3)  # a changed table is not served a stale hierarchy
+    assert len(frames.hierarchy(table)) == 3
+    frames.clear_memo()

@@ -18,3 +18,8 @@ def test_declarations_are_well_formed():
         assert r.category in CATEGORIES and r.severity in SEVERITIES
         assert r.id.split(".")[0] == r.category
         assert r.zh and r.en and f"`{r.id}`" in render()
+
+
+def test_every_rule_states_its_tolerance():
+    for r in RULES:
+        assert r.tolerance != "—" and " / " in r.tolerance, r.id

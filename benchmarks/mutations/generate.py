@@ -107,7 +107,7 @@ def _strip(s: str | None) -> str:
 
 def hits(f: Finding, e: Expected) -> bool:
     """Does finding `f` report the injected defect `e` (rule, table, code/row, observed as printed)?"""
-    if f.rule != e.rule or f.table != e.table:
+    if f.rule not in (e.rule, *e.alt_rules) or f.table != e.table:
         return False
     if e.keys and not ({f.code, _clean(f.row), _clean(f.expected)} & set(e.keys)):
         return False

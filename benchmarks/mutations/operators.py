@@ -39,6 +39,7 @@ class Expected:
     where: str = ""  # human-readable site, for the list of misses
     also: list[Also] = field(default_factory=list)
     block: int | None = None  # block edited (two mutations of one document never share one)
+    alt_rules: tuple[str, ...] = ()  # other rules of the family that report the same defect
 
 
 @dataclass
@@ -188,7 +189,8 @@ def three_public_total(doc: Doc, rng: random.Random) -> Expected | None:
                 d = _delta(rng)
                 g.set(r, 0, _fmt2(amount(g.get(r, 0)) + d, g.get(r, 0)))
                 return Expected("three_public_total", "arithmetic", "arithmetic.three_public_sum", "three_public",
-                                where=f"三公 合计 +{d}", also=_arith_also("three_public"), block=i)
+                                where=f"三公 合计 +{d}", also=_arith_also("three_public") + _narrative_also(),
+                                block=i)
     return None
 
 
@@ -201,10 +203,11 @@ def _code_site(doc: Doc, rng: random.Random, length: int):
     return _pick(rng, sites)
 
 
-def _code_also(kind: str, old: str, new: str) -> list[Also]:
+def _code_also(g: Grid, kind: str, old: str, new: str) -> list[Also]:
     keys = (old, new)
-    return [Also("code.", kind, keys), Also("cross_table.", None, keys), Also("arithmetic.parent_sum", kind),
-            Also("arithmetic.column_total", kind)]
+    children = tuple(c for _, c in g.coded_rows() if c.startswith(old) and c != old)
+    return [Also("code.", kind, keys), Also("code.parent_prefix", kind, children), Also("cross_table.", None, keys),
+            Also("arithmetic.parent_sum", kind), Also("arithmetic.column_total", kind)]
 
 
 def _set_code(g: Grid, r: int, new: str) -> str:
@@ -223,7 +226,7 @@ def truncated_code(doc: Doc, rng: random.Random) -> Expected | None:
     new = str(int(code[3:]))
     _set_code(g, r, new)
     return Expected("truncated_code", "code", "code.format", kind, (new,), new, f"{kind} {code} → {new}",
-                    _code_also(kind, code, new), i)
+                    _code_also(g, kind, code, new), i)
 
 
 def mistyped_code(doc: Doc, rng: random.Random) -> Expected | None:
@@ -237,7 +240,7 @@ def mistyped_code(doc: Doc, rng: random.Random) -> Expected | None:
     new = code[:pos] + digit + code[pos + 1:]
     _set_code(g, r, new)
     return Expected("mistyped_code", "code", "code.parent_prefix", kind, (new,), new, f"{kind} {code} → {new}",
-                    _code_also(kind, code, new), i)
+                    _code_also(g, kind, code, new), i)
 
 
 def six_digit_code(doc: Doc, rng: random.Random) -> Expected | None:
@@ -250,7 +253,7 @@ def six_digit_code(doc: Doc, rng: random.Random) -> Expected | None:
     new = code[:pos] + code[pos + 1:]
     _set_code(g, r, new)
     return Expected("six_digit_code", "code", "code.format", kind, (new,), new, f"{kind} {code} → {new}",
-                    _code_also(kind, code, new), i)
+                    _code_also(g, kind, code, new), i)
 
 
 # --- cross-table ------------------------------------------------------------------------------
@@ -330,7 +333,7 @@ def project_total(doc: Doc, rng: random.Random) -> Expected | None:
 
 # --- narrative --------------------------------------------------------------------------------
 
-_AMOUNT_TEXT = re.compile(r"(?<![\d.])(\d+\.\d{1,2})(?=万元)")
+_AMOUNT_TEXT = re.compile(r"(?<![\d.,])(\d{1,3}(?:,\d{3})+(?:\.\d{1,2})?|\d+(?:\.\d{1,2})?)(?=万元)")
 _SHARE = re.compile(r"占(?:比)?(\d+(?:\.\d+)?)%")
 _RATE = re.compile(r"(增长|下降|减少|增加)(\d+(?:\.\d+)?)%")
 
@@ -342,17 +345,24 @@ def _table_amounts(doc: Doc) -> set[float]:
             for row in b["table"]["rows"]:
                 for item in row:
                     v = amount(text(item))
-                    if v:
-                        out.add(round(v, 2))
+                    if v:  # the text may state a table in 元 in 万元, to the cent or whole
+                        out |= {round(v, 2), round(v / 10000, 2), float(round(v / 10000))}
     return out
 
 
 def _paragraphs(doc: Doc) -> list[int]:
-    """Narrative paragraphs (after the 情况说明 heading when there is one, definitions excluded)."""
-    idx = [i for i, b in enumerate(doc.blocks) if "p" in b]
-    start = next((i for i in idx if re.search(r"情况说明$", doc.blocks[i]["p"].strip())), 0)
-    end = next((i for i in idx if i > start and "名词解释" in doc.blocks[i]["p"]), len(doc.blocks))
-    return [i for i in idx if start <= i < end]
+    """Paragraphs outside the 名词解释 section (definitions state no figures of the department)."""
+    out, in_definitions = [], False
+    for i, b in enumerate(doc.blocks):
+        if "p" not in b:
+            continue
+        t = b["p"].strip()
+        heading = len(t) < 25 and "：" not in t and ":" not in t
+        if heading and t:
+            in_definitions = "名词解释" in t
+        elif not in_definitions:
+            out.append(i)
+    return out
 
 
 def _narrative_also() -> list[Also]:
@@ -360,21 +370,30 @@ def _narrative_also() -> list[Also]:
 
 
 def narrative_amount(doc: Doc, rng: random.Random) -> Expected | None:
-    """An amount in the text that a table prints changed (digits transposed or off by a few 万元)."""
+    """An amount in the text that a table prints changed (last two digits transposed, or a few 万元 off)."""
     known = _table_amounts(doc)
     sites = [(i, m) for i in _paragraphs(doc) for m in _AMOUNT_TEXT.finditer(doc.blocks[i]["p"])
-             if float(m.group(1)) in known and float(m.group(1)) >= 1]
+             if _num(m.group(1)) in known and _num(m.group(1)) >= 10]
     site = _pick(rng, sites)
     if not site:
         return None
     i, m = site
     old = m.group(1)
-    whole, dec = old.split(".")
-    new = f"{whole}.{dec[::-1]}" if len(dec) == 2 and dec[0] != dec[1] else _fmt2(float(old) + _delta(rng), old)
+    digits = [k for k, ch in enumerate(old) if ch.isdigit()]
+    a, b = digits[-2], digits[-1]
+    if old[a] != old[b]:
+        new = old[:a] + old[b] + old[a + 1:b] + old[a] + old[b + 1:]
+    else:
+        new = old[:b] + str((int(old[b]) + 3) % 10) + old[b + 1:]
     p = doc.blocks[i]["p"]
     doc.blocks[i]["p"] = p[:m.start(1)] + new + p[m.end(1):]
     return Expected("narrative_amount", "narrative", "narrative.amount_matches_table", "narrative", (), new,
-                    f"¶{i} {old} → {new}", _narrative_also(), i)
+                    f"¶{i} {old} → {new}", _narrative_also(), i,
+                    alt_rules=("narrative.three_public_amounts",))
+
+
+def _num(s: str) -> float:
+    return round(float(s.replace(",", "")), 2)
 
 
 def narrative_share(doc: Doc, rng: random.Random) -> Expected | None:
@@ -396,7 +415,7 @@ def narrative_share(doc: Doc, rng: random.Random) -> Expected | None:
 def narrative_rate(doc: Doc, rng: random.Random) -> Expected | None:
     """A stated change rate changed ('下降4.11%' → '下降6.11%')."""
     sites = [(i, m) for i in _paragraphs(doc) for m in _RATE.finditer(doc.blocks[i]["p"])
-             if 0.5 <= float(m.group(2)) and "万元" in doc.blocks[i]["p"][:m.start()]]
+             if float(m.group(2)) >= 0.5 and "万元" in doc.blocks[i]["p"][:m.start()]]
     site = _pick(rng, sites)
     if not site:
         return None
@@ -409,13 +428,14 @@ def narrative_rate(doc: Doc, rng: random.Random) -> Expected | None:
                     f"¶{i} {m.group(1)}{old}% → {new}%", _narrative_also(), i)
 
 
-_LINE_CHANGE = re.compile(r"(\d+(?:\.\d+)?)万元，(占[\d.]+%，)?比(\d{4})年(预算)?(增加|减少)(\d+(?:\.\d+)?)万元，(增长|下降)(\d+(?:\.\d+)?)%")
+_NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
+_LINE_CHANGE = re.compile(rf"({_NUM})万元，(占[\d.]+%，)?比(\d{{4}})年(预算)?(增加|减少)({_NUM})万元(，(增长|下降)({_NUM})%)?")
 
 
 def zero_base_rate(doc: Doc, rng: random.Random) -> Expected | None:
-    """A line stated as new this year (increase = amount) with a growth rate of 100%."""
+    """A line stated as new this year (increase = the amount) with a growth rate of 100%."""
     sites = [(i, m) for i in _paragraphs(doc) for m in _LINE_CHANGE.finditer(doc.blocks[i]["p"])
-             if float(m.group(1)) > 0]
+             if float(m.group(1).replace(",", "")) > 0]
     site = _pick(rng, sites)
     if not site:
         return None
@@ -468,17 +488,30 @@ def removed_table(doc: Doc, rng: random.Random) -> Expected | None:
                           Also("completeness.required_tables")])
 
 
+# a definition in 名词解释 ('五、“三公”经费：…') is not the section
+_DEFINITION = re.compile(r"^\s*[（(]?[一二三四五六七八九十\d]+[)）、.．]?\s*[“\"]?[^，,。]{0,12}[”\"]?[:：]")
 _SECTIONS = {"“三公”经费说明": r"三公", "政府采购情况说明": r"政府采购", "机关运行经费说明": r"机关运行经费",
              "国有资产占有使用情况说明": r"国有资产|固定资产|资产占[有用]"}
 
 
+def _title_lines(doc: Doc) -> set[int]:
+    """Paragraphs of a table's title group (the lines right above a table)."""
+    out: set[int] = set()
+    for i, b in enumerate(doc.blocks):
+        if "table" in b:
+            out |= {j for j in range(max(0, i - 4), i) if "p" in doc.blocks[j]}
+    return out
+
+
 def removed_section(doc: Doc, rng: random.Random) -> Expected | None:
-    """A required narrative section (its heading and paragraphs) left out."""
-    paras = _paragraphs(doc)
+    """A required narrative section left out: every paragraph that speaks of it (heading, text, table
+    of contents line), table titles kept."""
+    titles = _title_lines(doc)
+    paras = [i for i, b in enumerate(doc.blocks) if "p" in b and i not in titles]
     sites = []
     for name, pat in _SECTIONS.items():
-        hits = [i for i in paras if re.search(pat, doc.blocks[i]["p"])]
-        if hits and len(hits) <= 3:
+        hits = [i for i in paras if re.search(pat, doc.blocks[i]["p"]) and not _DEFINITION.match(doc.blocks[i]["p"])]
+        if hits and len(hits) <= 4:
             sites.append((name, hits))
     site = _pick(rng, sites)
     if not site:

@@ -123,6 +123,8 @@ def basic_plus_project(documents: list[Document]) -> pl.DataFrame:
                     continue
                 for p in range(table.rows.height):
                     r = int(table.rows["row"][p])
+                    if value(table, p, whole) is None:
+                        continue  # an empty total cell: nothing printed to compare (often a reading gap)
                     cmp = _compare(view, [(r, c) for c in (whole, *parts)], value(table, p, whole),
                                    [value(table, p, c) for c in parts])
                     if cmp and table.kind in OPEN_EXPENDITURE_KINDS and cmp[1] > cmp[0]:
@@ -307,6 +309,8 @@ def _row_sum_rule(documents: list[Document], partitions: Callable[[Table], list[
                     continue
                 for p in range(table.rows.height):
                     r = int(table.rows["row"][p])
+                    if value(table, p, whole) is None:
+                        continue
                     cmp = _compare(view, [(r, c) for c in (whole, *present)], value(table, p, whole),
                                    [value(table, p, c) for c in present])
                     if cmp:

@@ -104,7 +104,14 @@ def narrative_sections(documents: list[Document]) -> pl.DataFrame:
 
 
 # How a department says a table is empty on purpose (in the table, its note or the text).
-EMPTY_NOTE = re.compile(r"无数据|空表|无(此项|相关)?(收支|支出|收入|预算|资金|安排)|没有.{0,20}(收入|支出|预算|安排|资金)|未安排|不涉及|为0|为零")
+EMPTY_NOTE = re.compile(r"无数据|空表|无发生额|无.{0,15}(收支|支出|收入|预算|资金|安排)|没有.{0,20}(收入|支出|预算|安排|资金)"
+                        r"|未安排|不涉及|为0|为零|(?<![\d.])0(\.0+)?\s*万?元")
+
+
+# Tables a department without such spending publishes empty (with a note saying so).
+MAY_BE_EMPTY = frozenset({"gov_fund_expenditure", "soe_capital_expenditure", "three_public", "procurement",
+                          "purchased_services", "projects", "fa_gov_fund", "fa_soe_capital", "fa_three_public",
+                          "fa_procurement"})
 
 
 def empty_table_note(documents: list[Document]) -> pl.DataFrame:
@@ -113,8 +120,8 @@ def empty_table_note(documents: list[Document]) -> pl.DataFrame:
     for d, doc in enumerate(documents):
         texts = " ".join(p.text for p in doc.paragraphs)
         for t, table in enumerate(doc.tables):
-            if table.kind is None:
-                continue
+            if table.kind not in MAY_BE_EMPTY:
+                continue  # an empty 支出总表 is a reading failure, not a publishing choice
             cells = table.cells
             values = cells.filter(pl.col("value").is_not_null())["value"] if cells.height else pl.Series([])
             if values.len() and (values != 0).any():

@@ -127,8 +127,8 @@ def unit_stated(documents: list[Document]) -> pl.DataFrame:
     for d, doc in enumerate(documents):
         for t, table in enumerate(doc.tables):
             amounts = table.cells.filter(pl.col("value").is_not_null()).height if table.cells.height else 0
-            if table.kind is None or not amounts:
-                continue
+            if table.kind in (None, "performance_targets") or not amounts:
+                continue  # a performance-target table prints targets, not amounts
             out.append({"doc": d, "table": table.kind, "tindex": t, "name": table.title, "column": "unit",
                         "expected": "单位：万元 / 元", "observed": None, "severity": "warning",
                         "problem": None if table.unit else "missing",
