@@ -20,7 +20,7 @@ from pathlib import Path
 import polars as pl
 
 from budgetqa.model import Paragraph
-from extract.grid import GRID_COLUMNS, Grid, ReadError, ReadResult
+from extract.grid import GRID_COLUMNS, Grid, ReadError, ReadResult, check_office_file
 
 # --- shared grid assembly ----------------------------------------------------------------------
 
@@ -167,18 +167,10 @@ def _open_docx(path: Path):
     import docx
     from docx.opc.exceptions import PackageNotFoundError
 
-    path = Path(path)
-    if not path.is_file():
-        raise ReadError("unreadable", f"文件不存在 / file not found: {path}")
-    if path.stat().st_size == 0:
-        raise ReadError("unreadable", "文件为空 / the file is empty")
-    with path.open("rb") as f:
-        head = f.read(8)
-    if head.startswith(b"\xd0\xcf\x11\xe0"):
-        raise ReadError(
-            "unreadable",
-            "文件是旧版 .doc 或已加密的 Word 文档，无法按 DOCX 读取 / legacy .doc or encrypted Word file, not a DOCX",
-        )
+    path = check_office_file(
+        path,
+        "文件是旧版 .doc 或已加密的 Word 文档，无法按 DOCX 读取 / legacy .doc or encrypted Word file, not a DOCX",
+    )
     try:
         return docx.Document(str(path))
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as e:

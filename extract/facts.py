@@ -61,7 +61,11 @@ def _department(lines: list[str]) -> str | None:
                 prefixed[d] += 1
     for counter in (labelled, prefixed):
         if counter:
-            return counter.most_common(1)[0][0]
+            best = counter.most_common(1)[0][0]
+            # a short form ('省委办公厅') printed beside the full name ('江苏省委办公厅 2017 年度部门预算'):
+            # the full name, which also carries the region
+            fuller = [d for d in labelled | prefixed if d != best and d.endswith(best)]
+            return max(fuller, key=len) if fuller else best
     return None
 
 

@@ -8,6 +8,7 @@ paragraphs. Readers do not interpret; `extract.tables` recognises and normalises
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import polars as pl
 
@@ -64,3 +65,18 @@ class ReadError(Exception):
         super().__init__(reason)
         self.status = status
         self.reason = reason
+
+
+def check_office_file(path: Path, legacy: str) -> Path:
+    """An OOXML file to open: it exists, is not empty and is not an OLE2 container (a legacy
+    binary or an encrypted Office file, described by `legacy`). Raises ReadError('unreadable')."""
+    path = Path(path)
+    if not path.is_file():
+        raise ReadError("unreadable", f"文件不存在 / file not found: {path}")
+    if path.stat().st_size == 0:
+        raise ReadError("unreadable", "文件为空 / the file is empty")
+    with path.open("rb") as f:
+        head = f.read(8)
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        raise ReadError("unreadable", legacy)
+    return path

@@ -15,18 +15,22 @@ from extract.pdf_layout import PageTable
 _TITLE = re.compile(r"表|单位[:：]|编制|公开\d+|^\s*附件")
 _SPACE = re.compile(r"\s+")
 _NOTE = re.compile(r"^\s*(?:注|说明|备注)")
+# Column edges of two parts match within this many points: Word 2007 draws a cell's border rect
+# ≈5.5 pt outside its padded text area, so a part whose rows are drawn whole starts its columns
+# that much left of a part whose header cells are drawn padded.
+COL_TOL = 7.0
 
 
 def _norm(s: str) -> str:
     return _SPACE.sub("", s)
 
 
-def columns_match(a: PageTable, b: PageTable, tol: float = 4.0) -> bool:
+def columns_match(a: PageTable, b: PageTable, tol: float = COL_TOL) -> bool:
     """Same column count, or (after dropping a narrow edge) boundaries at the same x."""
     if a.n_cols == b.n_cols:
         if a.unruled or b.unruled:
             return True
-        return all(abs(x - y) <= tol * 3 for x, y in zip(a.col_edges, b.col_edges, strict=False))
+        return all(abs(x - y) <= 12.0 for x, y in zip(a.col_edges, b.col_edges, strict=False))
     # different counts: most of the shorter list of edges found in the longer one
     short, long_ = sorted((a.col_edges, b.col_edges), key=len)
     hits = sum(1 for x in short if any(abs(x - y) <= tol for y in long_))
@@ -81,7 +85,7 @@ def join_continued(tables: list[PageTable]) -> list[PageTable]:
     return out
 
 
-def _column_union(a: list[float], b: list[float], tol: float = 4.0) -> list[float]:
+def _column_union(a: list[float], b: list[float], tol: float = COL_TOL) -> list[float]:
     """Left edges of both parts' columns, merged where they coincide (sorted)."""
     out: list[float] = []
     for x in sorted(a + b):
@@ -90,7 +94,7 @@ def _column_union(a: list[float], b: list[float], tol: float = 4.0) -> list[floa
     return out
 
 
-def _remap(t: PageTable, lefts: list[float], tol: float = 4.0) -> dict[int, int] | None:
+def _remap(t: PageTable, lefts: list[float], tol: float = COL_TOL) -> dict[int, int] | None:
     """Column index of `t` → index in `lefts` by the column's left edge; None if one has no match."""
     out: dict[int, int] = {}
     for c in range(t.n_cols):
@@ -123,6 +127,9 @@ def _merge(prev: PageTable, t: PageTable) -> PageTable:
     for c in t.cells:
         if c[0] >= drop:
             cells.append((c[0] + offset, map_t[c[1]] if map_t else c[1], *c[2:]))
+    n_rows = offset + t.n_rows
+    if drop < t.n_rows and prev.n_rows > 0 and _join_split_row(cells, prev.n_rows - 1, offset):
+        n_rows -= 1
     return PageTable(
         pages=prev.pages + t.pages,
         x0=prev.x0,
@@ -130,13 +137,46 @@ def _merge(prev: PageTable, t: PageTable) -> PageTable:
         x1=prev.x1,
         bottom=prev.bottom,
         cells=cells,
-        n_rows=offset + t.n_rows,
+        n_rows=n_rows,
         n_cols=n_cols,
         col_edges=col_edges,
         before=prev.before,
         after=prev.after + t.after,
         unruled=prev.unruled,
     )
+
+
+_AMOUNT = re.compile(r"\d[\d,]*\.\d+|\d{1,3}(?:,\d{3})+|^\s*\d+\s*$")
+_MARKER = re.compile(r"^\s*(?:[一二三四五六七八九十]+[、.．]|[（(]|\d|其中)")
+_LABEL_END = re.compile(r"(?:支出|收入|资金|经费|费|合计|小计|总计)$")
+
+
+def _join_split_row(cells: list, last: int, first: int) -> bool:
+    """A row cut by the page break ('八、社会保障和就' | next page '业支出'): when the first row
+    of the continuation holds only short label tails, each under a label of the previous
+    page's last row that is not a finished label while the tail finishes it, the tails join
+    those labels and the row is removed. `cells` is changed in place; True if joined."""
+    tails = {c[1]: c for c in cells if c[0] == first and c[2].strip()}
+    heads = {c[1]: (i, c) for i, c in enumerate(cells) if c[0] == last and c[2].strip()}
+    if not tails or any(_AMOUNT.search(c[2]) for c in tails.values()):
+        return False
+    for col, tail in tails.items():
+        head = heads.get(col)
+        text = tail[2].strip()
+        if (
+            head is None
+            or _AMOUNT.search(head[1][2])
+            or len(text) > 6
+            or _MARKER.match(text)
+            or not _LABEL_END.search(text)
+            or _LABEL_END.search(head[1][2].strip())
+        ):
+            return False
+    for col, tail in tails.items():
+        i, head = heads[col]
+        cells[i] = (*head[:2], head[2].strip() + tail[2].strip(), *head[3:])
+    cells[:] = [c if c[0] < first else (c[0] - 1, *c[1:]) for c in cells if c[0] != first]
+    return True
 
 
 _LABEL = re.compile(r"^(?:部门)?(?:公开)?(?:附)?表\s*\d{1,2}$|^公开\s*\d{1,2}\s*表$")

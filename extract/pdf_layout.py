@@ -120,7 +120,8 @@ def ruled_tables(page: Any, page_no: int, words: list[dict[str, Any]] | None = N
     (title, 单位：万元, 部门：…) move to `before`, trailing caption or 注：… rows to `after`.
     """
     out: list[PageTable] = []
-    for t in page.find_tables(RULED):
+    closing = _closing_rules(page.edges)
+    for t in page.find_tables({**RULED, "explicit_horizontal_lines": closing} if closing else RULED):
         raw = t.extract(x_tolerance=1.5, y_tolerance=2)
         n_cols = max((len(r) for r in raw), default=0)
         col_boxes = [col.bbox for col in t.columns]
@@ -139,6 +140,7 @@ def ruled_tables(page: Any, page_no: int, words: list[dict[str, Any]] | None = N
                 brow.append(tuple(round(float(v), 2) for v in box))
             texts.append(trow)
             boxes.append(brow)
+        _leave_slivers(texts, boxes, col_boxes)
         if words is not None:
             _unwrap_frame_cells(texts, boxes, words, page_no)
         starts = [0] + [r for r in range(1, len(texts)) if _is_title_row(texts[r])]
@@ -148,6 +150,62 @@ def ruled_tables(page: Any, page_no: int, words: list[dict[str, Any]] | None = N
                 out.append(pt)
     out.sort(key=lambda t: (round(t.top), t.x0))
     return out
+
+
+def _closing_rules(edges: list[dict[str, Any]], tol: float = 3.0) -> list[dict[str, Any]]:
+    """Horizontal rules missing where ≥ 3 vertical rules start or end together.
+
+    A table continued from the previous page often has its first row drawn without a top rule
+    (Word puts it on the page before); the finder would drop that row. Such a row is closed by
+    a rule across the vertical rules' x range."""
+    vert = [e for e in edges if e["orientation"] == "v" and e["height"] > 5]
+    horiz = [e for e in edges if e["orientation"] == "h" and e["width"] > 10]
+    out: list[dict[str, Any]] = []
+    for key in ("top", "bottom"):
+        groups: list[list[dict[str, Any]]] = []
+        for e in sorted(vert, key=lambda e: e[key]):
+            if groups and e[key] - groups[-1][0][key] <= 1.0:
+                groups[-1].append(e)
+            else:
+                groups.append([e])
+        for g in groups:
+            if len(g) < 3:
+                continue
+            y, x0, x1 = g[0][key], min(e["x0"] for e in g), max(e["x1"] for e in g)
+            if any(abs(h["top"] - y) <= tol and h["x0"] <= x0 + tol and h["x1"] >= x1 - tol for h in horiz):
+                continue
+            out.append({"object_type": "line", "x0": x0, "x1": x1, "top": y, "bottom": y, "width": x1 - x0, "height": 0})
+    return out
+
+
+SLIVER = 8.0  # pt: narrower columns are the padding between a cell's border rect and its text
+
+
+def _leave_slivers(texts: list[list[str]], boxes: list[list[tuple[float, ...]]], col_boxes: list[Any]) -> None:
+    """A merged cell that starts in a padding sliver goes to the first real column it spans.
+
+    Word 2007 draws every cell as a border rect around a padded inner area, so the finder sees a
+    sliver column (≈5 pt) on each side of every real one. Rows whose cells are drawn whole
+    (62–190) then start in the sliver while the header's inner cell (67–185) is the real
+    column: the text of the first kind moves to the column of the second, so a column's header
+    and values share one grid column."""
+    lefts = [float(b[0]) for b in col_boxes]
+    right = max((float(b[2]) for b in col_boxes), default=0.0)
+    widths = [(lefts[c + 1] if c + 1 < len(lefts) else right) - lefts[c] for c in range(len(lefts))]
+    if sum(1 for w in widths if w < SLIVER) < 2:
+        return
+    for r, row in enumerate(texts):
+        for c, text in enumerate(row):
+            if not text or widths[c] >= SLIVER:
+                continue
+            x1 = boxes[r][c][2]
+            for c2 in range(c + 1, len(row)):
+                if lefts[c2] >= x1 - 1:
+                    break
+                if widths[c2] >= SLIVER and not row[c2]:
+                    row[c2], row[c] = text, ""
+                    boxes[r][c2], boxes[r][c] = boxes[r][c], (lefts[c], *boxes[r][c][1:2], lefts[c] + widths[c], boxes[r][c][3])
+                    break
 
 
 def _unwrap_frame_cells(
@@ -213,6 +271,7 @@ def _segment(
     keep = [c for c in range(len(texts[0])) if any(row[c].strip() for row in texts)] if texts else []
     texts = [[row[c] for c in keep] for row in texts]
     boxes = [[row[c] for c in keep] for row in boxes]
+    _unwrap_centred_labels(texts)
     n_rows, n_cols = len(texts), len(keep)
     if n_cols < 2 or n_rows == 0:
         return None
@@ -229,6 +288,25 @@ def _segment(
     pt = PageTable([page_no], x0, top, x1, bottom, cells, n_rows, n_cols, edges, before=before, after=after)
     pt.area = area  # the whole frame, caption rows included: its words are not page text
     return pt
+
+
+def _unwrap_centred_labels(texts: list[list[str]]) -> None:
+    """A label wrapped over two lines with its amount centred between them on a grid row of its
+    own: '三、单位预留机动经' · (row) 3,258.06 · '费' (a row holding only this tail). The label
+    goes to the amount's row, tail joined. Word 2007 tables whose blocks have their own row
+    rules (江苏 收支总表: 支出用途 beside 功能分类) print this."""
+    for r in range(1, len(texts) - 1):
+        for c in range(1, len(texts[r])):
+            lab = c - 1
+            if not _NUMERIC.fullmatch(texts[r][c].strip()) or texts[r][lab].strip():
+                continue
+            head, tail = texts[r - 1][lab].strip(), texts[r + 1][lab].strip()
+            if not head or not tail or _NUMERIC.search(head) or _NUMERIC.search(tail):
+                continue
+            if texts[r - 1][c].strip() or sum(1 for x in texts[r + 1] if x.strip()) != 1:
+                continue
+            texts[r][lab] = join_cell_lines(head + "\n" + tail)
+            texts[r - 1][lab] = texts[r + 1][lab] = ""
 
 
 def _is_title_row(row: list[str]) -> bool:
@@ -469,7 +547,8 @@ def lines_after(lines: list[Line], max_lines: int = 12) -> list[Line]:
     for ln in lines:
         if NOTE_LINE.match(ln.text):
             in_note = True
-        elif PART.match(ln.text) or (HEADING.match(ln.text) and not in_note):
+        elif PART.match(ln.text) or (HEADING.match(ln.text) and not in_note and not ln.text.rstrip().endswith("表")):
+            # a table's title at the foot of the page is kept: it titles the next page's table
             break
         if out and ln.top - out[-1].bottom > 2.5 * max(ln.size, out[-1].size):
             break

@@ -80,7 +80,7 @@ _NAME_RULES: tuple[str, ...] = (
     # 江苏's 政府采购预算表: the most specific filled label names the row (物品 > 专项 > 品目大类 > 经济科目)
     r"采购物品名称|^物品名称$",
     r"专项名称",
-    r"采购品目|品目大类",
+    r"采购品目|品目大类|^大类$",
     r"^经济科目$",
 )
 _CODE_LABEL = re.compile(r"科目(编码|代码)|^编码$|^代码$")
@@ -113,6 +113,25 @@ def map_measure(labels: list[str]) -> str | None:
         if key is not None:
             return key
     return None
+
+
+def _measure_rule(label: str) -> str | None:
+    return next((key for key, pattern in MEASURE_RULES if re.search(pattern, label)), None)
+
+
+def join_wrapped_labels(labels: list[str]) -> list[str]:
+    """Header text wrapped over several grid rows ('因公出' / '国（境）' / '费') as one label:
+    two pieces are joined when neither names a measure but together they do, and a one-char
+    tail ('费') is joined to the label above when the measure stays the same."""
+    out: list[str] = []
+    for lb in labels:
+        if out:
+            a, joined = _measure_rule(out[-1]), _measure_rule(out[-1] + lb)
+            if joined is not None and _measure_rule(lb) is None and (a is None or (a == joined and len(lb) == 1)):
+                out[-1] += lb
+                continue
+        out.append(lb)
+    return out
 
 
 @dataclass
@@ -267,7 +286,7 @@ def _columns(header: list[list[str]], ncols: int, kind: str | None) -> list[_Col
             t = filled[r][c]
             if t and (not labels or labels[-1] != t):
                 labels.append(t)
-        cols.append(_Column(c, labels))
+        cols.append(_Column(c, join_wrapped_labels(labels)))
     for col in cols:
         bottom = col.labels[-1] if col.labels else ""
         if re.fullmatch(r"(预算|决算)?年度|年份", bottom):

@@ -16,7 +16,7 @@ import zipfile
 from pathlib import Path
 
 from extract.docx import CAPTION_RE, NOTE_RE, RawCell, _Flow
-from extract.grid import ReadError, ReadResult
+from extract.grid import ReadError, ReadResult, check_office_file
 
 _QUOTED = re.compile(r'"[^"]*"|\[[^\]]*\]|\\.|_.|\*.')
 
@@ -63,18 +63,10 @@ def _bordered(cell) -> bool:
 def _open_workbook(path: Path):
     import openpyxl
 
-    path = Path(path)
-    if not path.is_file():
-        raise ReadError("unreadable", f"文件不存在 / file not found: {path}")
-    if path.stat().st_size == 0:
-        raise ReadError("unreadable", "文件为空 / the file is empty")
-    with path.open("rb") as f:
-        head = f.read(8)
-    if head.startswith(b"\xd0\xcf\x11\xe0"):
-        raise ReadError(
-            "unreadable",
-            "文件是旧版 .xls 或已加密的 Excel 文件，无法按 XLSX 读取 / legacy .xls or encrypted workbook, not an XLSX",
-        )
+    path = check_office_file(
+        path,
+        "文件是旧版 .xls 或已加密的 Excel 文件，无法按 XLSX 读取 / legacy .xls or encrypted workbook, not an XLSX",
+    )
     try:
         return openpyxl.load_workbook(path, data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as e:

@@ -11,15 +11,12 @@ from benchmarks.groundtruth_tools import TableCells, compare, extracted_tables, 
 from extract import extract_file
 
 DOCS = [d for d in load_all() if Path(d["path"]).exists()]
-# Cell precision and recall every document reaches now (lowest: js_swbgt_2017, 98.4%), the
-# known gaps below apart; the benchmark prints the real figures against the 99.5% target.
-FLOOR = 0.98
+# Cell precision and recall every document reaches now (all 100%; the floor is the 99.5% target),
+# the known gaps below apart; the benchmark prints the real figures.
+FLOOR = 0.995
 # Known extraction gaps, logged in /tmp/budgetqa-notes/extraction-issues.md: the test fails
 # loudly (strict xfail) once they are fixed, so the floor can be raised.
-KNOWN_GAPS = {
-    "js_fy_2018": "Word 2007 rect-ruled tables, several per page: codes read as names, 财政拨款收支总表 lost, "
-    "支出预算总表 empty (cell recall 15%)",
-}
+KNOWN_GAPS: dict[str, str] = {}
 
 
 def test_ground_truth_present() -> None:

@@ -8,7 +8,7 @@ import pytest
 
 from extract.grid import GRID_COLUMNS, Grid
 from extract.kinds import kind_from_header, kind_from_title, table_number
-from extract.tables import map_measure, normalise_grid, normalise_grids
+from extract.tables import join_wrapped_labels, map_measure, normalise_grid, normalise_grids
 
 CORPUS = Path("/work/shared/corpus/real")
 
@@ -131,10 +131,14 @@ def test_table_number(lines, number):
         (["2026年预算", "预算单位"], None),  # a year banner does not make every column the amount
         (["2026年预算"], "amount"),
         (["上缴上级支出"], "remit_superior"),
+        # header wrapped over grid rows (Word 2007): pieces that only together name a measure
+        (["“三公”经费", "因公出", "国（境）", "费"], "abroad"),
+        (["公务用车购置及运行维护费", "公务用车运", "行维护费"], "vehicle_operation"),
+        (["项目支出", "其他"], "project"),  # a complete label is not glued to the next one
     ],
 )
 def test_map_measure(labels, key):
-    assert map_measure(labels) == key
+    assert map_measure(join_wrapped_labels(labels)) == key
 
 
 def _grid(rows: list[list[str]], before: list[str], page: int = 1, index: int = 0) -> Grid:
@@ -268,6 +272,9 @@ def test_jiangsu_summary_columns_aligned_over_pages_and_by_use_list():
     assert rows[("expenditure", "当年支出小计")] == 13649.07
     assert rows[("expenditure", "支出合计")] == 13649.07 and rows[("income", "收入合计")] == 13649.07
     assert rows[("expenditure", "住房保障支出")] == 1512.23
+    # '八、社会保障和就' | page break | '业支出': one row
+    assert rows[("expenditure", "社会保障和就业支出")] == 1608.51
+    assert not [n for s, n in rows if n.startswith("业支出")]
     assert rows[("expenditure_by_use", "基本支出")] == 7666.68
     assert rows[("expenditure_by_use", "项目支出")] == 5853.96
     # the next page's title drawn below the page edge is not this table's note
@@ -322,3 +329,27 @@ def test_caption_inside_the_frame_below_empty_rows_and_wrapped_title():
     doc = _corpus_doc("open-budget/江苏省人民检察院/2018年省检察院部门预算公开.pdf")
     assert [t.kind for t in doc.tables].count("expenditure_summary") == 1
     assert doc.table("three_public").title == "公开 09 表：一般公共预算“三公”经费、会议费、培训费支出预算表"
+
+
+def test_word2007_rect_ruled_tables_read_whole():
+    """省法院2018 (Word 2007): cells drawn as border rects around padded text (5–7 pt sliver
+    columns), whole-cell data rows under padded header cells, continuation pages whose first
+    row has no top rule, several tables per page, a 支出用途 label wrapped round its amount."""
+    doc = _corpus_doc("open-budget/江苏省高级人民法院/省法院2018年度部门预算公开.pdf")
+    gpb = doc.table("gpb_expenditure").rows.select("code", "name", "amount").rows()
+    assert ("204", "公共安全支出", 26200.88) in gpb
+    assert ("2040504", "案件审判", 1833.30) in gpb  # first row of the continuation page
+    assert len([r for r in gpb if r[0]]) == 17
+    basic = doc.table("gpb_basic_expenditure").rows.select("code", "amount").rows()
+    assert ("30231", 266.80) in basic and len([r for r in basic if r[0]]) == 33
+    es = doc.table("expenditure_summary").rows.select("total", "basic", "project").row(0)
+    assert es == (33172.15, 18570.82, 11343.27)
+    fs = doc.table("fiscal_summary").rows.select("side", "name", "amount").rows()
+    assert ("expenditure", "三、单位预留机动经费", 3258.06) in fs or ("expenditure", "单位预留机动经费", 3258.06) in fs
+    ov = {(s, n): a for s, n, a in doc.table("overall_summary").rows.select("side", "name", "amount").rows()}
+    assert ov[("expenditure_by_use", "单位预留机动经费")] == 3258.06
+    assert ov.get(("expenditure", "国防支出")) is None
+    tp = doc.table("three_public").rows.select("abroad", "vehicle_operation", "meeting", "training").row(0)
+    assert tp == (170.00, 266.80, 271.26, 1666.25)
+    proc = doc.table("procurement").rows.select("name", "total").rows()
+    assert proc[:2] == [("合计", 4641.62), ("货物A", 962.86)] and len(proc) > 40

@@ -75,3 +75,13 @@ def test_a_notice_filed_as_a_budget_is_not_a_disclosure():
 def test_party_office_has_one_name_and_a_region_without_party_prefix(printed):
     got = document_facts(_paras(f"{printed}2019年部门预算"), [])
     assert (got["department"], got["region"]) == ("中共江苏省委办公厅", "江苏省")
+
+
+def test_short_form_beside_the_full_name_takes_the_full_name_and_its_region():
+    """江苏省委办公厅2017年部门预算.pdf: tables say '省委办公厅', the cover '江苏省委办公厅 2017 年度部门预算'."""
+    tables = [Table(kind="gpb_expenditure", title="省委办公厅2017年一般公共预算支出预算表", unit="万元")]
+    got = document_facts(_paras("江苏省委办公厅 2017 年度部门预算"), tables, context=["部门：省委办公厅"])
+    assert (got["department"], got["region"]) == ("中共江苏省委办公厅", "江苏省")
+    # without the full name in the content, no region is invented
+    got = document_facts(_paras("目 录"), tables, context=["部门：省委办公厅"])
+    assert (got["department"], got["region"]) == ("省委办公厅", None)

@@ -6,7 +6,6 @@ Corpus expectations were checked by eye against the rendered pages.
 from __future__ import annotations
 
 import hashlib
-import io
 import struct
 from pathlib import Path
 
@@ -15,6 +14,9 @@ from pdfminer.arcfour import Arcfour
 
 from extract.grid import Grid, ReadError, ReadResult
 from extract.pdf import read_pdf
+from extract.pdf_join import join_continued
+from extract.pdf_layout import PageTable
+from tests.fixtures.bad_files import HELVETICA, pdf_bytes, text_pdf
 
 
 def shared_dir() -> Path:
@@ -192,42 +194,9 @@ def test_seed_pdf_keeps_raw_texts():
 # ---- bad files ---------------------------------------------------------------------------------
 
 
-def _pdf(objects: list[bytes], trailer_extra: bytes = b"") -> bytes:
-    """A PDF from numbered object bodies (1 0 obj … ), with a correct xref table."""
-    out = io.BytesIO()
-    out.write(b"%PDF-1.4\n")
-    offsets = []
-    for i, body in enumerate(objects, start=1):
-        offsets.append(out.tell())
-        out.write(b"%d 0 obj\n" % i + body + b"\nendobj\n")
-    xref = out.tell()
-    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
-    for off in offsets:
-        out.write(b"%010d 00000 n \n" % off)
-    out.write(b"trailer\n<< /Size %d /Root 1 0 R " % (len(objects) + 1) + trailer_extra + b">>\n")
-    out.write(b"startxref\n%d\n%%%%EOF\n" % xref)
-    return out.getvalue()
-
-
-def _text_pdf(content: bytes, font: bytes) -> bytes:
-    return _pdf(
-        [
-            b"<< /Type /Catalog /Pages 2 0 R >>",
-            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 4 0 R >> >> "
-            b"/Contents 5 0 R >>",
-            font,
-            b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
-        ]
-    )
-
-
-HELVETICA = b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"
-
-
 def test_minimal_text_pdf_reads(tmp_path: Path):
     p = tmp_path / "ok.pdf"
-    p.write_bytes(_text_pdf(b"BT /F1 12 Tf 72 700 Td (Hello budget.) Tj ET", HELVETICA))
+    p.write_bytes(text_pdf(b"BT /F1 12 Tf 72 700 Td (Hello budget.) Tj ET", HELVETICA))
     r = read_pdf(p)
     assert r.grids == [] and [x.text for x in r.paragraphs] == ["Hello budget."] and r.page_count == 1
 
@@ -295,7 +264,7 @@ def _encrypted_pdf(user_pw: bytes, owner_pw: bytes) -> bytes:
         b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
         b"<< /Filter /Standard /V 1 /R 2 /O <%s> /U <%s> /P %d >>" % (o.hex().encode(), u.hex().encode(), perms),
     ]
-    return _pdf(objs, b"/Encrypt 6 0 R /ID [<%s> <%s>] " % (doc_id.hex().encode(), doc_id.hex().encode()))
+    return pdf_bytes(objs, b"/Encrypt 6 0 R /ID [<%s> <%s>] " % (doc_id.hex().encode(), doc_id.hex().encode()))
 
 
 def test_encrypted_needs_password(tmp_path: Path):
@@ -327,7 +296,7 @@ def test_undecodable_cid_fonts(tmp_path: Path):
     )
     glyphs = b"".join(struct.pack(">H", 300 + i) for i in range(40))
     p = tmp_path / "cid.pdf"
-    p.write_bytes(_text_pdf(b"BT /F1 12 Tf 72 700 Td <" + glyphs.hex().encode() + b"> Tj ET", font))
+    p.write_bytes(text_pdf(b"BT /F1 12 Tf 72 700 Td <" + glyphs.hex().encode() + b"> Tj ET", font))
     _raises(p, "unreadable", "cid")
 
 
@@ -382,7 +351,7 @@ def test_narrative_pages_yield_no_unruled_table(tmp_path: Path):
         for y in range(700, 500, -16)
     )
     p = tmp_path / "prose.pdf"
-    p.write_bytes(_text_pdf(content, HELVETICA))
+    p.write_bytes(text_pdf(content, HELVETICA))
     r = read_pdf(p)
     assert r.grids == [] and len(r.paragraphs) >= 1
 
@@ -390,5 +359,36 @@ def test_narrative_pages_yield_no_unruled_table(tmp_path: Path):
 def test_missing_eof_marker_alone_is_not_truncation(tmp_path: Path):
     """Trailing junk after %%EOF (more than 4 KB, as some portals append) still reads."""
     p = tmp_path / "junk-tail.pdf"
-    p.write_bytes(_text_pdf(b"BT /F1 12 Tf 72 700 Td (Hello budget.) Tj ET", HELVETICA) + b"\n" + b"x" * 8192)
+    p.write_bytes(text_pdf(b"BT /F1 12 Tf 72 700 Td (Hello budget.) Tj ET", HELVETICA) + b"\n" + b"x" * 8192)
     assert [x.text for x in read_pdf(p).paragraphs] == ["Hello budget."]
+
+
+def _part(page: int, rows: list[list[str]], before: list[str]) -> PageTable:
+    cells = [
+        (r, c, text, page, 60.0 + 100 * c, 100.0 + 20 * r, 160.0 + 100 * c, 120.0 + 20 * r, None)
+        for r, row in enumerate(rows)
+        for c, text in enumerate(row)
+    ]
+    n = len(rows[0])
+    return PageTable([page], 60, 100, 60 + 100 * n, 100 + 20 * len(rows), cells, len(rows), n,
+                     [60.0 + 100 * c for c in range(n + 1)], before=before)
+
+
+@pytest.mark.parametrize(
+    ("last", "first", "joined"),
+    [
+        (["八、社会保障和就", ""], ["业支出", "1,608.51"], None),  # an amount: a row of its own
+        (["八、社会保障和就", "1,608.51"], ["业支出", ""], "八、社会保障和就业支出"),
+        (["二十、其他支出", ""], ["上年结转资金", ""], None),  # a finished label above
+        (["八、社会保障和就", "1,608.51"], ["九、医疗卫生支出", ""], None),  # a new item
+    ],
+)
+def test_row_cut_by_page_break_joined_only_when_a_tail(last, first, joined):
+    a = _part(1, [["项目", "金额"], ["一、一般公共服务支出", "10.00"], last], ["收支预算总表", "单位：万元"])
+    b = _part(2, [first, ["支出合计", "20.00"]], [])
+    (t,) = join_continued([a, b])
+    names = [x for x in (t.row_texts(r)[0] for r in range(t.n_rows)) if x]
+    if joined:
+        assert names == ["项目", "一、一般公共服务支出", joined, "支出合计"] and t.n_rows == 4
+    else:
+        assert names == ["项目", "一、一般公共服务支出", last[0], first[0], "支出合计"] and t.n_rows == 5

@@ -210,3 +210,12 @@ def test_a_project_list_grouped_by_code_sums_its_top_codes():
 def test_tables_only_file_is_not_asked_for_narrative_sections():
     titles = ["一、收支预算总表", "二、收入预算总表", "三、支出预算总表", "四、财政拨款收支预算总表", "五、一般公共预算支出预算表"]
     assert not [f for f in validate([make_document([], titles)])[0] if f.rule == "completeness.narrative_sections"]
+
+
+def test_a_part_carrying_the_whole_change_is_not_an_inconsistency():
+    # 杭州市公安局 2026: only the vehicles changed, so 三公 and 车辆 share +11.97万元 / 0.3% — both rates fit
+    texts = ["2026年“三公”经费预算数为4,112.82万元，比上年预算数增加11.97万元，增长0.3%，具体如下：",
+             "公务用车购置及运行维护费预算4,011.89万元，比上年预算数增加11.97万元，增长0.3%。"]
+    assert not _found(make_document([], texts), "narrative.consistent_statements")
+    texts[1] = "公务用车购置及运行维护费预算2,011.89万元，比上年预算数增加11.97万元，增长0.3%。"  # 0.6% here
+    assert [f.location.paragraph for f in _found(make_document([], texts), "narrative.consistent_statements")] == [1]

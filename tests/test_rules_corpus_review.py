@@ -31,6 +31,7 @@ SUBSET = [
     "open-budget/江苏省人大办公厅/江苏省人大办公厅2017年度预算公开.pdf",
     "open-budget/江苏省人大办公厅/江苏省人大常委会2019年度部门预算公开.pdf",
     "open-budget/江苏省委办公厅/江苏省委办公厅2019年度部门预算公开表格.pdf",
+    "open-budget/江苏省人民检察院/2017年省检察院部门预算.pdf",
 ]
 ENTRIES = yaml.safe_load(REVIEWED.read_text(encoding="utf-8"))["reviewed"]
 

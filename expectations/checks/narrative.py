@@ -15,7 +15,7 @@ import polars as pl
 
 from budgetqa.model import Document
 from expectations import catalog
-from expectations.checks.narrative_parse import Statement, decimals, parse_paragraph
+from expectations.checks.narrative_parse import Statement, clean_text, decimals, parse_paragraph
 from expectations.frames import (
     SUBTOTAL_NAME,
     check_frame,
@@ -189,7 +189,7 @@ def _other_year(doc: Document, st: Statement) -> bool:
     text = doc.paragraphs[st.paragraph].text if st.paragraph < len(doc.paragraphs) else ""
     if doc.paragraphs and st.paragraph < len(doc.paragraphs) and doc.paragraphs[st.paragraph].index != st.paragraph:
         text = next((p.text for p in doc.paragraphs if p.index == st.paragraph), "")
-    clause = re.split(r"[，,。；;：:]", text.replace("％", "%")[:st.position])[-1]
+    clause = re.split(r"[，,。；;：:]", clean_text(text)[:st.position])[-1]
     m = _YEAR_BEFORE.search(clause)
     return bool(m and (m.group(1) is None or (doc.year and int(m.group(1)) != doc.year)))
 
@@ -360,6 +360,11 @@ def rate_from_zero_base(documents: list[Document]) -> pl.DataFrame:
     return check_frame(out, {"base": pl.Float64})
 
 
+def _rate_fits(st: Statement) -> bool:
+    parts = _rate_parts(st)
+    return parts is not None and abs(abs(parts[1]) - abs(st.rate or 0.0)) <= parts[2]
+
+
 def consistent_statements(documents: list[Document]) -> pl.DataFrame:
     """The same change (amount and rate) stated in two places belongs to the same amount."""
     out: list[dict] = []
@@ -374,8 +379,8 @@ def consistent_statements(documents: list[Document]) -> pl.DataFrame:
                     first[key] = st
                     continue
                 f = first[key]
-                if f.paragraph == st.paragraph:
-                    continue
+                if f.paragraph == st.paragraph or (_rate_fits(f) and _rate_fits(st)):
+                    continue  # both rates fit their own amounts: a part may carry the whole change (三公 ← 车辆)
                 out.append(_base(
                     d, st, f.amount_text, st.amount_text,
                     f"同一变动（{st.change_text}万元，{st.rate_text}%）在第 {f.paragraph} 段对应 {f.amount_text}万元，"
@@ -394,7 +399,7 @@ def breakdown_sum(documents: list[Document]) -> pl.DataFrame:
     out: list[dict] = []
     for d, doc, paras in _statements(documents):
         for i, sts in enumerate(paras):
-            text = doc.paragraphs[i].text
+            text = clean_text(doc.paragraphs[i].text)
             for k, st in enumerate(sts):
                 if not _WHOLE.search(st.label) or "其中" not in text[st.position:]:
                     continue

@@ -55,9 +55,20 @@ def _clean_label(raw: str, department: str | None, year: int | None) -> str:
     return s
 
 
+_SPACES = re.compile(r"\s+")
+
+
+def clean_text(text: str) -> str:
+    """The text statements are parsed from (Statement.position indexes it).
+
+    Spaces go ('比 2025 年' as PDF text often has it); '％' → '%'; '因公出国（境）费用' keeps the
+    bracketed 境 inside its label.
+    """
+    return _SPACES.sub("", text).replace("％", "%").replace("（境）", "〔境〕").replace("(境)", "〔境〕")
+
+
 def parse_paragraph(index: int, text: str, department: str | None = None, year: int | None = None) -> list[Statement]:
-    # '因公出国（境）费用': keep the bracketed 境 inside the label (same length, so positions hold)
-    text = text.replace("％", "%").replace("（境）", "〔境〕").replace("(境)", "〔境〕")
+    text = clean_text(text)
     out: list[Statement] = []
     last_end = 0
     for m in TOKEN.finditer(text):
