@@ -1,4 +1,4 @@
-"""The product's jobs as plain functions, one per stage of the data flow.
+"""The product's jobs as plain functions that chain the stages of the data flow.
 
 The command line (`budgetqa.cli`) and the Dagster assets (`orchestration`) both call these;
 neither the stages nor these functions know Dagster exists.
@@ -6,26 +6,28 @@ neither the stages nor these functions know Dagster exists.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from budgetqa.model import Document
+from budgetqa.model import REPORT_SCHEMA, Document
+from budgetqa.settings import Settings
+
+Say = Callable[[str], None]
 
 
 def extract_files(
-    paths: Iterable[Path], urls: dict[str, str] | None = None, progress=None, workers: int | None = None
+    paths: Iterable[Path], urls: dict[str, str] | None = None, progress: Say | None = None,
+    workers: int | None = None,
 ) -> list[Document]:
     """Read every file (a ZIP may hold several documents) in parallel, each distinct file once and
-    within the time limit; unreadable files become documents with a status, copies get `duplicate_of`.
-
-    `workers` defaults to BUDGETQA_WORKERS or 2; `progress(done, total, path)` reports each file."""
-    import os
-
+    within the time limit; unreadable files become documents with a status, copies get `duplicate_of`."""
     from extract import extract_many
 
-    workers = workers if workers is not None else int(os.environ.get("BUDGETQA_WORKERS", "2"))
-    timeout = float(os.environ.get("BUDGETQA_EXTRACT_TIMEOUT", "300"))
-    return extract_many(list(paths), urls=urls, workers=workers, timeout=timeout, progress=progress)
+    settings = Settings.from_env()
+    paths = list(paths)
+    report = (lambda done, total, path: progress(f"[{done}/{total}] 已读取 / read {path}")) if progress else None
+    return extract_many(paths, urls=urls, workers=settings.workers if workers is None else workers,
+                        timeout=settings.extract_timeout, progress=report)
 
 
 def validate_documents(documents: list[Document]) -> list[Document]:
@@ -51,19 +53,17 @@ def score_documents(documents: list[Document]) -> list[Document]:
     return documents
 
 
-def check_files(paths: Iterable[Path]) -> list[Document]:
-    """extract → validate → score, for local files."""
-    return check_documents(extract_files(paths))
+def check_documents(documents: list[Document]) -> list[Document]:
+    """validate → score."""
+    return score_documents(validate_documents(documents))
 
 
 def report_json(documents: list[Document]) -> dict:
     """The `budgetqa.report/1` report (CONTRACT §3)."""
-    from budgetqa.model import REPORT_SCHEMA
-
     return {"schema": REPORT_SCHEMA, "documents": [d.to_report() for d in documents]}
 
 
-def crawl_portals(portals_path: Path, store_uri: str, portal: str | None = None):
+def crawl_portals(portals_path: Path, store_uri: str, portal: str | None = None, progress: Say | None = None):
     """Run the spiders for the configured portals (all, or the one named); returns the CrawlReport."""
     import crawler
 
@@ -71,55 +71,60 @@ def crawl_portals(portals_path: Path, store_uri: str, portal: str | None = None)
     if portal:
         portals = [p for p in portals if p.name == portal]
         if not portals:
-            raise ValueError(f"未配置名为 {portal} 的门户 / no portal named {portal} in {portals_path}")
-    return crawler.crawl(portals, store_uri)
+            raise crawler.ConfigError(f"未配置名为 {portal} 的门户 / no portal named {portal} in {portals_path}")
+    return crawler.crawl(portals, store_uri, log=progress)
 
 
-def process_crawl(crawl_report, warehouse_url: str, run_id: str, *, only_new: bool = True) -> list[Document]:
-    """Record the crawl log, then extract → validate → score → store the files not yet in the warehouse
-    (`only_new=False`: every file this crawl saw, re-checked and replaced).
+def record_crawl_log(crawl_report, wh) -> int:
+    """Copy the raw store's crawl log into the warehouse, each record exactly once (also the records
+    of a crawl that was killed mid-way); returns how many were added."""
+    import crawler
 
-    Both come from the raw store as a whole, not only from this crawl: a run killed after its crawl
-    (or during it) leaves files and log records that the next run picks up, each exactly once."""
+    records = crawler.unrecorded(crawl_report.store_uri, wh.crawl_log())
+    wh.record_crawl(records)
+    return len(records)
+
+
+def pending_files(crawl_report, wh, *, only_new: bool = True) -> list:
+    """The stored files to process: those not yet in the warehouse (`only_new`), or every file this
+    crawl saw. Files from an earlier, killed run are in the store and so are picked up too."""
+    import crawler
+
+    files = [f for f in crawler.history(crawl_report.store_uri).stored_files() if f.path.exists()]
+    if only_new:
+        known = wh.known_documents()
+        return [f for f in files if f.sha256 not in known]
+    seen = {r.sha256 for r in crawl_report.records if r.sha256}
+    return [f for f in files if f.sha256 in seen]
+
+
+def process_crawl(crawl_report, warehouse_url: str, run_id: str, *, only_new: bool = True,
+                  progress: Say | None = None) -> list[Document]:
+    """Record the crawl log, then extract → validate → score → store the pending files, as one run."""
     from warehouse import Warehouse
 
     wh = Warehouse.open(warehouse_url)
     try:
         wh.start_run(run_id)
+        record_crawl_log(crawl_report, wh)
         todo = pending_files(crawl_report, wh, only_new=only_new)
-        documents = check_documents(extract_files([f.path for f in todo], urls={str(f.path): f.url for f in todo}))
+        documents = extract_files([f.path for f in todo], urls={str(f.path): f.url for f in todo}, progress=progress)
+        check_documents(documents)
         wh.save_documents(documents, run_id=run_id)
-        wh.finish_run(run_id, run_counts(crawl_report, documents))
+        wh.finish_run(run_id, run_counts(documents, crawled=len(crawl_report.records)))
         return documents
     finally:
         wh.close()
 
 
-def pending_files(crawl_report, wh, *, only_new: bool = True) -> list:
-    """Record the store's crawl log in the warehouse (each record once) and list the stored files
-    to process: those not yet in the warehouse, or (`only_new=False`) all this crawl saw."""
-    import crawler
-
-    wh.record_crawl(crawler.unrecorded(crawl_report.store_uri, wh.crawl_log()))
-    files = crawler.history(crawl_report.store_uri).stored_files()
-    if only_new:
-        known = wh.known_documents()
-        return [f for f in files if f.sha256 not in known and f.path.exists()]
-    seen = {r.sha256 for r in crawl_report.records if r.sha256}
-    return [f for f in files if f.sha256 in seen and f.path.exists()]
-
-
-def run_counts(crawl_report, documents: list[Document]) -> dict[str, int]:
-    """What a run did, for the warehouse's `runs` table."""
+def run_counts(documents: list[Document], crawled: int | None = None) -> dict[str, int]:
+    """What a run did, for the warehouse's `runs` table (the CLI and Dagster write the same keys)."""
     findings = [f for d in documents for f in d.findings]
-    return {
-        "crawled": len(crawl_report.records),
+    counts = {
         "documents": len(documents),
+        "scored": sum(bool(d.scorecard and d.scorecard.score is not None) for d in documents),
         "unreadable": sum(d.status != "ok" for d in documents),
         "errors": sum(f.severity == "error" for f in findings),
         "warnings": sum(f.severity == "warning" for f in findings),
     }
-
-
-def check_documents(documents: list[Document]) -> list[Document]:
-    return score_documents(validate_documents(documents))
+    return counts if crawled is None else {"crawled": crawled, **counts}

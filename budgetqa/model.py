@@ -19,6 +19,7 @@ Severity = Literal["error", "warning", "info"]
 Category = Literal["completeness", "arithmetic", "cross_table", "narrative", "code", "format"]
 
 CATEGORIES: tuple[str, ...] = ("completeness", "arithmetic", "code", "cross_table", "narrative", "format")
+STATUSES: tuple[str, ...] = ("ok", "unreadable", "scanned", "not_a_disclosure", "unsupported")
 SEVERITIES: tuple[str, ...] = ("error", "warning", "info")
 
 # CONTRACT §4 — table kinds and their Chinese names.

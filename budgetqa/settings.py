@@ -4,6 +4,9 @@ BUDGETQA_HOME      working folder (default ./var): raw store, caches, warehouse,
 BUDGETQA_WAREHOUSE warehouse URL: duckdb:///path.duckdb (default) or postgresql://…
 BUDGETQA_STORE     raw file store URI (default file://<home>/raw)
 BUDGETQA_PORTALS   portal configuration YAML (default crawler/portals/)
+BUDGETQA_WORKERS   extraction processes (default 2)
+BUDGETQA_EXTRACT_TIMEOUT  seconds allowed per document (default 300)
+BUDGETQA_CONVERT_TIMEOUT  seconds allowed per LibreOffice conversion (default 120; read by extract.convert)
 """
 
 from __future__ import annotations
@@ -29,6 +32,8 @@ class Settings:
     store: str
     portals: Path
     report_dir: Path
+    workers: int = 2
+    extract_timeout: float = 300.0
 
     @classmethod
     def from_env(cls, home: Path | None = None) -> Settings:
@@ -39,4 +44,6 @@ class Settings:
             store=os.environ.get("BUDGETQA_STORE", (home / "raw").as_uri()),
             portals=Path(os.environ.get("BUDGETQA_PORTALS", REPO_ROOT / "crawler" / "portals")),
             report_dir=home / "report",
+            workers=int(os.environ.get("BUDGETQA_WORKERS", "2")),
+            extract_timeout=float(os.environ.get("BUDGETQA_EXTRACT_TIMEOUT", "300")),
         )

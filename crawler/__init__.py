@@ -13,6 +13,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -40,18 +41,30 @@ def crawl(portals: list[PortalConfig], store_uri: str, *, log: Callable[[str], N
                                   ensure_ascii=False), "utf-8")
         env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(Path(__file__).resolve().parents[1]),
                                                              os.environ.get("PYTHONPATH", "")])}
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "crawler", "--job", str(job), "--result", str(result)],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
-        )
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            if log and line.startswith("budgetqa: "):
-                log(line[len("budgetqa: "):].rstrip("\n"))
-        stderr = proc.stderr.read() if proc.stderr else ""
-        code = proc.wait(timeout=timeout)
+        errors = Path(tmp) / "stderr.txt"
+        with open(errors, "w", encoding="utf-8") as err:  # a file, not a pipe: a chatty child cannot block
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "crawler", "--job", str(job), "--result", str(result)],
+                stdout=subprocess.PIPE, stderr=err, text=True, env=env,
+            )
+            watchdog = threading.Timer(timeout, proc.kill) if timeout else None
+            if watchdog:
+                watchdog.start()
+            try:
+                assert proc.stdout is not None
+                for line in proc.stdout:
+                    if log and line.startswith("budgetqa: "):
+                        log(line[len("budgetqa: "):].rstrip("\n"))
+                code = proc.wait()
+            finally:
+                if watchdog:
+                    watchdog.cancel()
+                if proc.poll() is None:
+                    proc.kill()
+                    proc.wait()
         if code != 0 or not result.exists():
-            raise CrawlError(f"抓取进程失败 / crawl process failed (exit {code}): {stderr[-2000:]}")
+            stderr = errors.read_text("utf-8", errors="replace")[-2000:]
+            raise CrawlError(f"抓取进程失败 / crawl process failed (exit {code}): {stderr}")
         return CrawlReport.from_dict(json.loads(result.read_text("utf-8")))
 
 

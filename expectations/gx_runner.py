@@ -25,7 +25,7 @@ class GxRunner:
     """One ephemeral GX context with a pandas datasource; one batch per rule."""
 
     def __init__(self) -> None:
-        os.environ["GX_ANALYTICS_ENABLED"] = "False"
+        os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")  # offline and quiet
         import great_expectations as gx
         import great_expectations.expectations as gxe
         from great_expectations.data_context.types.base import ProgressBarsConfig
@@ -135,7 +135,17 @@ def run(documents: list[Document], rules: list[Rule] | None = None) -> list[list
             if not frame.height:
                 continue
             frame = frame.with_row_index(ID).with_columns(pl.col(ID).cast(pl.Int64))
-            failing = frame.filter(pl.col(ID).is_in(sorted(runner.unexpected_ids(rule, frame))))
+            try:
+                unexpected = runner.unexpected_ids(rule, frame)
+            except Exception as exc:  # noqa: BLE001 — one rule's engine failure must not sink the batch
+                log.exception("GX failed on rule %s", rule.id)
+                for d in sorted(set(frame["doc"].to_list())):
+                    findings[d].append(Finding(
+                        rule=rule.id, category=rule.category, severity="info", table=None,
+                        message=f"校验引擎未能执行该检查：{type(exc).__name__}: {exc} / the engine could not run this rule",
+                    ))
+                continue
+            failing = frame.filter(pl.col(ID).is_in(sorted(unexpected)))
             for row in failing.iter_rows(named=True):
                 findings[row["doc"]].append(to_finding(rule, row, locator))
     finally:

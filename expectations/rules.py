@@ -151,7 +151,7 @@ RULES: list[Rule] = [
          ("ExpectColumnValuesToNotMatchRegex", {"column": "text", "regex": formatting.TEMPLATE})),
     Rule("format.heading_year", "format", "error", "表头年度与文件年度一致", "a table heading names the document's year",
          formatting.heading_year, ("ExpectColumnValuesToBeInSet", {"column": "year_ok", "value_set": [True]})),
-    Rule("format.unit", "format", "error", "表格标明金额单位（缺失为提示），且单位与数量级不矛盾",
+    Rule("format.unit", "format", "error", "表格标明金额单位（缺失为警告），且单位与数量级不矛盾",
          "a table states its unit (missing: warning) and the magnitudes do not contradict it", formatting.unit_stated,
          ("ExpectColumnValuesToBeNull", {"column": "problem"})),
 ]

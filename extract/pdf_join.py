@@ -148,29 +148,28 @@ def _merge(prev: PageTable, t: PageTable) -> PageTable:
 
 _AMOUNT = re.compile(r"\d[\d,]*\.\d+|\d{1,3}(?:,\d{3})+|^\s*\d+\s*$")
 _MARKER = re.compile(r"^\s*(?:[一二三四五六七八九十]+[、.．]|[（(]|\d|其中)")
-_LABEL_END = re.compile(r"(?:支出|收入|资金|经费|费|合计|小计|总计)$")
+_LABEL_END = re.compile(r"(?:支出|收入|资金|经费|费|合计|小计|总计|^出|^入)$")
 
 
 def _join_split_row(cells: list, last: int, first: int) -> bool:
-    """A row cut by the page break ('八、社会保障和就' | next page '业支出'): when the first row
-    of the continuation holds only short label tails, each under a label of the previous
-    page's last row that is not a finished label while the tail finishes it, the tails join
-    those labels and the row is removed. `cells` is changed in place; True if joined."""
+    """A row cut by the page break: the continuation's first row holds only the tails of the
+    previous page's last row — a number's last digit ('12,437.3' | '6') or label tails
+    ('八、社会保障和就' | '业支出', '杭州市机动' | '车驾驶员考试服务中心'). The tails join their
+    heads and the row is removed. A cut number proves the cut; label tails alone are joined
+    only when short, not an item of their own, and finishing a head that is not finished.
+    `cells` is changed in place; True if joined."""
     tails = {c[1]: c for c in cells if c[0] == first and c[2].strip()}
     heads = {c[1]: (i, c) for i, c in enumerate(cells) if c[0] == last and c[2].strip()}
-    if not tails or any(_AMOUNT.search(c[2]) for c in tails.values()):
+    if not tails or any(col not in heads for col in tails):
         return False
+    digits = {col for col, t in tails.items() if re.fullmatch(r"\d", t[2].strip()) and re.search(r"\d\.\d$", heads[col][1][2])}
     for col, tail in tails.items():
-        head = heads.get(col)
-        text = tail[2].strip()
-        if (
-            head is None
-            or _AMOUNT.search(head[1][2])
-            or len(text) > 6
-            or _MARKER.match(text)
-            or not _LABEL_END.search(text)
-            or _LABEL_END.search(head[1][2].strip())
-        ):
+        head, text = heads[col][1][2].strip(), tail[2].strip()
+        if col in digits:
+            continue
+        if _AMOUNT.search(text) or _AMOUNT.search(head):
+            return False
+        if not digits and (len(text) > 6 or _MARKER.match(text) or not _LABEL_END.search(text) or _LABEL_END.search(head)):
             return False
     for col, tail in tails.items():
         i, head = heads[col]

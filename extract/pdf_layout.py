@@ -268,6 +268,7 @@ def _segment(
     ):
         after[:0] = _caption_lines(texts.pop())
         boxes.pop()
+    _join_split_numbers(texts)
     keep = [c for c in range(len(texts[0])) if any(row[c].strip() for row in texts)] if texts else []
     texts = [[row[c] for c in keep] for row in texts]
     boxes = [[row[c] for c in keep] for row in boxes]
@@ -290,23 +291,70 @@ def _segment(
     return pt
 
 
+_ONE_DECIMAL = re.compile(r"^-?\d[\d,]*\.\d$")
+
+
+def _join_split_numbers(texts: list[list[str]]) -> None:
+    """A number cut over two cells by a stray rule ('267.8' | '0'): a one-decimal number whose
+    right neighbour is a lone digit, in a column that holds nothing but such digits (no
+    header of its own), is one number."""
+    for c in range(len(texts[0]) - 1 if texts else 0):
+        right = [row[c + 1].strip() for row in texts if row[c + 1].strip()]
+        if not right or not all(re.fullmatch(r"\d", x) for x in right):
+            continue
+        for row in texts:
+            if re.fullmatch(r"\d", row[c + 1].strip()) and _ONE_DECIMAL.match(row[c].strip()):
+                row[c], row[c + 1] = row[c].strip() + row[c + 1].strip(), ""
+
+
+_FINISHED = re.compile(r"(?:支出|收入|资金|经费|费|合计|小计|总计|[）)])$")
+_ITEM_START = re.compile(r"^\s*(?:[一二三四五六七八九十]+[、.．]|[（(]|\d|其中|合\s*计|小\s*计|总\s*计)")
+_CODE_CELL = re.compile(r"^\s*\d{3,7}\s*$")
+
+
 def _unwrap_centred_labels(texts: list[list[str]]) -> None:
-    """A label wrapped over two lines with its amount centred between them on a grid row of its
-    own: '三、单位预留机动经' · (row) 3,258.06 · '费' (a row holding only this tail). The label
-    goes to the amount's row, tail joined. Word 2007 tables whose blocks have their own row
-    rules (江苏 收支总表: 支出用途 beside 功能分类) print this."""
-    for r in range(1, len(texts) - 1):
-        for c in range(1, len(texts[r])):
-            lab = c - 1
-            if not _NUMERIC.fullmatch(texts[r][c].strip()) or texts[r][lab].strip():
+    """Labels wrapped over several grid rows, their amount on a row of its own in between.
+
+    Word 2007 tables whose blocks have their own row rules (江苏 收支总表: 收入 | 功能分类 |
+    支出用途 side by side) cut a wrapped label into one grid row per line: '三、单位预留机动' ·
+    (row) 2,388.04 · (row) '经费'. A tail — a short text with no amount beside it, not an item
+    of its own, under an unfinished label of the same column at most 3 rows up — joins that
+    label, and the label moves to the single amount printed between them when its own row has
+    none. Only a text column followed by an amount column is read this way."""
+    if not texts:
+        return
+    n_rows, n_cols = len(texts), len(texts[0])
+
+    def numeric(col: int) -> bool:
+        return any(_NUMERIC.search(texts[r][col]) for r in range(n_rows))
+
+    for lab in range(n_cols - 1):
+        amt = lab + 1
+        if numeric(lab) or not numeric(amt):
+            continue
+        for t in range(1, n_rows):
+            tail = texts[t][lab].strip()
+            if (
+                not tail
+                or len(tail) > 4
+                or _ITEM_START.match(tail)
+                or texts[t][amt].strip()
+                or any(_CODE_CELL.match(x) for x in texts[t])
+            ):
                 continue
-            head, tail = texts[r - 1][lab].strip(), texts[r + 1][lab].strip()
-            if not head or not tail or _NUMERIC.search(head) or _NUMERIC.search(tail):
+            h = next((r for r in range(t - 1, max(-1, t - 4), -1) if texts[r][lab].strip()), None)
+            if h is None:
                 continue
-            if texts[r - 1][c].strip() or sum(1 for x in texts[r + 1] if x.strip()) != 1:
+            head = texts[h][lab].strip()
+            if _FINISHED.search(head) or _NUMERIC.search(head):
                 continue
-            texts[r][lab] = join_cell_lines(head + "\n" + tail)
-            texts[r - 1][lab] = texts[r + 1][lab] = ""
+            label = join_cell_lines(head + "\n" + tail)
+            texts[t][lab] = ""
+            between = [r for r in range(h + 1, t) if texts[r][amt].strip()]
+            if not texts[h][amt].strip() and len(between) == 1 and not texts[between[0]][lab].strip():
+                texts[h][lab], texts[between[0]][lab] = "", label
+            else:
+                texts[h][lab] = label
 
 
 def _is_title_row(row: list[str]) -> bool:

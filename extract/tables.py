@@ -158,6 +158,7 @@ class _Parsed:
     notes: list[str] = field(default_factory=list)
     ncols: int = 0
     pages: list[int] = field(default_factory=list)
+    header_spans: list[list[tuple[float, float] | None]] = field(default_factory=list)
 
 
 def _distinct_texts(row: list[str]) -> list[str]:
@@ -187,7 +188,9 @@ def _is_colnum_row(row: list[str]) -> bool:
     return bool(texts) and bool(digits) and all(_COLNUM.match(t) for t in texts) and digits == sorted(digits)
 
 
-def _is_data_row(row: list[str]) -> bool:
+def _is_data_row(row: list[str], below: list[list[str]] | None = None) -> bool:
+    """A row of the table body. A lone total label ('合计' of an empty table) is one, unless
+    the next printed row (`below`) is still header text: then it is a header's '小计'."""
     texts = [compact(t) for t in row if compact(t)]
     if not texts or _is_colnum_row(row):
         return False
@@ -195,6 +198,10 @@ def _is_data_row(row: list[str]) -> bool:
         return True
     has_amount = any(parse_amount(t)[0] is not None for t in texts)
     if _TOTAL.match(texts[0]) and (has_amount or len(texts) == 1):
+        if not has_amount and below:
+            nxt = next((r for r in below if any(compact(t) for t in r)), None)
+            if nxt is not None and not _is_data_row(nxt) and not _NOTE.match(compact(" ".join(nxt))):
+                return False
         return True
     return has_amount or any(_CODE.match(t) for t in texts)
 
@@ -241,13 +248,16 @@ def _analyse(grid: Grid) -> _Parsed:
             break
     header_rows: list[int] = []
     j = i
-    while j < len(m) and not _is_data_row(m[j]) and len(header_rows) < 8:
+    filled = 0  # rows that print something: empty grid rows (Word 2007 row rules) do not count
+    while j < len(m) and not _is_data_row(m[j], m[j + 1 :]) and (filled < 8 or not any(compact(t) for t in m[j])):
         header_rows.append(j)
+        filled += any(compact(t) for t in m[j])
         j += 1
-    if j < len(m) and not _is_data_row(m[j]):  # no data row found within reach: the header is shorter
+    if j < len(m) and not _is_data_row(m[j], m[j + 1 :]):  # no data row found within reach: the header is shorter
         header_rows = [r for r in header_rows if any(compact(t) for t in m[r])][:4]
         j = (header_rows[-1] + 1) if header_rows else i
     header = [m[r] for r in header_rows if not _is_colnum_row(m[r]) and any(compact(t) for t in m[r])]
+    spans = _header_spans(grid, [r for r in header_rows if not _is_colnum_row(m[r]) and any(compact(t) for t in m[r])])
     if unit is None:  # a unit printed inside the header rows
         hit = next((h for r in range(min(j, len(m))) if (h := _UNIT.search(compact(" ".join(m[r]))))), None)
         unit = hit.group(1) if hit else None
@@ -259,6 +269,7 @@ def _analyse(grid: Grid) -> _Parsed:
         number = next((table_number([x]) for x in grid.after if _LABEL_ONLY.match(compact(x))), None)
     parsed = _Parsed(grid, context, title, kind, number, unit, header, header_rows)
     parsed.ncols = len(m[0]) if m else 0
+    parsed.header_spans = spans
     parsed.pages = list(grid.pages)
     for r in range(j, len(m)):
         texts = _distinct_texts(m[r])
@@ -272,13 +283,37 @@ def _analyse(grid: Grid) -> _Parsed:
     return parsed
 
 
-def _columns(header: list[list[str]], ncols: int, kind: str | None) -> list[_Column]:
+def _header_spans(grid: Grid, rows: list[int]) -> list[list[tuple[float, float] | None]]:
+    """(x0, x1) of each header cell, None where the reader has no geometry (DOCX, XLSX)."""
+    want = set(rows)
+    boxes: dict[tuple[int, int], tuple[float, float] | None] = {}
+    for r, c, x0, x1 in grid.cells.select("row", "col", "x0", "x1").iter_rows():
+        if r in want:
+            boxes[(r, c)] = (x0, x1) if x0 is not None and x1 is not None else None
+    ncols = max((c for _, c in boxes), default=-1) + 1
+    return [[boxes.get((r, c)) for c in range(ncols)] for r in rows]
+
+
+def _columns(
+    header: list[list[str]], ncols: int, kind: str | None, spans: list[list[tuple[float, float] | None]] | None = None
+) -> list[_Column]:
     rows = [[compact(t) for t in row] + [""] * (ncols - len(row)) for row in header]
     filled = [list(r) for r in rows]
+    src = [list(range(ncols)) for _ in rows]
+
+    def covers(r: int, k: int, c: int) -> bool:
+        """The label cell (r, k) reaches over column c (unknown geometry: assume it does)."""
+        a = spans[r][k] if spans and r < len(spans) and k < len(spans[r]) else None
+        b = spans[r][c] if spans and r < len(spans) and c < len(spans[r]) else None
+        return a is None or b is None or a[1] >= (b[0] + b[1]) / 2
+
     for r in range(len(rows) - 1):  # spread a group label over the empty cells it spans
         for c in range(1, ncols):
             if not rows[r][c] and filled[r][c - 1] and any(rows[x][c] for x in range(r + 1, len(rows))):
+                if not covers(r, src[r][c - 1], c):
+                    continue
                 filled[r][c] = filled[r][c - 1]
+                src[r][c] = src[r][c - 1]
     cols: list[_Column] = []
     for c in range(ncols):
         labels: list[str] = []
@@ -343,7 +378,7 @@ def _build(parsed: _Parsed, index: int) -> Table | None:
     kind = parsed.kind
     if kind is None:
         return None
-    cols = _columns(parsed.header, parsed.ncols, kind)
+    cols = _columns(parsed.header, parsed.ncols, kind, parsed.header_spans)
     sides = ["income", "expenditure"] if kind in SUMMARY_KINDS else [""]
     if any(c.side == BY_USE for c in cols):
         sides.append(BY_USE)

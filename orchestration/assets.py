@@ -12,17 +12,17 @@ from pathlib import Path
 import dagster as dg
 
 from budgetqa import jobs
-from budgetqa.model import CATEGORIES, SEVERITIES, Document
+from budgetqa.model import CATEGORIES, SEVERITIES, STATUSES, Document
 from orchestration.resources import BudgetQASettings
 
 GROUP = "budgetqa"
-STATUSES = ("ok", "unreadable", "scanned", "not_a_disclosure", "unsupported")
 
 
 @dg.asset(group_name=GROUP, description="抓取门户上的预决算文件 / crawl the configured portals; new or changed files only")
 def crawled_files(context: dg.AssetExecutionContext, settings: BudgetQASettings) -> list[dict]:
     report = jobs.crawl_portals(Path(settings.portals), settings.store, portal=settings.portal)
     with settings.open_warehouse() as wh:
+        jobs.record_crawl_log(report, wh)
         todo = [asdict(f) | {"path": str(f.path)} for f in jobs.pending_files(report, wh)]
     context.add_output_metadata({"outcomes": dict(report.outcomes()), "to_process": len(todo)})
     return todo
@@ -49,8 +49,7 @@ def scorecards(context: dg.AssetExecutionContext, settings: BudgetQASettings, fi
     with settings.open_warehouse() as wh:
         run_id = wh.start_run(context.run.run_id)
         wh.save_documents(docs, run_id)
-        wh.finish_run(run_id, {"documents": len(docs), "scored": sum(d.scorecard.score is not None for d in docs),
-                               "findings": sum(len(d.findings) for d in docs)})
+        wh.finish_run(run_id, jobs.run_counts(docs))
     cards = [{"sha256": d.doc_id, "department": d.department, "year": d.year, "status": d.status,
               "score": d.scorecard.score, "grade": d.scorecard.grade, "categories": d.scorecard.categories}
              for d in docs]

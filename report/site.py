@@ -7,6 +7,7 @@ Jinja2 into self-contained pages (inline CSS and one small inline script, no ext
 from __future__ import annotations
 
 import hashlib
+import shutil
 from dataclasses import asdict
 from datetime import datetime
 from functools import cache
@@ -182,6 +183,7 @@ def write_site(warehouse: Warehouse, out_dir: Path, year: int | None = None) -> 
     """Write the site into `out_dir`; returns the path of index.html."""
     out_dir = Path(out_dir)
     for sub in ("doc", "dept", "data"):
+        shutil.rmtree(out_dir / sub, ignore_errors=True)  # no stale pages of documents that are gone
         (out_dir / sub).mkdir(parents=True, exist_ok=True)
     cards = warehouse.scorecards()
     runs = warehouse.runs()

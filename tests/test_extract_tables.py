@@ -353,3 +353,44 @@ def test_word2007_rect_ruled_tables_read_whole():
     assert tp == (170.00, 266.80, 271.26, 1666.25)
     proc = doc.table("procurement").rows.select("name", "total").rows()
     assert proc[:2] == [("合计", 4641.62), ("货物A", 962.86)] and len(proc) > 40
+
+
+def test_word2007_wrapped_labels_split_numbers_and_tall_headers():
+    """检察院2018 (Word 2007): 收支总表 labels cut into one grid row per printed line with the
+    amount on a row between them; a 三公 header of 14 grid rows (many empty); '267.8' | '0'
+    cut by a stray rule; '合计' over its own column only (not spread over 三公's columns)."""
+    doc = _corpus_doc("open-budget/江苏省人民检察院/2018年省检察院部门预算公开.pdf")
+    ov = {(s, n): a for s, n, a in doc.table("overall_summary").rows.select("side", "name", "amount").rows()}
+    assert ov[("expenditure_by_use", "单位预留机动经费")] == 2388.04
+    assert ov[("expenditure", "国防支出")] is None
+    assert ov[("income", "政府性基金预算")] is None and ov[("income", "财政专户管理资金")] is None
+    assert ("expenditure", "医疗卫生与计划生育支出") in ov and ("expenditure", "支出") not in ov
+    tp = doc.table("three_public").rows
+    assert tp.height == 1
+    assert tp.select("total_all", "total", "abroad", "vehicle", "vehicle_operation", "reception", "meeting", "training").row(0) == (
+        1384.74, 484.30, 100.00, 267.80, 267.80, 116.50, 200.44, 700.00
+    )
+    fs = {(s, n): a for s, n, a in doc.table("fiscal_summary").rows.select("side", "name", "amount").rows()}
+    assert fs[("expenditure", "基本支出")] == 13979.92 and fs[("expenditure", "支出合计")] == 21940.96
+
+
+def test_group_label_spreads_only_over_the_columns_its_cell_covers():
+    """A header label spreads right over empty header cells only as far as its drawn cell
+    reaches when the reader knows the geometry; without geometry (DOCX, XLSX) as before."""
+    rows = [["公务用车购置及运行维护费", "", ""], ["小计", "购置费", "会议"], ["", "", "费"], ["6.00", "2.00", "4.00"]]
+    recs = []
+    for r, row in enumerate(rows):
+        for c, text in enumerate(row):
+            x0, x1 = 50.0 * c, 50.0 * c + 50
+            if (r, c) == (0, 0):
+                x1 = 100.0  # drawn over columns 0-1 only
+            recs.append((r, c, text, 1, x0, 20.0 * r, x1, 20.0 * r + 20, None))
+    frame = pl.DataFrame(recs, schema=GRID_COLUMNS, orient="row")
+    before = ["2026年“三公”经费、会议费预算表", "单位：万元"]
+    grid = Grid(index=0, cells=frame, before=before, pages=[1])
+    t = normalise_grid(grid, 0)
+    assert t.rows.select("vehicle", "vehicle_purchase", "meeting").row(0) == (6.00, 2.00, 4.00)
+    # no geometry: the label spreads as far as there are empty cells, as DOCX/XLSX grids always did
+    flat = frame.with_columns(pl.lit(None, pl.Float64).alias("x0"), pl.lit(None, pl.Float64).alias("x1"))
+    t = normalise_grid(Grid(index=0, cells=flat, before=before, pages=[1]), 0)
+    assert "meeting" not in t.measures

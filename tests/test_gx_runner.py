@@ -82,3 +82,16 @@ def test_derived_frames_are_shared_within_a_run_and_dropped_after():
     table.rows = table.rows.head(3)  # a changed table is not served a stale hierarchy
     assert len(frames.hierarchy(table)) == 3
     frames.clear_memo()
+
+
+def test_a_rule_the_engine_cannot_run_is_recorded_and_the_batch_goes_on():
+    """GX itself failing on one rule (here: it tests a column the frame lacks) costs that rule only."""
+    doc = seed_document()
+    broken = Rule("t.broken", "format", "error", "坏规则", "broken rule",
+                  lambda docs: pl.DataFrame({"doc": [0], "present": [1.0]}),
+                  ("ExpectColumnValuesToBeBetween", {"column": "absent", "min_value": 0}))
+    prefix = next(r for r in RULES if r.id == "code.parent_prefix")
+    findings = run([doc], [broken, prefix])[0]
+    recorded = [f for f in findings if f.rule == "t.broken"]
+    assert len(recorded) == 1 and recorded[0].severity == "info" and " / " in recorded[0].message
+    assert any(f.rule == "code.parent_prefix" for f in findings)  # the next rule still ran

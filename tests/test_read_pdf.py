@@ -15,7 +15,7 @@ from pdfminer.arcfour import Arcfour
 from extract.grid import Grid, ReadError, ReadResult
 from extract.pdf import read_pdf
 from extract.pdf_join import join_continued
-from extract.pdf_layout import PageTable
+from extract.pdf_layout import PageTable, _join_split_numbers, _unwrap_centred_labels
 from tests.fixtures.bad_files import HELVETICA, pdf_bytes, text_pdf
 
 
@@ -381,6 +381,8 @@ def _part(page: int, rows: list[list[str]], before: list[str]) -> PageTable:
         (["八、社会保障和就", "1,608.51"], ["业支出", ""], "八、社会保障和就业支出"),
         (["二十、其他支出", ""], ["上年结转资金", ""], None),  # a finished label above
         (["八、社会保障和就", "1,608.51"], ["九、医疗卫生支出", ""], None),  # a new item
+        (["杭州市机动", "12,437.3"], ["车驾驶员考试服务中心", "6"], "杭州市机动车驾驶员考试服务中心"),  # a cut number
+        (["杭州市机动", "12,437.30"], ["车驾驶员考试服务中心", "6"], None),  # '6' is no cut digit here
     ],
 )
 def test_row_cut_by_page_break_joined_only_when_a_tail(last, first, joined):
@@ -390,5 +392,32 @@ def test_row_cut_by_page_break_joined_only_when_a_tail(last, first, joined):
     names = [x for x in (t.row_texts(r)[0] for r in range(t.n_rows)) if x]
     if joined:
         assert names == ["项目", "一、一般公共服务支出", joined, "支出合计"] and t.n_rows == 4
+        assert t.row_texts(2)[1] == (last[1] + first[1]).strip()
     else:
         assert names == ["项目", "一、一般公共服务支出", last[0], first[0], "支出合计"] and t.n_rows == 5
+
+
+def test_wrapped_labels_join_and_move_to_their_amount():
+    t = [
+        ["2.政府性基金", "", "三、单位预留机动", ""],
+        ["", "", "", "2,388.04"],
+        ["预算", "", "", ""],
+        ["", "", "经费", ""],
+        ["十四、资源勘探信息等支", "", "四、其他", "1.00"],
+        ["出", "", "", ""],
+        ["公共财政拨款(补助)资金", "5.00", "", ""],
+        ["专项收入", "", "", ""],  # under a finished label: an item of its own
+        ["六、科学技术支出", "", "", ""],
+    ]
+    _unwrap_centred_labels(t)
+    assert [r[0] for r in t] == ["2.政府性基金预算", "", "", "", "十四、资源勘探信息等支出", "", "公共财政拨款(补助)资金", "专项收入", "六、科学技术支出"]
+    assert [r[2] for r in t[:4]] == ["", "三、单位预留机动经费", "", ""]
+
+
+def test_number_cut_by_a_stray_rule_is_one_number():
+    t = [["小计", "公务用车运行维护费", ""], ["484.30", "267.8", "0"], ["1.5", "2.5", ""]]
+    _join_split_numbers(t)
+    assert t[1] == ["484.30", "267.80", ""] and t[2] == ["1.5", "2.5", ""]
+    t = [["合计", "人数"], ["267.8", "5"], ["10.0", "人"]]  # a column of its own (text in it): kept apart
+    _join_split_numbers(t)
+    assert t[1] == ["267.8", "5"]

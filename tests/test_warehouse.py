@@ -77,7 +77,8 @@ def test_round_trip_of_a_document(url):
     assert got["scorecard"]["score"] == want["scorecard"]["score"]
     assert got["scorecard"]["categories"] == want["scorecard"]["categories"]
     assert got["findings"][0]["location"]["bbox"] == [72.0, 410.5, 520.3, 428.1]
-    assert wh_none(url, docs[3].doc_id)["scorecard"] is None  # unreadable: listed, not scored
+    unread = wh_none(url, docs[3].doc_id)["scorecard"]  # unreadable: listed, not scored
+    assert unread["score"] is None and unread["grade"] is None and unread["categories"] == {}
 
 
 def wh_none(url, sha):

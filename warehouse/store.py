@@ -102,7 +102,11 @@ class Warehouse:
     @classmethod
     def open(cls, url: str = DEFAULT_URL) -> Warehouse:
         wh = cls(Connection(url))
-        wh.migrate()
+        try:
+            wh.migrate()
+        except BaseException:
+            wh.close()
+            raise
         return wh
 
     @property
@@ -320,10 +324,11 @@ class Warehouse:
         return {
             "source": {"path": r["path"], "url": r["url"], "sha256": r["sha256"], "format": r["format"]},
             "department": r["department"], "region": r["region"], "year": r["year"], "kind": r["kind"],
-            "unit": r["unit"], "status": r["status"], "error": r["error"],
+            "unit": r["unit"], "status": r["status"], "error": r["error"], "duplicate_of": None,
             "tables": self.tables(sha256),
-            "scorecard": {"score": card["score"], "grade": card["grade"], "categories": card["categories"],
-                          "counts": card["counts"]} if r["status"] == "ok" else None,
+            # as Document.to_report: a document that is not `ok` is listed with a null score
+            "scorecard": {"score": card["score"], "grade": card["grade"],
+                          "categories": card["categories"] if r["status"] == "ok" else {}, "counts": card["counts"]},
             "findings": [{k: v for k, v in f.items() if k not in ("sha256", "ordinal")} for f in self.findings(sha256)],
             "page_count": r["page_count"], "paragraph_count": r["paragraph_count"],
             "copies": [{"path": c["path"], "url": c["url"]} for c in self.copies(sha256) if c["path"] != r["path"]],

@@ -62,7 +62,7 @@ def table_block(t: Table, number: int) -> dict:
                     line += [""] * (1 + len(u))
             grid.append(line)
     else:
-        used = _used(t, rows) or [m for m in t.measures if m in LABELS]  # an empty table keeps its header
+        used = [m for m in t.measures if m in LABELS]  # every column as published, blank ones too
         coded = rows.height > 0 and rows["code"].is_not_null().any()
         named = rows.height > 0 and rows["raw_name"].is_not_null().any()
         head = (["科目编码"] if coded else []) + (["科目名称" if coded else "项目"] if named else [])

@@ -137,7 +137,9 @@ def total_not_parts(doc: Doc, rng: random.Random) -> Expected | None:
     if not site:
         return None
     i, kind, g, r, code, m = site
-    d = _delta(rng)
+    d = _delta(rng) * rng.choice([1, -1])  # a mistyped total is as often too small as too large
+    if (amount(g.get(r, m["total"])) or 0) + d <= 0:
+        d = -d
     _shift_row(g, r, [m["total"]], d)
     return Expected("total_not_parts", "arithmetic", "arithmetic.basic_plus_project", kind, (code,),
                     where=f"{kind} {code} 合计 +{d}", also=_arith_also(kind, (code,)), block=i)
@@ -373,7 +375,8 @@ def narrative_amount(doc: Doc, rng: random.Random) -> Expected | None:
     """An amount in the text that a table prints changed (last two digits transposed, or a few 万元 off)."""
     known = _table_amounts(doc)
     sites = [(i, m) for i in _paragraphs(doc) for m in _AMOUNT_TEXT.finditer(doc.blocks[i]["p"])
-             if _num(m.group(1)) in known and _num(m.group(1)) >= 10]
+             if _num(m.group(1)) in known and _num(m.group(1)) >= 10
+             and not _CHANGE_BEFORE.search(doc.blocks[i]["p"][max(0, m.start() - 3):m.start()])]
     site = _pick(rng, sites)
     if not site:
         return None
@@ -390,6 +393,9 @@ def narrative_amount(doc: Doc, rng: random.Random) -> Expected | None:
     return Expected("narrative_amount", "narrative", "narrative.amount_matches_table", "narrative", (), new,
                     f"¶{i} {old} → {new}", _narrative_also(), i,
                     alt_rules=("narrative.three_public_amounts",))
+
+
+_CHANGE_BEFORE = re.compile(r"(增加|减少|增长|下降|增|减)$")  # a change amount names no table line
 
 
 def _num(s: str) -> float:
@@ -546,9 +552,18 @@ def trailing_dot(doc: Doc, rng: random.Random) -> Expected | None:
                     block=i)
 
 
+def _after_table(doc: Doc, i: int) -> bool:
+    """A paragraph right under a table (its note, which readers attach to the table)."""
+    j = i - 1
+    while j >= 0 and "p" in doc.blocks[j] and not doc.blocks[j]["p"].strip():
+        j -= 1
+    return j >= 0 and ("table" in doc.blocks[j] or bool(re.match(r"^\s*注[:：]", doc.blocks[i]["p"])))
+
+
 def template_department(doc: Doc, rng: random.Random) -> Expected | None:
     """The department's name left as the template's 'XX局' in a paragraph."""
-    sites = [i for i in _paragraphs(doc) if doc.blocks[i]["p"].count(doc.department) >= 1]
+    sites = [i for i in _paragraphs(doc) if doc.department and doc.department in doc.blocks[i]["p"]
+             and not _after_table(doc, i)]
     i = _pick(rng, sites)
     if i is None:
         return None

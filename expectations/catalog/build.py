@@ -4,7 +4,7 @@
 
 Each row keeps its provenance (status, evidence keys, source file) so a finding can say how
 sure the catalog is. Status: C/P code and name seen together · N/K one of them seen ·
-M/U knowledge only (see the source README).
+M/U knowledge only.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import polars as pl
 
-SOURCE = Path("/work/shared/catalog")
+SOURCE = Path(__file__).resolve().parents[3] / "shared" / "catalog"  # the compiled fragments
 TARGET = Path(__file__).with_name("catalog.csv")
 FILES = ("functional_partial_2021.csv", "economic_dept_compiled.csv", "economic_gov_compiled.csv")
 
