@@ -99,22 +99,23 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 0
 
 
-def _crawl(args: argparse.Namespace, settings: Settings):
+def _portals(args: argparse.Namespace, settings: Settings) -> list:
     from budgetqa import jobs
 
     config = Path(args.config) if args.config else settings.portals
     if not config.exists():
         raise UsageError(f"找不到门户配置 / no portal configuration at {config}")
-    return jobs.crawl_portals(config, settings.store, portal=args.portal, progress=_progress)
+    return jobs.load_portals(config, portal=args.portal)
 
 
 def cmd_crawl(args: argparse.Namespace) -> int:
     from budgetqa import jobs
 
     settings = Settings.from_env()
+    portals = _portals(args, settings)
     wh = _open_warehouse(settings.warehouse)
     try:
-        report = _crawl(args, settings)
+        report = jobs.crawl_portals(portals, settings.store, progress=_progress)
         jobs.record_crawl_log(report, wh)
     finally:
         wh.close()
@@ -126,11 +127,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     from budgetqa import jobs
 
     settings = Settings.from_env()
+    portals = _portals(args, settings)
     _open_warehouse(settings.warehouse).close()
-    report = _crawl(args, settings)
+    report = jobs.crawl_portals(portals, settings.store, progress=_progress)
     _progress(report.summary())
     documents = jobs.process_crawl(report, settings.warehouse, _run_id("run"), only_new=not args.recheck,
-                                   progress=_progress)
+                                   progress=_progress, regions=jobs.portal_regions(portals))
     print_scorecards(documents)
     print(f"报告 / report: {_write_report(settings.warehouse, settings.report_dir)}")
     return 0

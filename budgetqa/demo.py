@@ -27,7 +27,6 @@ class DemoResult:
 
 
 def run_demo(home: Path | None = None, progress: Callable[[str], None] = print) -> DemoResult:
-    import crawler
     from crawler.localserver import serve
     from report import write_scorecard, write_site
     from warehouse import Warehouse
@@ -40,11 +39,12 @@ def run_demo(home: Path | None = None, progress: Callable[[str], None] = print) 
 
     with serve(DEMO_ROOT / "portal") as base_url:
         progress(f"演示门户 / demo portal: {base_url}")
-        portals = crawler.load_portals(DEMO_ROOT / "portal.yaml", base_url=base_url)
-        crawl_report = crawler.crawl(portals, store_uri)
+        portals = jobs.load_portals(DEMO_ROOT / "portal.yaml", base_url=base_url)
+        crawl_report = jobs.crawl_portals(portals, store_uri, progress=progress)
     progress(crawl_report.summary())
 
-    documents = jobs.process_crawl(crawl_report, url, run_id, only_new=False)
+    documents = jobs.process_crawl(crawl_report, url, run_id, only_new=False, progress=progress,
+                                   regions=jobs.portal_regions(portals))
     wh = Warehouse.open(url)
     try:
         site = write_site(wh, home / "report")

@@ -63,16 +63,27 @@ def report_json(documents: list[Document]) -> dict:
     return {"schema": REPORT_SCHEMA, "documents": [d.to_report() for d in documents]}
 
 
-def crawl_portals(portals_path: Path, store_uri: str, portal: str | None = None, progress: Say | None = None):
-    """Run the spiders for the configured portals (all, or the one named); returns the CrawlReport."""
+def load_portals(portals_path: Path, portal: str | None = None, base_url: str | None = None) -> list:
+    """The configured portals (all, or the one named)."""
     import crawler
 
-    portals = crawler.load_portals(portals_path)
+    portals = crawler.load_portals(portals_path, base_url=base_url)
     if portal:
         portals = [p for p in portals if p.name == portal]
         if not portals:
             raise crawler.ConfigError(f"未配置名为 {portal} 的门户 / no portal named {portal} in {portals_path}")
+    return portals
+
+
+def crawl_portals(portals: list, store_uri: str, progress: Say | None = None):
+    """Run the spiders for these portals; returns the CrawlReport."""
+    import crawler
+
     return crawler.crawl(portals, store_uri, log=progress)
+
+
+def portal_regions(portals: list) -> dict[str, str]:
+    return {p.name: p.region for p in portals if getattr(p, "region", None)}
 
 
 def record_crawl_log(crawl_report, wh) -> int:
@@ -98,9 +109,28 @@ def pending_files(crawl_report, wh, *, only_new: bool = True) -> list:
     return [f for f in files if f.sha256 in seen]
 
 
+def apply_crawl_hints(documents: list[Document], files: list, regions: dict[str, str] | None = None) -> None:
+    """Fill the facts the content does not state from what the portal said: department, year and
+    kind read from the article title, the region from the portal's configuration (a more specific
+    configured region, e.g. 淮北市杜集区 for 杜集区, wins). The content's facts are never overridden."""
+    regions = regions or {}
+    by_path = {str(f.path): f for f in files}
+    for document in documents:
+        stored = by_path.get(document.source.path.split("!/")[0])
+        if stored is None:
+            continue
+        document.department = document.department or stored.department
+        document.year = document.year or stored.year
+        document.kind = document.kind or stored.doc_kind
+        region = regions.get(stored.portal)
+        if region and (not document.region or region.endswith(document.region)):
+            document.region = region
+
+
 def process_crawl(crawl_report, warehouse_url: str, run_id: str, *, only_new: bool = True,
-                  progress: Say | None = None) -> list[Document]:
-    """Record the crawl log, then extract → validate → score → store the pending files, as one run."""
+                  progress: Say | None = None, regions: dict[str, str] | None = None) -> list[Document]:
+    """Record the crawl log, then extract → validate → score → store the pending files, as one run.
+    `regions` maps a portal's name to its configured region (see `apply_crawl_hints`)."""
     from warehouse import Warehouse
 
     wh = Warehouse.open(warehouse_url)
@@ -109,6 +139,7 @@ def process_crawl(crawl_report, warehouse_url: str, run_id: str, *, only_new: bo
         record_crawl_log(crawl_report, wh)
         todo = pending_files(crawl_report, wh, only_new=only_new)
         documents = extract_files([f.path for f in todo], urls={str(f.path): f.url for f in todo}, progress=progress)
+        apply_crawl_hints(documents, todo, regions)
         check_documents(documents)
         wh.save_documents(documents, run_id=run_id)
         wh.finish_run(run_id, run_counts(documents, crawled=len(crawl_report.records)))

@@ -20,6 +20,8 @@ Category = Literal["completeness", "arithmetic", "cross_table", "narrative", "co
 
 CATEGORIES: tuple[str, ...] = ("completeness", "arithmetic", "code", "cross_table", "narrative", "format")
 STATUSES: tuple[str, ...] = ("ok", "unreadable", "scanned", "not_a_disclosure", "unsupported")
+# A file with fewer paragraphs than this is a tables-only file: its narrative is not assessed.
+MIN_NARRATIVE_PARAGRAPHS = 5
 SEVERITIES: tuple[str, ...] = ("error", "warning", "info")
 
 # CONTRACT §4 — table kinds and their Chinese names.

@@ -20,17 +20,23 @@ GROUP = "budgetqa"
 
 @dg.asset(group_name=GROUP, description="抓取门户上的预决算文件 / crawl the configured portals; new or changed files only")
 def crawled_files(context: dg.AssetExecutionContext, settings: BudgetQASettings) -> list[dict]:
-    report = jobs.crawl_portals(Path(settings.portals), settings.store, portal=settings.portal)
+    portals = jobs.load_portals(Path(settings.portals), portal=settings.portal)
+    report = jobs.crawl_portals(portals, settings.store, progress=context.log.info)
+    regions = jobs.portal_regions(portals)
     with settings.open_warehouse() as wh:
         jobs.record_crawl_log(report, wh)
-        todo = [asdict(f) | {"path": str(f.path)} for f in jobs.pending_files(report, wh)]
+        todo = [asdict(f) | {"path": str(f.path), "region": regions.get(f.portal)} for f in jobs.pending_files(report, wh)]
     context.add_output_metadata({"outcomes": dict(report.outcomes()), "to_process": len(todo)})
     return todo
 
 
 @dg.asset(group_name=GROUP, description="提取表格与文字 / extract tables and narrative from each new file")
 def documents(context: dg.AssetExecutionContext, crawled_files: list[dict]) -> list[Document]:
+    from crawler.report import StoredFile
+
     docs = jobs.extract_files([Path(f["path"]) for f in crawled_files], urls={f["path"]: f["url"] for f in crawled_files})
+    stored = [StoredFile(**{k: v for k, v in f.items() if k != "region"}) for f in crawled_files]
+    jobs.apply_crawl_hints(docs, stored, {f["portal"]: f["region"] for f in crawled_files if f.get("region")})
     context.add_output_metadata({"documents": len(docs), "status": dict(Counter(d.status for d in docs))})
     return docs
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from budgetqa.model import MIN_NARRATIVE_PARAGRAPHS
+
 # Penalty points one finding costs, by severity. `info` never costs points.
 SEVERITY_POINTS: dict[str, float] = {"error": 10.0, "warning": 3.0, "info": 0.0}
 
@@ -53,7 +55,7 @@ DECIMALS = 1
 # BEST_GRADE_PARTIAL: not punished for what it never contained, never looking complete and clean.
 NEEDS_TABLES: tuple[str, ...] = ("arithmetic", "code", "cross_table")
 NEEDS_TEXT: tuple[str, ...] = ("narrative",)
-MIN_PARAGRAPHS = 5  # the same threshold as completeness.narrative_sections
+MIN_PARAGRAPHS = MIN_NARRATIVE_PARAGRAPHS
 BEST_GRADE_PARTIAL = "B"
 
 # A rounding gap: an amount off by at most ROUNDING_GAP_UNITS units of its last printed decimal

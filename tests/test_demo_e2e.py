@@ -48,9 +48,11 @@ def test_demo_fills_the_warehouse_with_both_formats_alike(demo_home) -> None:
     home, _ = demo_home
     con = duckdb.connect(str(home / "budgetqa.duckdb"), read_only=True)
     try:
-        docs = con.execute("select sha256, format, department, year, status, score from documents").fetchall()
+        docs = con.execute("select sha256, format, department, year, status, score, region from documents").fetchall()
         assert sorted(d[1] for d in docs) == ["docx", "pdf"]
         assert {(d[2], d[3], d[4]) for d in docs} == {("杜集区政府办公室", 2021, "ok")}
+        # the text says 杜集区; the portal's configuration makes it the more specific 淮北市杜集区
+        assert {d[6] for d in docs} == {"淮北市杜集区"}
         assert len({d[5] for d in docs}) == 1  # the same findings give the same score
         per_doc = {
             sha: con.execute(

@@ -6,7 +6,7 @@ import re
 
 import polars as pl
 
-from budgetqa.model import TABLE_KINDS, Document
+from budgetqa.model import MIN_NARRATIVE_PARAGRAPHS, TABLE_KINDS, Document
 from expectations.frames import check_frame, value
 
 # (kind, severity when missing). 三公 is required of every department (财预〔2016〕…); the
@@ -93,7 +93,7 @@ def narrative_sections(documents: list[Document]) -> pl.DataFrame:
     """One row per (document, section) with `found` — only for documents that have narrative text."""
     out: list[dict] = []
     for d, doc in enumerate(documents):
-        if doc.status != "ok" or len(doc.paragraphs) < 5 or not _is_budget_narrative(doc):
+        if doc.status != "ok" or len(doc.paragraphs) < MIN_NARRATIVE_PARAGRAPHS or not _is_budget_narrative(doc):
             continue
         texts = [p.text for p in doc.paragraphs if not _DEFINITION.match(p.text)]
         for key, severity, zh, pat in NARRATIVE_SECTIONS:
