@@ -1,4 +1,4 @@
-"""Hand-made documents for tests, previews and the Dagster smoke run (no extraction needed)."""
+"""Hand-made documents for the warehouse, report and orchestration tests (no extraction needed)."""
 
 from __future__ import annotations
 

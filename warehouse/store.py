@@ -21,7 +21,6 @@ from warehouse.schema import (
     TABLE_COLUMNS,
 )
 
-DEFAULT_URL = "duckdb://var/budgetqa.duckdb"
 MIGRATION_LOCK = "budgetqa:migrate"
 
 
@@ -100,7 +99,7 @@ class Warehouse:
         self.conn = conn
 
     @classmethod
-    def open(cls, url: str = DEFAULT_URL) -> Warehouse:
+    def open(cls, url: str) -> Warehouse:
         wh = cls(Connection(url))
         try:
             wh.migrate()
