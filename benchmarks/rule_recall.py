@@ -101,6 +101,7 @@ def report(result: dict) -> dict:
     misses: dict[str, list[str]] = defaultdict(list)
     by_op: Counter = Counter()
     false_alarms: Counter = Counter()
+    examples: dict[tuple, str] = {}
     for m in mutants:
         base = baselines.get(f"base:{m.source}:{m.format}", set())
         if m.id not in findings:
@@ -124,6 +125,7 @@ def report(result: dict) -> dict:
         for f in s.false_alarms:
             fp[f.category] += 1
             false_alarms[(f.rule, f.table, f.code or f.row, m.format)] += 1
+            examples.setdefault((f.rule, f.table, f.code or f.row, m.format), f"{m.id}: {f.observed!r} — {f.message}")
 
     def pct(a: int, b: int) -> str:
         return f"{100 * a / b:6.1f}%" if b else "     -"
@@ -149,7 +151,7 @@ def report(result: dict) -> dict:
     if false_alarms:
         print("\nfalse alarms (rule, table, code/row, format): count")
         for key, count in false_alarms.most_common(15):
-            print(f"  {key}: {count}")
+            print(f"  {key}: {count}   e.g. {examples[key]}")
     sec = result["seconds"]
     print(f"\nrender {sec['render']:.0f} s, extract {sec['extract']:.0f} s, validate {sec['validate']:.0f} s")
     return {"injected": injected, "found": found, "tp": tp, "fp": fp, "misses": misses}

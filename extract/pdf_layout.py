@@ -203,8 +203,9 @@ def _leave_slivers(texts: list[list[str]], boxes: list[list[tuple[float, ...]]],
                 if lefts[c2] >= x1 - 1:
                     break
                 if widths[c2] >= SLIVER and not row[c2]:
+                    box = boxes[r][c]
                     row[c2], row[c] = text, ""
-                    boxes[r][c2], boxes[r][c] = boxes[r][c], (lefts[c], *boxes[r][c][1:2], lefts[c] + widths[c], boxes[r][c][3])
+                    boxes[r][c2], boxes[r][c] = box, (lefts[c], box[1], lefts[c] + widths[c], box[3])
                     break
 
 
@@ -273,6 +274,7 @@ def _segment(
     texts = [[row[c] for c in keep] for row in texts]
     boxes = [[row[c] for c in keep] for row in boxes]
     _unwrap_centred_labels(texts)
+    _lift_centred_amounts(texts)
     n_rows, n_cols = len(texts), len(keep)
     if n_cols < 2 or n_rows == 0:
         return None
@@ -355,6 +357,27 @@ def _unwrap_centred_labels(texts: list[list[str]]) -> None:
                 texts[h][lab], texts[between[0]][lab] = "", label
             else:
                 texts[h][lab] = label
+
+
+def _lift_centred_amounts(texts: list[list[str]]) -> None:
+    """A row's amounts printed on a grid row of their own below its code and name (the amount
+    cell is taller and its text centred lower: '204 公共安全支出' | next grid row '16,444.36').
+    A row holding only amounts goes to the nearest printed row above (at most 2 up) when
+    that row holds no amount and all its labels lie left of the amounts."""
+    for r in range(1, len(texts)):
+        row = texts[r]
+        filled = [c for c, x in enumerate(row) if x.strip()]
+        if not filled or not all(_NUMERIC.fullmatch(row[c].strip()) for c in filled):
+            continue
+        up = next((k for k in range(r - 1, max(-1, r - 3), -1) if any(x.strip() for x in texts[k])), None)
+        if up is None:
+            continue
+        above = texts[up]
+        labels = [c for c, x in enumerate(above) if x.strip()]
+        if any(_NUMERIC.search(x) for x in above) or max(labels) > min(filled):
+            continue  # only labels, all left of the amounts (a header row has text above them)
+        for c in filled:
+            above[c], row[c] = row[c], ""
 
 
 def _is_title_row(row: list[str]) -> bool:

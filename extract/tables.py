@@ -87,15 +87,15 @@ _CODE_LABEL = re.compile(r"科目(编码|代码)|^编码$|^代码$")
 _EXTRA_LABELS: dict[str, str] = {"project_type": r"^项目类型$|^项目类别$", "project_unit": r"^项目单位$|^单位名称$"}
 
 
+def _measure_rule(label: str) -> str | None:
+    return next((key for key, pattern in MEASURE_RULES if re.search(pattern, label)), None)
+
+
 def map_measure(labels: list[str]) -> str | None:
     """The measure key of a column from its header labels (compact, top → bottom)."""
     if not labels or any(_NOT_MEASURE.search(lb) for lb in labels[-1:]):
         return None
-
-    def rule(label: str) -> str | None:
-        return next((key for key, pattern in MEASURE_RULES if re.search(pattern, label)), None)
-
-    hits = [rule(lb) for lb in labels]
+    hits = [_measure_rule(lb) for lb in labels]
     if "carryover" in hits[:-1]:
         return "carryover"
     for key in reversed(hits):  # 三公 items win over their funding-source sub-columns
@@ -115,21 +115,26 @@ def map_measure(labels: list[str]) -> str | None:
     return None
 
 
-def _measure_rule(label: str) -> str | None:
-    return next((key for key, pattern in MEASURE_RULES if re.search(pattern, label)), None)
+def _name_rule(label: str) -> int | None:
+    return next((k for k, pat in enumerate(_NAME_RULES) if re.search(pat, label)), None)
 
 
 def join_wrapped_labels(labels: list[str]) -> list[str]:
-    """Header text wrapped over several grid rows ('因公出' / '国（境）' / '费') as one label:
-    two pieces are joined when neither names a measure but together they do, and a one-char
-    tail ('费') is joined to the label above when the measure stays the same."""
+    """Header text wrapped over several grid rows ('因公出' / '国（境）' / '费', '采购物品' / '名称')
+    as one label: two pieces are joined when neither names a measure (or a name column) but
+    together they do, and a one-char tail ('费', '类') is joined to the label above when the
+    meaning stays the same."""
     out: list[str] = []
     for lb in labels:
         if out:
-            a, joined = _measure_rule(out[-1]), _measure_rule(out[-1] + lb)
-            if joined is not None and _measure_rule(lb) is None and (a is None or (a == joined and len(lb) == 1)):
-                out[-1] += lb
-                continue
+            for rule in (_measure_rule, _name_rule):
+                a, joined = rule(out[-1]), rule(out[-1] + lb)
+                if joined is not None and rule(lb) is None and (a is None or (a == joined and len(lb) == 1)):
+                    out[-1] += lb
+                    break
+            else:
+                out.append(lb)
+            continue
         out.append(lb)
     return out
 
@@ -330,7 +335,7 @@ def _columns(
             col.role = {"类": "lei", "款": "kuan", "项": "xiang"}[bottom]
         elif any(_CODE_LABEL.search(lb) for lb in col.labels[-1:]):
             col.role = "code"
-        elif (p := next((k for k, pat in enumerate(_NAME_RULES) if re.search(pat, bottom)), None)) is not None:
+        elif (p := _name_rule(bottom)) is not None:
             extra = next((k for k, pat in _EXTRA_LABELS.items() if re.search(pat, bottom)), None)
             if kind == "projects" and extra and p >= 3:
                 col.role, col.key = "extra", extra

@@ -372,6 +372,13 @@ def test_word2007_wrapped_labels_split_numbers_and_tall_headers():
     )
     fs = {(s, n): a for s, n, a in doc.table("fiscal_summary").rows.select("side", "name", "amount").rows()}
     assert fs[("expenditure", "基本支出")] == 13979.92 and fs[("expenditure", "支出合计")] == 21940.96
+    # the amount centred a grid row below its code and name
+    gpb = doc.table("gpb_expenditure").rows.select("code", "name", "amount").rows()
+    assert ("204", "公共安全支出", 16444.36) in gpb and all(r[1] for r in gpb)
+    # '采购物品' / '名称' wrapped in the header still names the rows
+    proc = doc.table("procurement").rows.select("name", "total").rows()
+    assert proc[:4] == [("合计", 3096.24), ("货物A", 268.0), (proc[2][0], 60.0), ("PC服务器", 40.0)]
+    assert all(n for n, _ in proc)
 
 
 def test_group_label_spreads_only_over_the_columns_its_cell_covers():

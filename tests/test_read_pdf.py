@@ -15,7 +15,7 @@ from pdfminer.arcfour import Arcfour
 from extract.grid import Grid, ReadError, ReadResult
 from extract.pdf import read_pdf
 from extract.pdf_join import join_continued
-from extract.pdf_layout import PageTable, _join_split_numbers, _unwrap_centred_labels
+from extract.pdf_layout import PageTable, _join_split_numbers, _lift_centred_amounts, _unwrap_centred_labels
 from tests.fixtures.bad_files import HELVETICA, pdf_bytes, text_pdf
 
 
@@ -421,3 +421,17 @@ def test_number_cut_by_a_stray_rule_is_one_number():
     t = [["合计", "人数"], ["267.8", "5"], ["10.0", "人"]]  # a column of its own (text in it): kept apart
     _join_split_numbers(t)
     assert t[1] == ["267.8", "5"]
+
+
+def test_amount_centred_below_its_label_joins_the_label_row():
+    t = [
+        ["功能科目代码", "功能科目名称", "金额"],
+        ["204", "公共安全支出", ""],
+        ["", "", "16,444.36"],
+        ["20404", "检察", "16,444.36"],
+    ]
+    _lift_centred_amounts(t)
+    assert t[1] == ["204", "公共安全支出", "16,444.36"] and t[2] == ["", "", ""]
+    header = [["合计", "小计", "购置费"], ["", "", ""], ["2,599.37", "670.12", ""]]  # values under a header
+    _lift_centred_amounts(header)
+    assert header[0] == ["合计", "小计", "购置费"] and header[2] == ["2,599.37", "670.12", ""]

@@ -219,3 +219,35 @@ def test_a_part_carrying_the_whole_change_is_not_an_inconsistency():
     assert not _found(make_document([], texts), "narrative.consistent_statements")
     texts[1] = "公务用车购置及运行维护费预算2,011.89万元，比上年预算数增加11.97万元，增长0.3%。"  # 0.6% here
     assert [f.location.paragraph for f in _found(make_document([], texts), "narrative.consistent_statements")] == [1]
+
+
+def _three_tables(exp_amount: str) -> list:
+    gpb = make_table("gpb_expenditure", ["total", "basic", "project"], [
+        ("201", "一般公共服务支出", "30.00", "10.00", "20.00"),
+        ("20103", "政府办公厅（室）及相关机构事务", "30.00", "10.00", "20.00"),
+        ("2010301", "行政运行", "10.00", "10.00", ""),
+        ("2010302", "一般行政管理事务", "20.00", "", "20.00"),
+        ("", "合计", "30.00", "10.00", "20.00")])
+    inc = make_table("income_summary", ["total", "gpb"], [
+        ("201", "一般公共服务支出", "30.00", "30.00"),
+        ("20103", "政府办公厅（室）及相关机构事务", "30.00", "30.00"),
+        ("2010301", "行政运行", "10.00", "10.00"),
+        ("2010302", "一般行政管理事务", "20.00", "20.00"),
+        ("", "合计", "30.00", "30.00")])
+    exp = make_table("expenditure_summary", ["total", "basic", "project"], [
+        ("201", "一般公共服务支出", "30.00", "10.00", "20.00"),
+        ("20103", "政府办公厅（室）及相关机构事务", "30.00", "10.00", "20.00"),
+        ("2010301", "行政运行", exp_amount, exp_amount, ""),
+        ("2010302", "一般行政管理事务", "20.00", "", "20.00"),
+        ("", "合计", "30.00", "10.00", "20.00")])
+    return [gpb, inc, exp]
+
+
+def test_same_code_same_amount_reports_the_odd_table_out():
+    """2010301 is 10.00 in two tables and 12.00 in the third: the third is the one reported."""
+    findings = validate([make_document(_three_tables("12.00"), [])])[0]
+    odd = [f for f in findings if f.rule == "cross_table.same_code_same_amount"]
+    assert odd and {(f.table, f.code) for f in odd} == {("expenditure_summary", "2010301")}
+    assert {f.observed for f in odd} == {"12.00"} and {f.expected for f in odd} == {"10.00"}
+    clean = validate([make_document(_three_tables("10.00"), [])])[0]
+    assert not [f for f in clean if f.rule == "cross_table.same_code_same_amount"]

@@ -11,6 +11,7 @@ column per measure (summary tables: 收入 and 支出 halves side by side); amou
 from __future__ import annotations
 
 import pickle
+import re
 from pathlib import Path
 
 import polars as pl
@@ -24,6 +25,9 @@ CLEAN_CORPUS = (
     "renwu/001_上海/2026年上海市交通运输局_部门预算.pdf",
     "renwu/001_上海/2026年上海市住房和建设局_部门预算.pdf",
 )
+
+# lines printed above each table page (編制单位, 单位) — the re-rendered tables carry their own
+_TABLE_LINE = re.compile(r"^(编制单位|预算单位|部门名称|单位)\s*[:：]|^单位\s*[:：]?\s*(万元|元)$")
 
 LABELS: dict[str, str] = {
     "amount": "预算数", "total": "合计", "basic": "基本支出", "project": "项目支出", "personnel": "人员经费",
@@ -85,7 +89,7 @@ def blocks_from_document(doc: Document) -> list[dict]:
     later: list[dict] = []
     for p in doc.paragraphs:
         text = p.text.strip()
-        if not text or text in titles:
+        if not text or text in titles or _TABLE_LINE.match(text):
             continue
         (later if first_page is not None and p.page is not None and p.page >= first_page else blocks).append({"p": text})
     for n, t in enumerate((t for t in doc.tables if t.kind and t.rows.height), 1):

@@ -99,42 +99,80 @@ def _all_gpb(doc: Document) -> bool:
 
 
 def same_code_same_amount(documents: list[Document]) -> pl.DataFrame:
-    """`excess` = |a − b| − tolerance for a code printed in both tables of a declared pair."""
+    """`excess` = |a − b| − tolerance for a code printed in both tables of a declared pair.
+
+    When the code is in three tables and two agree, the odd one out is the table reported (not
+    always the second of the pair); each (table, row, column) is reported once."""
     out: list[dict] = []
     for d, doc in enumerate(documents):
-        occ = _occurrences(doc)
-        all_gpb = _all_gpb(doc)
-        for pair in AMOUNT_PAIRS:
-            if pair.only_if_all_gpb and not all_gpb:
+        compared = _compared_amounts(doc)
+        agrees: dict[tuple[str, int], bool] = {}
+        for c in compared:
+            if c["excess"] <= 0:
+                agrees[(c["code"], c["ta"])] = agrees[(c["code"], c["tb"])] = True
+        seen: set[tuple[int, int, str]] = set()
+        for c in compared:
+            blame_a = c["excess"] > 0 and agrees.get((c["code"], c["tb"])) and not agrees.get((c["code"], c["ta"]))
+            rec = c["a"] if blame_a else c["b"]
+            key = (rec["tindex"], rec["row"], rec["column"])
+            if key in seen:
                 continue
-            ta = next((t for t, tb in enumerate(doc.tables) if tb.kind == pair.a), None)
-            tb_ = next((t for t, tb in enumerate(doc.tables) if tb.kind == pair.b), None)
-            if ta is None or tb_ is None:
-                continue
-            A, B = doc.tables[ta], doc.tables[tb_]
-            ca = next((c for c in pair.a_col if c in A.rows.columns), None)
-            cb = next((c for c in pair.b_col if c in B.rows.columns), None)
-            if not ca or not cb:
-                continue
-            va, vb = TableView.of(A), TableView.of(B)
-            pa, pb = row_positions(A), row_positions(B)
-            for code, items in occ.items():
-                ia = next((it for t, it in items if t == ta), None)
-                ib = next((it for t, it in items if t == tb_), None)
-                if not ia or not ib or (ia["row"], ca) in va.problems or (ib["row"], cb) in vb.problems:
-                    continue
-                xa, xb = value(A, pa[ia["row"]], ca), value(B, pb[ib["row"]], cb)
-                if xa is None and xb is None:
-                    continue
-                xa, xb = xa or 0.0, xb or 0.0
-                out.append({
-                    "doc": d, "table": B.kind, "tindex": tb_, "row": int(ib["row"]), "code": ib["code"],
-                    "name": ib["name"], "column": cb, "expected": va.fmt(xa), "observed": vb.fmt(xb),
-                    "message": f"科目 {code} 在{TABLE_KINDS[B.kind]}中为 {vb.fmt(xb)}，{TABLE_KINDS[A.kind]}中为 "
-                               f"{va.fmt(xa)} / {code}: {B.kind}.{cb} differs from {A.kind}.{ca}",
-                    "excess": abs(xa - xb) - max(va.tolerance, vb.tolerance),
-                })
+            seen.add(key)
+            out.append({"doc": d, **rec, "excess": c["excess"]})
     return check_frame(out, {"excess": pl.Float64})
+
+
+def _amount_record(code: str, this: tuple, other: tuple) -> dict:
+    """The finding's fields when `this` side (tindex, table, occurrence, column, view, value) is the
+    one reported, against the `other` side."""
+    t, tab, it, col, view, got = this
+    _, other_tab, _, other_col, other_view, want = other
+    return {
+        "table": tab.kind, "tindex": t, "row": int(it["row"]), "code": it["code"], "name": it["name"],
+        "column": col, "expected": other_view.fmt(want), "observed": view.fmt(got),
+        "message": f"科目 {code} 在{TABLE_KINDS[tab.kind]}中为 {view.fmt(got)}，{TABLE_KINDS[other_tab.kind]}中为 "
+                   f"{other_view.fmt(want)} / {code}: {tab.kind}.{col} differs from {other_tab.kind}.{other_col}",
+    }
+
+
+def _compared_amounts(doc: Document) -> list[dict]:
+    """Every comparison of a code's amount between the tables of a declared pair, with the record
+    to report on either side."""
+    compared: list[dict] = []
+    occ = _occurrences(doc)
+    all_gpb = _all_gpb(doc)
+    for pair in AMOUNT_PAIRS:
+        if pair.only_if_all_gpb and not all_gpb:
+            continue
+        ta = next((t for t, tb in enumerate(doc.tables) if tb.kind == pair.a), None)
+        tb_ = next((t for t, tb in enumerate(doc.tables) if tb.kind == pair.b), None)
+        if ta is None or tb_ is None:
+            continue
+        A, B = doc.tables[ta], doc.tables[tb_]
+        ca = next((c for c in pair.a_col if c in A.rows.columns), None)
+        cb = next((c for c in pair.b_col if c in B.rows.columns), None)
+        if not ca or not cb:
+            continue
+        va, vb = TableView.of(A), TableView.of(B)
+        pa, pb = row_positions(A), row_positions(B)
+        for code, items in occ.items():
+            ia = next((it for t, it in items if t == ta), None)
+            ib = next((it for t, it in items if t == tb_), None)
+            if not ia or not ib or (ia["row"], ca) in va.problems or (ib["row"], cb) in vb.problems:
+                continue
+            xa, xb = value(A, pa[ia["row"]], ca), value(B, pb[ib["row"]], cb)
+            if xa is None and xb is None:
+                continue
+            xa, xb = xa or 0.0, xb or 0.0
+
+            a = (ta, A, ia, ca, va, xa)
+            b = (tb_, B, ib, cb, vb, xb)
+            compared.append({
+                "code": code, "ta": ta, "tb": tb_,
+                "excess": abs(xa - xb) - max(va.tolerance, vb.tolerance),
+                "a": _amount_record(code, a, b), "b": _amount_record(code, b, a),
+            })
+    return compared
 
 
 @dataclass(frozen=True)

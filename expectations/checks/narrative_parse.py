@@ -52,6 +52,7 @@ def _clean_label(raw: str, department: str | None, year: int | None) -> str:
     s = re.sub(r"^.*?(包括|分为|其中)", "", s)
     s = re.sub(r"^(分别为|主要是|主要为|\d+[.．、]|[（(][一二三四五六七八九十\d]+[）)])+", "", s)
     s = re.sub(r"(为|是|共|达|计|共计|合计)$", "", s)
+    s = re.sub(r"^[“\"]([^”\"]+)[”\"](科目|项目)?$", r"\1", s)  # '“城乡社区支出”科目1,449万元' names the class
     return s
 
 
