@@ -55,7 +55,7 @@ TOLERANCE: dict[str, str] = {
     "cross_table.same_code_same_amount": "≤ 1 个末位单位（两表中较大者） / within one unit",
     "cross_table.totals": "≤ 1 个末位单位；元与万元换算后比较；收入总表含上年结转时不比 / one unit; 元/万元 converted; skipped with a carry-over",
     "cross_table.three_public_items": "≤ 1 个末位单位；换算为万元 / one unit, in 万元",
-    "narrative.amount_matches_table": "半个说明末位单位（至少 0.005 万元） / half a unit of the stated amount",
+    "narrative.amount_matches_table": "半个说明末位单位（至少 0.005 万元）；差不足一个末位单位（截断）为 info / half a unit of the stated amount; within one unit (truncated) → info",
     "narrative.three_public_amounts": "同上；写明其他年度的数不比较 / as above; other years' figures are skipped",
     "narrative.share": "半个末位单位加金额舍入；带小数且差 ≤ 1 个单位为 info / half a unit plus amount rounding; ≤ one unit with decimals → info",
     "narrative.shares_sum": "1 个末位单位 / one unit",

@@ -251,3 +251,12 @@ def test_same_code_same_amount_reports_the_odd_table_out():
     assert {f.observed for f in odd} == {"12.00"} and {f.expected for f in odd} == {"10.00"}
     clean = validate([make_document(_three_tables("10.00"), [])])[0]
     assert not [f for f in clean if f.rule == "cross_table.same_code_same_amount"]
+
+
+def test_a_narrative_amount_truncated_to_its_printed_unit_is_info_not_error():
+    table = make_table("gpb_expenditure", ["total"], [
+        ("212", "城乡社区支出", "1256.58"), ("", "合计", "1256.58")])
+    text = ["二、支出预算情况说明", "“城乡社区支出”科目1,256万元，主要用于日常运转。", "一般公共服务支出说明：“城乡社区支出”科目1,250万元。"]
+    findings = [f for f in validate([make_document([table], text)])[0] if f.rule == "narrative.amount_matches_table"]
+    by_observed = {f.observed: f.severity for f in findings}
+    assert by_observed == {"1,256": "info", "1,250": "error"}

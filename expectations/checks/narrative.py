@@ -206,13 +206,17 @@ def _amount_rows(documents: list[Document], three_public: bool) -> list[dict]:
                 cands = next((figs[k] for k in keys if k in figs), None)
                 if not cands or not st.label or (three_public and _other_year(doc, st)):
                     continue
-                tol = max(0.5 * 10 ** -decimals(st.amount_text) * (1e-4 if st.unit == "元" else 1), 0.005) + 1e-6
+                step = 10 ** -decimals(st.amount_text) * (1e-4 if st.unit == "元" else 1)
+                tol = max(0.5 * step, 0.005) + 1e-6
                 best = min(cands, key=lambda v, st=st: abs(v - st.amount))
                 exp = cands[0] if abs(best - st.amount) > tol else best
-                out.append(_base(d, st, _fmt(exp, 2), st.amount_text,
-                                 f"说明中“{st.label}{st.amount_text}{st.unit}”与表中 {_fmt(exp, 2)}万元 不符 / "
-                                 f"the text states {st.amount_text} {st.unit} for {st.label}, the tables give {_fmt(exp, 2)}",
-                                 excess=abs(best - st.amount) - tol))
+                # within one printed unit: truncated ('1,256' for 1,256.58) rather than wrong — info
+                truncated = abs(best - st.amount) <= step + 1e-6
+                out.append(_base(d, st, _fmt(best if truncated else exp, 2), st.amount_text,
+                                 f"说明中“{st.label}{st.amount_text}{st.unit}”与表中 {_fmt(best if truncated else exp, 2)}万元 不符 / "
+                                 f"the text states {st.amount_text} {st.unit} for {st.label}, the tables give "
+                                 f"{_fmt(best if truncated else exp, 2)}",
+                                 excess=abs(best - st.amount) - tol, severity="info" if truncated else None))
     return out
 
 
