@@ -16,9 +16,10 @@ from docx import Document as DocxDocument
 import crawler
 import crawler.localserver
 from crawler.localserver import serve
+from tests.shared_inputs import SHARED
 
 HERE = Path(__file__).resolve().parent
-SHARED = Path(__file__).resolve().parents[2] / "shared"
+
 SITES = HERE / "portals"
 pytestmark = pytest.mark.skipif(
     not (SHARED / "corpus" / "real").is_dir(),

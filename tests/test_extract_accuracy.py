@@ -9,17 +9,19 @@ import pytest
 
 from benchmarks.groundtruth_tools import TableCells, compare, extracted_tables, load_all, truth_tables
 from extract import extract_file
+from tests.shared_inputs import require_corpus
 
 DOCS = [d for d in load_all() if Path(d["path"]).exists()]
 # Cell precision and recall every document reaches now (all 100%; the floor is the 99.5% target),
 # the known gaps below apart; the benchmark prints the real figures.
 FLOOR = 0.995
-# Known extraction gaps, logged in /tmp/budgetqa-notes/extraction-issues.md: the test fails
-# loudly (strict xfail) once they are fixed, so the floor can be raised.
+# Known extraction gaps by document id (none now): such a document is a strict xfail, so the
+# test fails loudly once the gap is fixed and the floor can be raised.
 KNOWN_GAPS: dict[str, str] = {}
 
 
 def test_ground_truth_present() -> None:
+    require_corpus()
     ids = {d["id"] for d in DOCS}
     assert {"seed.docx", "seed.pdf", "seed.xlsx"} <= ids
     assert len(ids - {"seed.docx", "seed.pdf", "seed.xlsx"}) >= 12  # real corpus documents

@@ -9,10 +9,11 @@ import pytest
 
 from extract import extract_file
 from extract.detect import sniff_format
+from tests.shared_inputs import CORPUS
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "demo/files/杜集区政府办公室2021年部门预算"
-CORPUS = Path("/work/shared/corpus/real")
+
 SHANGHAI = CORPUS / "renwu/001_上海/2026年上海市交通运输局_部门预算.pdf"
 SEED_KINDS = [
     "fiscal_summary", "gpb_expenditure", "gpb_basic_expenditure", "gov_fund_expenditure",
@@ -27,10 +28,7 @@ def _home(tmp_path, monkeypatch):
 
 
 def _seed(fmt: str):
-    path = SEED.with_suffix(f".{fmt}")
-    if not path.exists():
-        pytest.skip(f"{path.name} not rendered yet")
-    (doc,) = extract_file(path)
+    (doc,) = extract_file(SEED.with_suffix(f".{fmt}"))  # committed in demo/files
     return doc
 
 
@@ -107,8 +105,6 @@ def test_docx_without_budget_content_is_not_a_disclosure(tmp_path):
 
 def test_zip_of_attachments_gives_one_document_per_member(tmp_path):
     seed_pdf = SEED.with_suffix(".pdf")
-    if not seed_pdf.exists():
-        pytest.skip("seed PDF not rendered yet")
     archive = tmp_path / "附件.zip"
     with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
         zf.write(seed_pdf, "杜集区/部门预算.pdf")

@@ -9,8 +9,7 @@ import pytest
 from extract.grid import GRID_COLUMNS, Grid
 from extract.kinds import kind_from_header, kind_from_title, table_number
 from extract.tables import join_wrapped_labels, map_measure, normalise_grid, normalise_grids
-
-CORPUS = Path("/work/shared/corpus/real")
+from tests.shared_inputs import CORPUS
 
 # Real titles, as printed (seed 杜集区 2021; 上海/深圳/苏州/杭州 2026; 江苏 2017–2019).
 REAL_TITLES = [

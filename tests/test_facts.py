@@ -1,13 +1,11 @@
 """extract.facts: department, region, year, kind and unit from the content, not the file name."""
 
-from pathlib import Path
 
 import pytest
 
 from budgetqa.model import Paragraph, Table
 from extract.facts import document_facts
-
-CORPUS = Path("/work/shared/corpus/real")
+from tests.shared_inputs import CORPUS
 
 
 def _paras(*texts: str) -> list[Paragraph]:

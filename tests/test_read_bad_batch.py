@@ -13,8 +13,10 @@ import pytest
 from extract import extract_many
 from extract.pdf import MAX_PAGES
 from tests.fixtures import bad_files as bf
+from tests.shared_inputs import CORPUS
 
-SHANGHAI = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "real" / "renwu/001_上海/2026年上海市交通运输局_部门预算.pdf"
+SHANGHAI = CORPUS / "renwu/001_上海/2026年上海市交通运输局_部门预算.pdf"
+
 
 
 def _processes_mentioning(text: str) -> list[str]:

@@ -17,19 +17,7 @@ from extract.pdf import read_pdf
 from extract.pdf_join import join_continued
 from extract.pdf_layout import PageTable, _join_split_numbers, _lift_centred_amounts, _unwrap_centred_labels
 from tests.fixtures.bad_files import HELVETICA, pdf_bytes, text_pdf
-
-
-def shared_dir() -> Path:
-    """The shared/ folder next to the repo (CI clones the repo beside a copy of it)."""
-    return Path(__file__).resolve().parents[2] / "shared"
-
-
-def corpus_file(rel: str) -> Path:
-    path = shared_dir() / "corpus" / "real" / rel
-    if not path.is_file():
-        pytest.skip(f"real corpus file absent (expected beside the repo): {path}")
-    return path
-
+from tests.shared_inputs import corpus_file
 
 SHANGHAI = "renwu/001_上海/2026年上海市交通运输局_部门预算.pdf"  # WPS 表格, landscape
 JIANGSU_ROTATED = "open-budget/江苏省人大办公厅/江苏省人大常委会办公厅2019年部门预算公开表.pdf"  # Distiller, /Rotate 90

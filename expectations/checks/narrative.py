@@ -35,7 +35,7 @@ LABEL_KEYS: list[tuple[re.Pattern, str]] = [
     (re.compile(r"^一般公共预算(财政拨款)?项目支出(预算)?$"), "gpb_project"),
     (re.compile(r"^基本支出(预算)?$"), "basic"),
     (re.compile(r"^项目支出(预算)?$"), "project"),
-    (re.compile(r"^财政拨款收支(总)?预算$|^财政拨款(收入|支出)(总)?预算$"), "fiscal_total"),
+    (re.compile(r"^财政拨款收支(总)?预算$|^(当年)?财政拨款(收入|支出)(总)?(预算)?$"), "fiscal_total"),
     (re.compile(r"^(部门)?收支总?预算(总额)?$"), "total"),
     (re.compile(r"^(部门)?收入(总)?预算$"), "income_total"),
     (re.compile(r"^(部门)?支出(总)?预算$"), "expenditure_total"),
@@ -204,7 +204,7 @@ def _amount_rows(documents: list[Document], three_public: bool) -> list[dict]:
                 if keys[0].startswith("tp:") != three_public:
                     continue
                 cands = next((figs[k] for k in keys if k in figs), None)
-                if not cands or not st.label or (three_public and _other_year(doc, st)):
+                if not cands or not st.label or _other_year(doc, st):
                     continue
                 step = 10 ** -decimals(st.amount_text) * (1e-4 if st.unit == "元" else 1)
                 tol = max(0.5 * step, 0.005) + 1e-6
