@@ -22,7 +22,7 @@ from pdfplumber.utils.exceptions import PdfminerException
 
 from budgetqa.model import Paragraph
 from extract.grid import GRID_COLUMNS, Grid, ReadError, ReadResult
-from extract.pdf_join import join_continued
+from extract.pdf_join import carry_foot_captions, join_continued
 from extract.pdf_layout import (
     Line,
     PageTable,
@@ -91,6 +91,7 @@ def read_pdf(path: Path) -> ReadResult:
     page_tables: list[PageTable] = []
     all_lines: list[Line] = []
     heights: dict[int, float] = {}
+    page_text: dict[int, list[str]] = {}  # body text lines per page, for captions at a page foot
     n_chars = n_cid = 0
     with pdf:
         meta = pdf.metadata or {}
@@ -123,6 +124,7 @@ def read_pdf(path: Path) -> ReadResult:
                 page.close()
             page_tables.extend(tables)
             all_lines.extend(lines)
+            page_text[page_no] = [ln.text for ln in lines if not is_page_furniture(ln, heights[page_no])]
             n_chars += chars
             n_cid += cids
         page_count = len(pages)
@@ -136,6 +138,7 @@ def read_pdf(path: Path) -> ReadResult:
             "undecodable fonts: text is mostly (cid:NN)",
         )
 
+    carry_foot_captions(page_tables, page_text)
     grids = join_continued(page_tables)
     out: list[Grid] = []
     for i, t in enumerate(grids):

@@ -202,3 +202,26 @@ def _move_orphan_title(prev: PageTable, t: PageTable) -> None:
         moved = prev.after[j:]
         del prev.after[j:]
         t.before = moved + t.before
+
+
+_CAPTION = re.compile(r"^\s*(?:部门)?公开\s*\d+\s*表|^\s*(?:部门公开)?表\s*\d+|单位\s*[:：]|编制(?:单位|部门)\s*[:：]|表(?:格)?\s*$")
+
+
+def carry_foot_captions(tables: list[PageTable], page_text: dict[int, list[str]]) -> None:
+    """A table's caption printed at the foot of a page with no table of its own (the narrative
+    ends there: '部门公开表1' / '…财务收支预算总表' / '单位：元') belongs to the untitled table at the
+    top of the next page. `page_text` is each page's body text lines, top to bottom."""
+    pages_with_tables = {p for t in tables for p in t.pages}
+    first_on_page: dict[int, PageTable] = {}
+    for t in tables:
+        first_on_page.setdefault(t.pages[0], t)
+    for page, t in first_on_page.items():
+        if page - 1 in pages_with_tables or any(_is_title(x) for x in t.before):
+            continue
+        tail: list[str] = []
+        for line in reversed(page_text.get(page - 1, [])[-4:]):
+            if not _CAPTION.search(line):
+                break
+            tail.insert(0, line)
+        if any(_is_title(x) for x in tail):
+            t.before = tail + t.before

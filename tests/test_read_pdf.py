@@ -423,3 +423,31 @@ def test_amount_centred_below_its_label_joins_the_label_row():
     header = [["合计", "小计", "购置费"], ["", "", ""], ["2,599.37", "670.12", ""]]  # values under a header
     _lift_centred_amounts(header)
     assert header[0] == ["合计", "小计", "购置费"] and header[2] == ["2,599.37", "670.12", ""]
+
+
+@pytest.mark.slow
+def test_a_caption_at_the_foot_of_a_text_page_titles_the_table_on_the_next(tmp_path: Path) -> None:
+    """The narrative ends a page with '部门公开表1 / …收支总表 / 单位：元'; the table starts the next page."""
+    from docx import Document as Docx
+    from docx.enum.text import WD_BREAK
+
+    from extract.convert import convert_with_libreoffice
+
+    doc = Docx()
+    for i in range(30):
+        doc.add_paragraph(f"第{i + 1}段说明文字，用来把第一页写满。")
+    for caption in ("部门公开表1", "2026年部门财务收支预算总表", "单位：元"):
+        doc.add_paragraph(caption)
+    doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+    table = doc.add_table(rows=3, cols=4)
+    table.style = "Table Grid"
+    for r, row in enumerate([("项目", "预算数", "项目", "预算数"), ("一、财政拨款收入", "100", "一、教育支出", "100"),
+                             ("收入总计", "100", "支出总计", "100")]):
+        for c, text in enumerate(row):
+            table.cell(r, c).text = text
+    doc.save(tmp_path / "foot.docx")
+    pdf = convert_with_libreoffice(tmp_path / "foot.docx", "pdf", tmp_path / "cache")
+    result = read_pdf(pdf)
+    (grid,) = result.grids
+    assert grid.pages[0] >= 2  # the table really starts on a later page than its caption
+    assert grid.before[-3:] == ["部门公开表1", "2026年部门财务收支预算总表", "单位：元"]
