@@ -13,6 +13,7 @@ import time
 import uuid
 from collections.abc import Iterable
 from pathlib import Path
+from urllib.parse import unquote
 
 from budgetqa.model import Document
 from budgetqa.settings import Settings, warehouse_url
@@ -50,7 +51,7 @@ def scorecard_line(document: Document) -> str:
     who = " ".join(str(x) for x in (document.department, document.year, document.kind) if x) or "?"
     status = "" if document.status == "ok" else f" [{document.status}: {document.error}]"
     copy = f" (重复 / copy of {document.duplicate_of})" if document.duplicate_of else ""
-    where = document.source.url or document.source.path
+    where = unquote(document.source.url) if document.source.url else document.source.path
     return f"{score}  {errors:3d} 错误 {warnings:3d} 警告  {who}  {where}{copy}{status}"
 
 

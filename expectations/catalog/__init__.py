@@ -1,4 +1,4 @@
-"""The 政府收支分类科目 catalog as data (catalog.csv, built by `expectations.catalog.build`).
+"""The 政府收支分类科目 catalog as data: catalog.csv (compiled fragments, `expectations.catalog.build`) plus corpus.csv (codes named alike in real disclosures, `expectations.catalog.harvest`).
 
 The functional catalog is PARTIAL (all 类, a few 款/项): a code missing from it means
 nothing. The 部门经济分类 (301–399) is believed nearly complete. Names are compared after
@@ -17,6 +17,9 @@ from pathlib import Path
 import polars as pl
 
 PATH = Path(__file__).with_name("catalog.csv")
+CORPUS_PATH = Path(__file__).with_name("corpus.csv")  # codes seen consistently in real disclosures (harvest.py)
+COLUMNS = {"system": pl.Utf8, "code": pl.Utf8, "name": pl.Utf8, "level": pl.Int64, "parent_code": pl.Utf8,
+           "year": pl.Utf8, "status": pl.Utf8, "evidence": pl.Utf8, "source_file": pl.Utf8}
 SURE = frozenset({"C", "P"})  # code and name seen together in a public source
 # (system, level) whose catalog is believed complete: absence is worth a warning.
 COMPLETE = frozenset({("functional", 1), ("economic_dept", 1), ("economic_dept", 2)})
@@ -54,13 +57,17 @@ def similar(a: str, b: str) -> bool:
 
 
 @cache
-def load() -> pl.DataFrame:
-    return pl.read_csv(PATH, schema_overrides={"code": pl.Utf8, "parent_code": pl.Utf8})
+def load(compiled_only: bool = False) -> pl.DataFrame:
+    """The compiled catalog, plus (unless `compiled_only`) the rows harvested from real disclosures."""
+    frames = [pl.read_csv(PATH, schema_overrides=COLUMNS)]
+    if not compiled_only and CORPUS_PATH.exists():
+        frames.append(pl.read_csv(CORPUS_PATH, schema_overrides=COLUMNS))
+    return pl.concat(frames, how="vertical_relaxed").select(list(COLUMNS))
 
 
 @cache
-def entries(system: str) -> dict[str, Entry]:
-    frame = load().filter(pl.col("system") == system)
+def entries(system: str, compiled_only: bool = False) -> dict[str, Entry]:
+    frame = load(compiled_only).filter(pl.col("system") == system)
     return {
         r["code"]: Entry(r["system"], r["code"], r["name"], r["level"], r["status"], r["evidence"], r["source_file"])
         for r in frame.iter_rows(named=True)
@@ -74,6 +81,15 @@ def names(system: str) -> dict[str, list[str]]:
     for e in entries(system).values():
         out.setdefault(normalise(e.name), []).append(e.code)
     return out
+
+
+# The economic classification was reformed in 2018 (部门预算支出经济分类科目): the compiled rows
+# describe 2018 onwards, so a document of an earlier year is not checked against them.
+FIRST_YEAR = {"economic_dept": 2018, "economic_gov": 2018}
+
+
+def covers_year(system: str, year: int | None) -> bool:
+    return year is None or year >= FIRST_YEAR.get(system, 0)
 
 
 def system_of(code: str, table_kind: str | None) -> str:

@@ -116,6 +116,8 @@ def catalog_check(documents: list[Document]) -> pl.DataFrame:
                 continue
             code, name = it["code"], catalog.normalise(it["name"])
             system = catalog.system_of(code, table.kind)
+            if system.startswith("economic") and not catalog.covers_year(system, documents[d].year):
+                continue  # the economic catalog is the 2018 reform's: 2017's codes meant other things
             entry = catalog.entries(system).get(code)
             rec = _base(d, t, table.kind, it)
             rec["column"] = "name"
