@@ -22,7 +22,7 @@ import hashlib
 import mimetypes
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -51,6 +51,14 @@ class BaseURL(str):
 
     requests: list[dict[str, Any]]
     routes: dict[str, Any]
+    in_flight: Callable[[], int]
+
+    def wait_idle(self, timeout: float = 60.0) -> None:
+        """Wait until no request is being answered (a slow route the client gave up on is logged
+        only when its answer is done), so `requests` is complete for what was asked so far."""
+        deadline = time.monotonic() + timeout
+        while self.in_flight() and time.monotonic() < deadline:
+            time.sleep(0.05)
 
     def count(self, path_prefix: str = "", *, status: int | None = None) -> int:
         return sum(
@@ -97,8 +105,15 @@ class _Handler(BaseHTTPRequestHandler):
         self._answer(head=True)
 
     def do_GET(self) -> None:
-        with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # the client gave up (timeouts)
-            self._answer(head=False)
+        server = self.server  # type: ignore[assignment]
+        with server._lock:  # type: ignore[attr-defined]
+            server.busy += 1  # type: ignore[attr-defined]
+        try:
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # the client gave up (timeouts)
+                self._answer(head=False)
+        finally:
+            with server._lock:  # type: ignore[attr-defined]
+                server.busy -= 1  # type: ignore[attr-defined]
 
     def _resolve(self, path: str) -> Route | None:
         routes: dict[str, Any] = self.server.routes  # type: ignore[attr-defined]
@@ -186,6 +201,7 @@ class _Server(ThreadingHTTPServer):
         self.root = root
         self.routes = routes
         self.requests: list[dict[str, Any]] = []
+        self.busy = 0  # requests being answered now
         self._lock = threading.Lock()
 
     def log_request_record(self, record: dict[str, Any]) -> None:
@@ -204,6 +220,7 @@ def serve(root: Path, routes: dict[str, Any] | None = None) -> Iterator[BaseURL]
     base = BaseURL(f"http://127.0.0.1:{server.server_address[1]}")
     base.requests = server.requests
     base.routes = server.routes
+    base.in_flight = lambda: server.busy
     try:
         yield base
     finally:

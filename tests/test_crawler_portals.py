@@ -131,12 +131,14 @@ def test_trs_second_crawl_fetches_only_what_can_have_changed(tmp_path: Path, trs
     store = tmp_path / "store"
     portals = portal(tmp_path, base, TRS_YAML)
     first = crawler.crawl(portals, store.as_uri())
+    base.wait_idle()  # the slow page is logged when its answer is done, after the crawler gave up
     attachments = ("/uploadfiles/", "/202509/P", "/202502/P", "/202310/P")
     n_first = len(base.requests)
     first_downloads = sum(1 for r in base.requests if r["path"].startswith(attachments) and r["status"] == 200)
     assert first_downloads == 6
 
     second = crawler.crawl(portals, store.as_uri())
+    base.wait_idle()
     again = sorted((unquote(r["path"]), r["status"]) for r in base.requests[n_first:])
     # lists answer 304 (conditional); articles whose attachments are known are not asked at all; only
     # what failed last time is tried again (two articles 304, then their dead / refused attachment)

@@ -177,6 +177,8 @@ def test_single_scorecard_is_self_contained(tmp_path):
 def test_report_command_names_a_warehouse_it_cannot_open(tmp_path, capsys):
     from budgetqa.cli import main
 
-    assert main(["report", "--out", str(tmp_path / "site"), "--warehouse", "mysql://nowhere/db"]) == 2
+    with pytest.raises(SystemExit) as exit_:
+        main(["report", "--out", str(tmp_path / "site"), "--warehouse", "mysql://nowhere/db"])
+    assert exit_.value.code == 2
     assert "无法打开数据仓库 / cannot open the warehouse mysql://nowhere/db" in capsys.readouterr().err
     assert not (tmp_path / "site").exists()
