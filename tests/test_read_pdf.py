@@ -5,18 +5,16 @@ Corpus expectations were checked by eye against the rendered pages.
 
 from __future__ import annotations
 
-import hashlib
 import struct
 from pathlib import Path
 
 import pytest
-from pdfminer.arcfour import Arcfour
 
 from extract.grid import Grid, ReadError, ReadResult
 from extract.pdf import read_pdf
 from extract.pdf_join import join_continued
 from extract.pdf_layout import PageTable, _join_split_numbers, _lift_centred_amounts, _unwrap_centred_labels
-from tests.fixtures.bad_files import HELVETICA, pdf_bytes, text_pdf
+from tests.fixtures.bad_files import HELVETICA, encrypted_pdf, text_pdf
 from tests.shared_inputs import corpus_file
 
 SHANGHAI = "renwu/001_上海/2026年上海市交通运输局_部门预算.pdf"  # WPS 表格, landscape
@@ -229,37 +227,10 @@ def test_corrupt_structure(tmp_path: Path):
     assert e.value.status == "unreadable"
 
 
-def _encrypted_pdf(user_pw: bytes, owner_pw: bytes) -> bytes:
-    """Standard security handler R2 (40-bit RC4), PDF 1.7 spec algorithms 2, 3 and 4."""
-    pad = bytes.fromhex("28BF4E5E4E758A4164004E56FFFA01082E2E00B6D0683E802F0CA9FE6453697A")
-    padded = (user_pw + pad)[:32]
-    o = Arcfour(hashlib.md5((owner_pw + pad)[:32]).digest()[:5]).encrypt(padded)
-    perms = -44
-    doc_id = b"0123456789abcdef"
-    key = hashlib.md5(padded + o + struct.pack("<i", perms) + doc_id).digest()[:5]
-    u = Arcfour(key).encrypt(pad)
-
-    def obj_key(num: int) -> bytes:
-        return hashlib.md5(key + struct.pack("<i", num)[:3] + b"\0\0").digest()[:10]
-
-    content = Arcfour(obj_key(5)).encrypt(b"BT /F1 12 Tf 72 700 Td (Secret) Tj ET")
-    objs = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 4 0 R >> >> "
-        b"/Contents 5 0 R >>",
-        HELVETICA,
-        b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
-        b"<< /Filter /Standard /V 1 /R 2 /O <%s> /U <%s> /P %d >>" % (o.hex().encode(), u.hex().encode(), perms),
-    ]
-    return pdf_bytes(objs, b"/Encrypt 6 0 R /ID [<%s> <%s>] " % (doc_id.hex().encode(), doc_id.hex().encode()))
-
-
 def test_encrypted_needs_password(tmp_path: Path):
     import pdfplumber
 
-    p = tmp_path / "locked.pdf"
-    p.write_bytes(_encrypted_pdf(b"secret", b"owner"))
+    p = encrypted_pdf(tmp_path / "locked.pdf", b"secret", b"owner")
     with pdfplumber.open(p, password="secret") as pdf:  # the file is a real encrypted PDF
         assert "Secret" in pdf.pages[0].extract_text()
     _raises(p, "unreadable", "加密")

@@ -8,7 +8,7 @@ format.malformed_amount reports it once.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import polars as pl
 
@@ -198,33 +198,38 @@ def column_total(documents: list[Document]) -> pl.DataFrame:
 _GRAND = re.compile(r"总\s*计")
 
 
+def _summary_tables(documents: list[Document]) -> Iterator[tuple[int, int, Table]]:
+    """(document index, table index, table) for every summary table with income/expenditure sides."""
+    for d, doc in enumerate(documents):
+        for t, table in enumerate(doc.tables):
+            if table.kind in SUMMARY_KINDS and table.rows.height and "side" in table.rows.columns:
+                yield d, t, table
+
+
 def income_equals_expenditure(documents: list[Document]) -> pl.DataFrame:
     """收入总计 = 支出总计 in the summary tables."""
     out: list[dict] = []
-    for d, doc in enumerate(documents):
-        for t, table in enumerate(doc.tables):
-            rows = table.rows
-            if table.kind not in SUMMARY_KINDS or not rows.height or "side" not in rows.columns:
-                continue
-            view = TableView.of(table)
+    for d, t, table in _summary_tables(documents):
+        rows = table.rows
+        view = TableView.of(table)
 
-            def grand(side: str, rows=rows, table=table, view=view) -> tuple[int, str, float] | None:
-                for p in range(rows.height):
-                    if rows["side"][p] == side and _GRAND.search(rows["name"][p] or ""):
-                        for col in view.measures("total", "amount"):
-                            v = value(table, p, col)
-                            if v is not None and (int(rows["row"][p]), col) not in view.problems:
-                                return p, col, v
-                        return None
-                return None
+        def grand(side: str, rows=rows, table=table, view=view) -> tuple[int, str, float] | None:
+            for p in range(rows.height):
+                if rows["side"][p] == side and _GRAND.search(rows["name"][p] or ""):
+                    for col in view.measures("total", "amount"):
+                        v = value(table, p, col)
+                        if v is not None and (int(rows["row"][p]), col) not in view.problems:
+                            return p, col, v
+                    return None
+            return None
 
-            inc, exp = grand("income"), grand("expenditure")
-            if not inc or not exp:
-                continue
-            excess = abs(inc[2] - exp[2]) - view.tolerance
-            rec = _record(d, t, table, exp[0], exp[1], (inc[2], exp[2], excess), view,
-                          "支出总计与收入总计不相等", "total expenditure differs from total income")
-            out.append(rec)
+        inc, exp = grand("income"), grand("expenditure")
+        if not inc or not exp:
+            continue
+        excess = abs(inc[2] - exp[2]) - view.tolerance
+        rec = _record(d, t, table, exp[0], exp[1], (inc[2], exp[2], excess), view,
+                      "支出总计与收入总计不相等", "total expenditure differs from total income")
+        out.append(rec)
     return check_frame(out, EXTRA)
 
 
@@ -357,30 +362,27 @@ _SUB_ITEM = re.compile(r"^(其中|\d+[.．、]|[（(]\d+[）)])")  # '1.财政�
 def carryover_total(documents: list[Document]) -> pl.DataFrame:
     """收支总表 (budget and 决算): 总计 = 本年收入(支出)合计 + the 结转/结余 lines between them, per side."""
     out: list[dict] = []
-    for d, doc in enumerate(documents):
-        for t, table in enumerate(doc.tables):
-            rows = table.rows
-            if table.kind not in SUMMARY_KINDS or not rows.height or "side" not in rows.columns:
+    for d, t, table in _summary_tables(documents):
+        rows = table.rows
+        view = TableView.of(table)
+        names = [clean_name(n) for n in rows["name"].to_list()]
+        raw = [(n or "").strip() for n in (rows["raw_name"] if "raw_name" in rows.columns else rows["name"]).to_list()]
+        for side in ("income", "expenditure"):
+            idx = [p for p in range(rows.height) if rows["side"][p] == side]
+            sub = next((p for p in idx if SUBTOTAL_NAME.search(names[p])), None)
+            grand = next((p for p in idx if _GRAND.search(names[p])), None)
+            if sub is None or grand is None or grand < sub:
                 continue
-            view = TableView.of(table)
-            names = [clean_name(n) for n in rows["name"].to_list()]
-            raw = [(n or "").strip() for n in (rows["raw_name"] if "raw_name" in rows.columns else rows["name"]).to_list()]
-            for side in ("income", "expenditure"):
-                idx = [p for p in range(rows.height) if rows["side"][p] == side]
-                sub = next((p for p in idx if SUBTOTAL_NAME.search(names[p])), None)
-                grand = next((p for p in idx if _GRAND.search(names[p])), None)
-                if sub is None or grand is None or grand < sub:
-                    continue
-                between = [p for p in idx if sub < p < grand and _CARRY.search(names[p])
-                           and not _SUB_ITEM.match(raw[p])]
-                for col in view.measures("total", "amount"):
-                    r = int(rows["row"][grand])
-                    cells = [(r, col), (int(rows["row"][sub]), col)] + [(int(rows["row"][p]), col) for p in between]
-                    cmp = _compare(view, cells, value(table, grand, col),
-                                   [value(table, sub, col)] + [value(table, p, col) for p in between])
-                    if cmp:
-                        out.append(_record(d, t, table, grand, col, cmp, view,
-                                           f"{names[grand]}不等于{names[sub]}与结转结余之和",
-                                           "the grand total is not this year's total plus carry-overs"))
-                    break
+            between = [p for p in idx if sub < p < grand and _CARRY.search(names[p])
+                       and not _SUB_ITEM.match(raw[p])]
+            for col in view.measures("total", "amount"):
+                r = int(rows["row"][grand])
+                cells = [(r, col), (int(rows["row"][sub]), col)] + [(int(rows["row"][p]), col) for p in between]
+                cmp = _compare(view, cells, value(table, grand, col),
+                               [value(table, sub, col)] + [value(table, p, col) for p in between])
+                if cmp:
+                    out.append(_record(d, t, table, grand, col, cmp, view,
+                                       f"{names[grand]}不等于{names[sub]}与结转结余之和",
+                                       "the grand total is not this year's total plus carry-overs"))
+                break
     return check_frame(out, EXTRA)
