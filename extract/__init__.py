@@ -8,7 +8,6 @@ raises: a file it cannot read becomes a Document with status ≠ 'ok' and a zh/e
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import tempfile
@@ -17,7 +16,7 @@ from pathlib import Path
 
 from budgetqa.model import Document, SourceFile
 from extract.batch import extract_many
-from extract.detect import MAX_DEPTH, UnsafeArchive, image_type, sniff_format, unpack_zip
+from extract.detect import MAX_DEPTH, UnsafeArchive, file_sha256, image_type, sniff_format, unpack_zip
 from extract.grid import ReadError, ReadResult
 
 __all__ = ["extract_file", "extract_many", "read_any"]
@@ -69,14 +68,6 @@ def read_any(path: Path, fmt: str) -> ReadResult:
     raise ReadError("unsupported", f"不支持的文件格式 / unsupported format: {fmt}")
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def _fail(doc: Document, status: str, error: str) -> list[Document]:
     doc.status, doc.error = status, error
     return [doc]
@@ -88,7 +79,7 @@ def extract_file(path: Path, url: str | None = None, _depth: int = 0, _display: 
     display = _display or str(path)
     doc = Document(source=SourceFile(path=display, sha256="", format="unknown", url=url))
     try:
-        doc.source.sha256 = _sha256(path)
+        doc.source.sha256 = file_sha256(path)
         fmt = sniff_format(path)
     except OSError as e:
         return _fail(doc, "unreadable", f"无法打开文件 / cannot open file: {e}")

@@ -129,7 +129,8 @@ def extract_many(
     `urls` maps str(path) → source URL. `workers` ≤ 0 reads in this process (no time limit).
     `progress(done, total, path)` is called as each distinct file finishes.
     """
-    from extract import _sha256, extract_file
+    from extract import extract_file
+    from extract.detect import file_sha256
 
     urls = urls or {}
     items = [str(p) for p in paths]
@@ -138,7 +139,7 @@ def extract_many(
     distinct: list[int] = []  # indices into items that are read
     for i, p in enumerate(items):
         try:
-            sha = _sha256(Path(p))
+            sha = file_sha256(Path(p))
         except OSError:
             sha = None  # extract_file records the reason
         hashes.append(sha)

@@ -9,7 +9,6 @@ Any failure raises `ReadError("unreadable", …)` with a Chinese + English reaso
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import shutil
 import signal
@@ -17,6 +16,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from extract.detect import file_sha256
 from extract.grid import ReadError
 
 # target → LibreOffice --convert-to argument (filter names pin the output format).
@@ -62,14 +62,6 @@ def soffice_binary() -> str:
             "unsupported", "未安装 LibreOffice，无法转换此格式 / LibreOffice (soffice) is not installed"
         )
     return found
-
-
-def file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _looks_convertible(head: bytes) -> bool:

@@ -103,7 +103,7 @@ def blocks_from_document(doc: Document) -> list[dict]:
 
 def _extract_cached(path: Path, cache: Path) -> list[Document]:
     from extract import extract_file
-    from extract.convert import file_sha256
+    from extract.detect import file_sha256
 
     cache.mkdir(parents=True, exist_ok=True)
     hit = cache / f"{file_sha256(path)}.pkl"
