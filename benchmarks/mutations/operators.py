@@ -219,43 +219,41 @@ def _set_code(g: Grid, r: int, new: str) -> str:
     return old.strip()
 
 
-def truncated_code(doc: Doc, rng: random.Random) -> Expected | None:
-    """A 款 code printed without its 类, as a spreadsheet shows it: '21011' → '11', '22102' → '2'."""
-    site = _code_site(doc, rng, 5)
+def _recode(doc: Doc, rng: random.Random, op: str, rule: str, length: int,
+            change: Callable[[str, random.Random], str]) -> Expected | None:
+    """Print one `length`-digit code as `change` makes it; the finding is expected on that code."""
+    site = _code_site(doc, rng, length)
     if not site:
         return None
     i, kind, g, r, code = site
-    new = str(int(code[3:]))
+    new = change(code, rng)
     _set_code(g, r, new)
-    return Expected("truncated_code", "code", "code.format", kind, (new,), new, f"{kind} {code} → {new}",
-                    _code_also(g, kind, code, new), i)
+    return Expected(op, "code", rule, kind, (new,), new, f"{kind} {code} → {new}", _code_also(g, kind, code, new), i)
+
+
+def truncated_code(doc: Doc, rng: random.Random) -> Expected | None:
+    """A 款 code printed without its 类, as a spreadsheet shows it: '21011' → '11', '22102' → '2'."""
+    return _recode(doc, rng, "truncated_code", "code.format", 5, lambda code, _: str(int(code[3:])))
+
+
+def _mistype(code: str, rng: random.Random) -> str:
+    pos = rng.choice([3, 4])
+    return code[:pos] + rng.choice([d for d in "0123456789" if d != code[pos]]) + code[pos + 1:]
 
 
 def mistyped_code(doc: Doc, rng: random.Random) -> Expected | None:
     """One digit of a 项 code's 款 part mistyped: '2080505' → '2050505' (not under its parent)."""
-    site = _code_site(doc, rng, 7)
-    if not site:
-        return None
-    i, kind, g, r, code = site
-    pos = rng.choice([3, 4])
-    digit = rng.choice([d for d in "0123456789" if d != code[pos]])
-    new = code[:pos] + digit + code[pos + 1:]
-    _set_code(g, r, new)
-    return Expected("mistyped_code", "code", "code.parent_prefix", kind, (new,), new, f"{kind} {code} → {new}",
-                    _code_also(g, kind, code, new), i)
+    return _recode(doc, rng, "mistyped_code", "code.parent_prefix", 7, _mistype)
+
+
+def _drop_digit(code: str, rng: random.Random) -> str:
+    pos = rng.choice([1, 3])
+    return code[:pos] + code[pos + 1:]
 
 
 def six_digit_code(doc: Doc, rng: random.Random) -> Expected | None:
     """A 项 code with one digit dropped: '2010305' → '210305'."""
-    site = _code_site(doc, rng, 7)
-    if not site:
-        return None
-    i, kind, g, r, code = site
-    pos = rng.choice([1, 3])
-    new = code[:pos] + code[pos + 1:]
-    _set_code(g, r, new)
-    return Expected("six_digit_code", "code", "code.format", kind, (new,), new, f"{kind} {code} → {new}",
-                    _code_also(g, kind, code, new), i)
+    return _recode(doc, rng, "six_digit_code", "code.format", 7, _drop_digit)
 
 
 # --- cross-table ------------------------------------------------------------------------------
