@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from budgetqa.model import TABLE_KINDS  # noqa: E402
+from domain.model import TABLE_KINDS  # noqa: E402
 from extract import extract_many  # noqa: E402
 
 DEFAULT = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "real"

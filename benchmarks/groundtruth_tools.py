@@ -136,7 +136,7 @@ def truth_tables(doc: dict) -> list[TableCells]:
 
 
 def extracted_tables(document: Any) -> list[TableCells]:
-    """A `budgetqa.model.Document` → its recognised tables as cells (rows with side/code/name)."""
+    """A `domain.model.Document` → its recognised tables as cells (rows with side/code/name)."""
     seen: Counter[str] = Counter()
     out = []
     for t in document.tables:

@@ -24,7 +24,7 @@ if str(ROOT) not in sys.path:
 
 from benchmarks.mutations import FORMATS, OPERATORS, Doc, Mutant, generate, render, score  # noqa: E402
 from benchmarks.mutations.generate import COUNTED, identity  # noqa: E402
-from budgetqa.model import CATEGORIES, Document  # noqa: E402
+from domain.model import CATEGORIES, Document  # noqa: E402
 
 CLEAN_SEED = ROOT / "tests" / "data" / "seed" / "clean_seed.yaml"
 

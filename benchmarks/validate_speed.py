@@ -16,7 +16,7 @@ import pickle
 import time
 from pathlib import Path
 
-from budgetqa.model import Document
+from domain.model import Document
 from expectations import validate
 from expectations.testing import seed_document
 

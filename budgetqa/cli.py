@@ -15,8 +15,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from urllib.parse import unquote
 
-from budgetqa.model import Document
-from budgetqa.settings import Settings, warehouse_url
+from domain.model import Document
+from domain.settings import Settings, warehouse_url
 
 DOCUMENT_SUFFIXES = (".pdf", ".docx", ".doc", ".xlsx", ".xls", ".html", ".htm", ".zip")
 
@@ -172,7 +172,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="budgetqa",
         description="检查政府部门预算/决算公开文件的质量 / check China's budget disclosures",
-        epilog="设置见环境变量 BUDGETQA_HOME 等 / settings: see budgetqa/settings.py and the README",
+        epilog="设置见环境变量 BUDGETQA_HOME 等 / settings: see domain/settings.py and the README",
     )
     sub = parser.add_subparsers(dest="command", required=True)
     suffixes = " ".join(s.lstrip(".") for s in DOCUMENT_SUFFIXES)

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from budgetqa import jobs
-from budgetqa.model import Document
-from budgetqa.settings import REPO_ROOT, warehouse_url
+from domain.model import Document
+from domain.settings import REPO_ROOT, warehouse_url
 
 DEMO_ROOT = REPO_ROOT / "demo"
 

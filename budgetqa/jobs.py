@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from budgetqa.model import REPORT_SCHEMA, Document
-from budgetqa.settings import Settings
+from domain.model import REPORT_SCHEMA, Document
+from domain.settings import Settings
 
 Say = Callable[[str], None]
 

@@ -9,7 +9,7 @@ writes docs/rules.md from them.
 
 from __future__ import annotations
 
-from budgetqa.model import Document, Finding
+from domain.model import Document, Finding
 
 
 def validate(documents: list[Document]) -> list[list[Finding]]:

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 import polars as pl
 
-from budgetqa.model import Document, Table
+from domain.model import Document, Table
 
 # Identity and reporting columns of every check frame.
 CHECK_COLUMNS: dict[str, pl.DataType] = {

@@ -13,7 +13,7 @@ from typing import Any
 
 import polars as pl
 
-from budgetqa.model import Document, Finding, Location
+from domain.model import Document, Finding, Location
 from expectations.frames import clear_memo
 from expectations.rules import RULES, Rule
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from budgetqa.model import Document
+from domain.model import Document
 from expectations.checks import arithmetic, codes, completeness, cross_table, formatting, narrative
 
 WITHIN_TOLERANCE = ("ExpectColumnValuesToBeBetween", {"column": "excess", "max_value": 0})

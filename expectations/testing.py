@@ -7,7 +7,7 @@ import re
 
 import polars as pl
 
-from budgetqa.model import CELL_COLUMNS, ROW_KEY_COLUMNS, Document, Paragraph, SourceFile, Table
+from domain.model import CELL_COLUMNS, ROW_KEY_COLUMNS, Document, Paragraph, SourceFile, Table
 
 
 def parse_amount(text: str) -> tuple[float | None, str | None]:

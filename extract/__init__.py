@@ -14,7 +14,7 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-from budgetqa.model import Document, SourceFile
+from domain.model import Document, SourceFile
 from extract.batch import extract_many
 from extract.detect import MAX_DEPTH, UnsafeArchive, file_sha256, image_type, sniff_format, unpack_zip
 from extract.grid import ReadError, ReadResult

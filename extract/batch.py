@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from budgetqa.model import Document, SourceFile
+from domain.model import Document, SourceFile
 
 DEFAULT_TIMEOUT = 300.0  # seconds per document; the slowest real disclosure reads in < 10 s
 _GRACE = 3.0

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import polars as pl
 
-from budgetqa.model import Paragraph
+from domain.model import Paragraph
 from extract.grid import GRID_COLUMNS, Grid, ReadError, ReadResult, check_office_file
 
 # --- shared grid assembly ----------------------------------------------------------------------

@@ -11,7 +11,7 @@ import re
 from collections import Counter
 from pathlib import Path
 
-from budgetqa.model import Paragraph, Table
+from domain.model import Paragraph, Table
 from extract.kinds import compact
 
 _LABEL = re.compile(

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import polars as pl
 
-from budgetqa.model import Paragraph
+from domain.model import Paragraph
 
 # Columns of `Grid.cells`: one row per grid cell (merged cells repeated or left empty as
 # the reader sees them; `text` is "" for an empty cell, never null).

@@ -20,7 +20,7 @@ from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
 from pdfminer.pdfparser import PDFSyntaxError
 from pdfplumber.utils.exceptions import PdfminerException
 
-from budgetqa.model import Paragraph
+from domain.model import Paragraph
 from extract.grid import GRID_COLUMNS, Grid, ReadError, ReadResult
 from extract.pdf_join import carry_foot_captions, join_continued
 from extract.pdf_layout import (

@@ -1,4 +1,4 @@
-"""From a reader's raw `Grid` to a standard `Table` (budgetqa.model): kind, title, number, unit,
+"""From a reader's raw `Grid` to a standard `Table` (domain.model): kind, title, number, unit,
 one row per budget line with its code, name and measure columns, and a cell frame that traces
 every value back to its page/bbox or cell address.
 
@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from budgetqa.model import CELL_COLUMNS, ROW_KEY_COLUMNS, Table
+from domain.model import CELL_COLUMNS, ROW_KEY_COLUMNS, Table
 from extract.grid import Grid
 from extract.kinds import compact, kind_from_header, kind_from_title, table_number, title_is_known
 from extract.normalise import EMPTY_MARKERS, clean_code, clean_name, parse_amount, split_code_parts

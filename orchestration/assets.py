@@ -12,7 +12,7 @@ from pathlib import Path
 import dagster as dg
 
 from budgetqa import jobs
-from budgetqa.model import CATEGORIES, SEVERITIES, STATUSES, Document
+from domain.model import CATEGORIES, SEVERITIES, STATUSES, Document
 from orchestration.resources import BudgetQASettings
 
 GROUP = "budgetqa"

@@ -5,11 +5,11 @@ from pathlib import Path
 
 import dagster as dg
 
-from budgetqa.settings import Settings
+from domain.settings import Settings
 
 
 class BudgetQASettings(dg.ConfigurableResource):
-    """Where budgetqa reads and writes (see budgetqa.settings for the BUDGETQA_* variables)."""
+    """Where budgetqa reads and writes (see domain.settings for the BUDGETQA_* variables)."""
 
     warehouse: str  # duckdb:///… or postgresql://…
     store: str  # raw file store URI

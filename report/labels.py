@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from budgetqa.model import MEASURES, TABLE_KINDS
+from domain.model import MEASURES, TABLE_KINDS
 
 CATEGORY: dict[str, tuple[str, str]] = {
     "completeness": ("完整性", "completeness"),

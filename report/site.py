@@ -16,7 +16,7 @@ from pathlib import Path
 import polars as pl
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from budgetqa.model import CATEGORIES, SEVERITIES, Document
+from domain.model import CATEGORIES, SEVERITIES, Document
 from report import labels as L
 from warehouse import Warehouse
 

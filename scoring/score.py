@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from budgetqa.model import CATEGORIES, SEVERITIES, Document, Finding, Scorecard
+from domain.model import CATEGORIES, SEVERITIES, Document, Finding, Scorecard
 from scoring import weights as W
 
 CLEAN = 100.0

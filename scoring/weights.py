@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from budgetqa.model import MIN_NARRATIVE_PARAGRAPHS
+from domain.model import MIN_NARRATIVE_PARAGRAPHS
 
 # Penalty points one finding costs, by severity. `info` never costs points.
 SEVERITY_POINTS: dict[str, float] = {"error": 10.0, "warning": 3.0, "info": 0.0}

@@ -3,7 +3,7 @@
 
 import pytest
 
-from budgetqa.model import Paragraph, Table
+from domain.model import Paragraph, Table
 from extract.facts import document_facts
 from tests.shared_inputs import CORPUS
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from budgetqa.model import Document, SourceFile
+from domain.model import Document, SourceFile
 from expectations import validate
 from expectations.frames import CHECK_COLUMNS
 from expectations.gx_runner import GxRunner, run

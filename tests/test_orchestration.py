@@ -10,8 +10,8 @@ from pathlib import Path
 
 import dagster as dg
 
-from budgetqa.model import Document
 from crawler.localserver import serve
+from domain.model import Document
 from orchestration.assets import ASSETS, CHECKS, report, report_pages_exist, scorecards, scores_in_range
 from orchestration.definitions import NIGHTLY_CRON, TIMEZONE, defs, nightly_job
 from orchestration.resources import BudgetQASettings

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from budgetqa.model import CATEGORIES, SEVERITIES
+from domain.model import CATEGORIES, SEVERITIES
 from expectations.docs import TARGET, render
 from expectations.rules import RULES
 

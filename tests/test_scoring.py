@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 
-from budgetqa.model import CATEGORIES
+from domain.model import CATEGORIES
 from scoring import score_department, score_document
 from scoring import weights as W
 from warehouse.sample import document, finding

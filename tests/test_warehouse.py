@@ -13,7 +13,7 @@ try:
 except ImportError:  # tests/ on sys.path rather than a package
     from pg import postgres_server, postgres_url  # noqa: F401
 
-from budgetqa.model import REPORT_SCHEMA
+from domain.model import REPORT_SCHEMA
 from scoring import score_document
 from warehouse import SCHEMA_VERSION, Warehouse
 from warehouse.sample import document, finding, seed_like

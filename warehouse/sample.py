@@ -6,7 +6,7 @@ import hashlib
 
 import polars as pl
 
-from budgetqa.model import Document, Finding, Location, Paragraph, SourceFile, Table
+from domain.model import Document, Finding, Location, Paragraph, SourceFile, Table
 
 
 def _sha(name: str) -> str:

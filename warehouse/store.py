@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from budgetqa.model import CATEGORIES, REPORT_SCHEMA, Document, Scorecard
+from domain.model import CATEGORIES, REPORT_SCHEMA, Document, Scorecard
 from warehouse.db import Connection
 from warehouse.schema import (
     COPY_COLUMNS,

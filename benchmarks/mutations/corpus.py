@@ -17,7 +17,7 @@ from pathlib import Path
 import polars as pl
 
 from benchmarks.mutations.operators import Doc
-from budgetqa.model import Document, Table
+from domain.model import Document, Table
 
 CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "real"
 CLEAN_CORPUS = (

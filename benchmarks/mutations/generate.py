@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from benchmarks.mutations.operators import OPERATORS, Also, Doc, Expected, Operator
-from budgetqa.model import Finding
+from domain.model import Finding
 
 FORMATS = ("docx", "pdf", "xlsx")
 # Findings that count: what a reviewer is asked to look at.

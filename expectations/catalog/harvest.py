@@ -18,7 +18,7 @@ from pathlib import Path
 
 import polars as pl
 
-from budgetqa.model import Document
+from domain.model import Document
 from expectations import catalog
 
 TARGET = Path(__file__).with_name("corpus.csv")

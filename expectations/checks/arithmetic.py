@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 
 import polars as pl
 
-from budgetqa.model import MEASURES, Document, Table
+from domain.model import MEASURES, Document, Table
 from expectations.frames import (
     CODED_KINDS,
     ORDINAL_NAME,

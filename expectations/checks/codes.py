@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from budgetqa.model import Document
+from domain.model import Document
 from expectations import catalog
 from expectations.frames import (
     CODED_KINDS,

@@ -6,7 +6,7 @@ import re
 
 import polars as pl
 
-from budgetqa.model import MIN_NARRATIVE_PARAGRAPHS, TABLE_KINDS, Document
+from domain.model import MIN_NARRATIVE_PARAGRAPHS, TABLE_KINDS, Document
 from expectations.frames import check_frame, value
 
 # (kind, severity when missing). 三公 is required of every department (财预〔2016〕…); the

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from budgetqa.model import TABLE_KINDS, Document
+from domain.model import TABLE_KINDS, Document
+from domain.units import wan_per
 from expectations import catalog
 from expectations.checks.codes import catalog_contradiction
 from expectations.frames import (
@@ -248,7 +249,7 @@ def totals(documents: list[Document]) -> pl.DataFrame:
 
 def _factor(unit: str | None) -> float:
     """To 万元."""
-    return 1e-4 if unit == "元" else 1.0
+    return wan_per(unit)
 
 
 # 经济分类 line of the 基本支出表 → the 三公 item that includes it (三公 covers basic AND project spending).

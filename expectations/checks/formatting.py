@@ -6,7 +6,7 @@ import re
 
 import polars as pl
 
-from budgetqa.model import Document
+from domain.model import Document
 from expectations.frames import CHECK_COLUMNS, check_frame
 
 # Placeholders of the template a department fills in: XX局, XX单位, 增加（减少）…

@@ -13,7 +13,8 @@ from collections.abc import Iterator
 
 import polars as pl
 
-from budgetqa.model import Document
+from domain.model import Document
+from domain.units import wan_per
 from expectations import catalog
 from expectations.checks.narrative_parse import Statement, clean_text, decimals, parse_paragraph
 from expectations.frames import (
@@ -69,7 +70,7 @@ def _is_class_name(name: str) -> bool:
 
 
 def _factor(table_unit: str | None) -> float:
-    return 1e-4 if table_unit == "元" else 1.0
+    return wan_per(table_unit)
 
 
 def figures(doc: Document) -> dict[str, list[float]]:
@@ -206,7 +207,7 @@ def _amount_rows(documents: list[Document], three_public: bool) -> list[dict]:
                 cands = next((figs[k] for k in keys if k in figs), None)
                 if not cands or not st.label or _other_year(doc, st):
                     continue
-                step = 10 ** -decimals(st.amount_text) * (1e-4 if st.unit == "元" else 1)
+                step = 10 ** -decimals(st.amount_text) * wan_per(st.unit)
                 tol = max(0.5 * step, 0.005) + 1e-6
                 best = min(cands, key=lambda v, st=st: abs(v - st.amount))
                 exp = cands[0] if abs(best - st.amount) > tol else best
@@ -312,7 +313,7 @@ def _rate_parts(st: Statement) -> tuple[float, float, float] | None:
     if st.change is None or st.rate is None:
         return None
     base = st.amount - st.change
-    step = 10 ** -decimals(st.amount_text) * (1e-4 if st.unit == "元" else 1)
+    step = 10 ** -decimals(st.amount_text) * wan_per(st.unit)
     if base <= step / 2 or st.change == 0:
         return None
     rate = st.change / base * 100
@@ -354,7 +355,7 @@ def rate_from_zero_base(documents: list[Document]) -> pl.DataFrame:
             for st in sts:
                 if st.change is None or st.rate is None or st.change == 0:
                     continue
-                step = 10 ** -decimals(st.amount_text) * (1e-4 if st.unit == "元" else 1)
+                step = 10 ** -decimals(st.amount_text) * wan_per(st.unit)
                 base = st.amount - st.change
                 out.append(_base(
                     d, st, "—", f"{st.rate_text}%",

@@ -9,17 +9,18 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from domain.units import wan_per
+
 NUM = r"\d[\d,]*(?:\.\d+)?"
 _ALT = r"(?:（(?:增加|减少|增长|下降)）)?"
 TOKEN = re.compile(
     rf"(?P<change>(?:比|较)(?:上年|去年|(?P<year>\d{{4}})年(?:度)?)[^，,。；;：:]{{0,16}}?"
-    rf"(?P<dir1>增加|减少|增长|下降|持平){_ALT}(?:(?P<camt>{NUM})\s*(?P<cunit>亿元|万元|元))?"
+    rf"(?P<dir1>增加|减少|增长|下降|持平){_ALT}(?:(?P<camt>{NUM})\s*(?P<cunit>亿元|万元|千元|元))?"
     rf"(?:[，,、]?\s*(?P<dir2>增长|下降|增加|减少){_ALT}(?P<rate>{NUM})\s*%)?)"
     rf"|(?P<share>占(?P<whole>[^\d，,。；;%]{{0,14}}?)(?P<pct>{NUM})\s*%)"
-    rf"|(?P<amount>(?P<amt>{NUM})\s*(?P<unit>亿元|万元|元))"
+    rf"|(?P<amount>(?P<amt>{NUM})\s*(?P<unit>亿元|万元|千元|元))"
 )
 DELIM = re.compile(r"[，,。；;：:、（）()]")
-UNIT_FACTOR = {"元": 1e-4, "万元": 1.0, "亿元": 1e4}  # → 万元
 
 
 def decimals(text: str) -> int:
@@ -78,7 +79,7 @@ def parse_paragraph(index: int, text: str, department: str | None = None, year: 
             cut = max((d.end() for d in DELIM.finditer(before)), default=0)
             label = _clean_label(before[cut:], department, year)
             unit = m.group("unit")
-            amt = float(m.group("amt").replace(",", "")) * UNIT_FACTOR[unit]
+            amt = float(m.group("amt").replace(",", "")) * wan_per(unit)
             out.append(Statement(index, label, amt, m.group("amt"), unit, m.start()))
         elif m.group("share") and out and out[-1].share is None:
             out[-1].share = float(m.group("pct").replace(",", ""))
@@ -93,7 +94,7 @@ def parse_paragraph(index: int, text: str, department: str | None = None, year: 
                 continue
             sign = -1.0 if down else 1.0
             if m.group("camt"):
-                st.change = sign * float(m.group("camt").replace(",", "")) * UNIT_FACTOR[m.group("cunit")]
+                st.change = sign * float(m.group("camt").replace(",", "")) * wan_per(m.group("cunit"))
                 st.change_text = m.group("camt")
             if m.group("rate"):
                 st.rate = sign * float(m.group("rate").replace(",", ""))

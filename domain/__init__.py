@@ -1,0 +1,8 @@
+"""The domain package: the words every stage shares, defined once, importing no stage.
+
+- `domain.model`    — Document, Table, Finding, Scorecard; table kinds and measure keys (CONTRACT §4)
+- `domain.settings` — where budgetqa keeps its things (environment with embedded defaults)
+- `domain.units`    — 元/千元/万元/亿元 and the one conversion between them
+- `domain.names`    — the key by which a budget line's name is matched across tables
+- `domain.scope`    — the money a table covers (all funds, 财政拨款, 一般公共预算, …)
+"""
