@@ -23,6 +23,9 @@ STATUSES: tuple[str, ...] = ("ok", "unreadable", "scanned", "not_a_disclosure", 
 # A file with fewer paragraphs than this is a tables-only file: its narrative is not assessed.
 MIN_NARRATIVE_PARAGRAPHS = 5
 SEVERITIES: tuple[str, ...] = ("error", "warning", "info")
+# The rule that marks a table read in doubt (expectations/checks/reliability.py): no error is
+# raised from such a table, and scoring leaves the categories that depend on it unassessed.
+READING_GATE = "arithmetic.table_read_reliably"
 
 # CONTRACT §4 — table kinds and their Chinese names.
 BUDGET_TABLE_KINDS: dict[str, str] = {

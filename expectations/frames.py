@@ -190,8 +190,9 @@ def _hierarchy(table: Table) -> list[dict]:
     Rows with a malformed code (wrong length) get the level their neighbours imply, so
     '11' between 210 and 2101101 counts as a 款 — arithmetic then still groups its children
     right and the code error is reported once, by code.format. Per side of the table.
-    Returns dicts: row, side, code, name, level, valid, parent (index into the list) and
-    repaired (a truncated 款 code completed from its parent: '11' under 210 → '21011').
+    Returns dicts: row, side, code, name, level, valid, parent (index into the list),
+    repaired (a truncated 款 code completed from its parent: '11' under 210 → '21011') and
+    duplicate_of (index of the first item with the same code on the same side, else None).
     """
     rows = table.rows
     if "code" not in rows.columns:
@@ -218,6 +219,12 @@ def _hierarchy(table: Table) -> list[dict]:
                 it["level"] = max(prev + 1, nxt - 1) if nxt > prev else max(prev, 1)
                 if len(it["code"]) in (4, 6):  # one digit dropped from a 款/项 code: that level, if it fits here
                     it["level"] = min(len(it["code"]) // 2, prev + 1)
+        first: dict[str, int] = {}
+        for k, it in enumerate(items):  # a code printed again on the same side is not a further child
+            it["duplicate_of"] = first.get(it["code"])
+            if it["duplicate_of"] is not None:
+                it["duplicate_of"] += len(out)
+            first.setdefault(it["code"], k)
         for k, it in enumerate(items):
             it["parent"] = next((j for j in range(k - 1, -1, -1) if items[j]["level"] < it["level"]), None)
             it["repaired"] = it["code"] if it["valid"] else None
@@ -232,6 +239,11 @@ def _hierarchy(table: Table) -> list[dict]:
                 it["parent"] += base
         out.extend(items)
     return out
+
+
+def distinct_items(table: Table) -> list[dict]:
+    """The hierarchy without codes printed a second time (code.duplicate reports those)."""
+    return [it for it in hierarchy(table) if it["duplicate_of"] is None]
 
 
 def _columns(table: Table) -> dict[str, list]:

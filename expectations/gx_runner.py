@@ -13,12 +13,15 @@ from typing import Any
 
 import polars as pl
 
-from domain.model import Document, Finding, Location
+from domain.model import READING_GATE, Document, Finding, Location
 from expectations.frames import clear_memo
 from expectations.rules import RULES, Rule
 
 log = logging.getLogger(__name__)
 ID = "cid"
+# Categories whose findings depend on a table being read right; none is raised from a table the
+# READING_GATE rule marks as unreliable.
+GATED_CATEGORIES = frozenset({"arithmetic", "code", "cross_table", "narrative"})
 
 
 class GxRunner:
@@ -123,14 +126,24 @@ def to_finding(rule: Rule, row: dict, locator: Locator) -> Finding:
     )
 
 
+def without_doubtful(failing: pl.DataFrame, unreliable: set[tuple[int, int]]) -> pl.DataFrame:
+    """The failing rows that involve no unreliable table (as the reported or the compared table)."""
+    pairs = pl.DataFrame(list(unreliable), schema={"doc": pl.Int64, "tindex": pl.Int64}, orient="row")
+    keep = failing.join(pairs, on=["doc", "tindex"], how="anti", nulls_equal=False) if "tindex" in failing.columns else failing
+    if "other_tindex" in keep.columns:
+        keep = keep.join(pairs.rename({"tindex": "other_tindex"}), on=["doc", "other_tindex"], how="anti")
+    return keep
+
+
 def run(documents: list[Document], rules: list[Rule] | None = None) -> list[list[Finding]]:
     findings: list[list[Finding]] = [[] for _ in documents]
     if not documents:
         return findings
     runner = GxRunner()
     locator = Locator(documents)
+    unreliable: set[tuple[int, int]] = set()
     try:
-        for rule in rules or RULES:
+        for rule in sorted(rules or RULES, key=lambda r: r.id != READING_GATE):  # the gate first
             frame = _build(rule, documents, findings)
             if not frame.height:
                 continue
@@ -146,6 +159,10 @@ def run(documents: list[Document], rules: list[Rule] | None = None) -> list[list
                     ))
                 continue
             failing = frame.filter(pl.col(ID).is_in(sorted(unexpected)))
+            if rule.id == READING_GATE:
+                unreliable = set(failing.select("doc", "tindex").iter_rows())
+            elif unreliable and rule.category in GATED_CATEGORIES:
+                failing = without_doubtful(failing, unreliable)
             for row in failing.iter_rows(named=True):
                 findings[row["doc"]].append(to_finding(rule, row, locator))
     finally:

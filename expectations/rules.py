@@ -12,10 +12,19 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from domain.model import Document
-from expectations.checks import arithmetic, codes, completeness, cross_table, formatting, narrative
+from domain.model import READING_GATE, Document
+from expectations.checks import (
+    arithmetic,
+    codes,
+    completeness,
+    cross_table,
+    formatting,
+    narrative,
+    reliability,
+)
 
 WITHIN_TOLERANCE = ("ExpectColumnValuesToBeBetween", {"column": "excess", "max_value": 0})
+
 
 
 @dataclass(frozen=True)
@@ -37,6 +46,7 @@ class Rule:
 # What each rule forgives, in words (docs/rules.md). "One unit" = one unit of the last printed decimal.
 ROUNDING = "≤ 1 个末位单位为相符；超出但在各项四舍五入累计误差（每项半个单位）之内为 info / within one unit; within half a unit per term → info"
 TOLERANCE: dict[str, str] = {
+    READING_GATE: f"至少 {reliability.MIN_CHECKED} 项检查中 ≥ {reliability.MOST:.0%} 的勾稽关系（或编码）不成立 / of at least {reliability.MIN_CHECKED} checks, {reliability.MOST:.0%} or more of the identities or codes fail",
     "completeness.required_tables": "缺“三公”表为 error，其他表 warning；未识别出任何表的文件不检查 / no recognised table: not checked",
     "completeness.narrative_sections": "仅对陈述了金额的预算说明文本检查；纯表格文件、非预算文件不检查 / only narratives that state amounts",
     "completeness.empty_table_note": "表内、表注或说明正文中任一处说明即可 / a note in the table, below it or in the text",
@@ -48,7 +58,8 @@ TOLERANCE: dict[str, str] = {
     "arithmetic.income_equals_expenditure": "≤ 1 个末位单位 / within one unit",
     "arithmetic.carryover_total": ROUNDING + "；编号明细行（1.…）不重复相加 / numbered detail lines not added twice",
     "arithmetic.three_public_sum": ROUNDING + "；合计含会议费、培训费的表（江苏）不查合计 / a total that includes meetings is not checked",
-    "code.format": "精确；6 位/4 位编码给出唯一可能的正确编码 / exact; the code meant when unambiguous",
+    "code.format": "精确；6 位/4 位编码给出唯一可能的正确编码；经济分类 7 位地方细化科目（前 5 位为有效款）为 info / exact; the code meant when unambiguous; a local 7-digit economic sub-item is info",
+    "code.duplicate": "金额相同的重复行（如续页重印）为 info；不计入上级科目之和 / a repeated identical line is info; not summed twice",
     "code.parent_prefix": "精确 / exact",
     "code.catalog": "名称允许简称、旧称（60% 字符重合）；仅当名称是另一编码的名称时为 error / abbreviations allowed; error only for another code's name",
     "cross_table.same_code_same_name": "去掉括号限定语后比较；由 code.catalog 报告的名称不重复报告 / bracketed qualifiers ignored; not repeated after code.catalog",
@@ -83,6 +94,10 @@ RULES: list[Rule] = [
          "an empty table carries a note saying why", completeness.empty_table_note,
          ("ExpectColumnValuesToBeInSet", {"column": "explained", "value_set": [True]})),
     # arithmetic
+    Rule(READING_GATE, "arithmetic", "info", "表格可可靠读取：自身勾稽关系或编码多数不成立的表视为读取存疑，不据此报告错误",
+         "a table is read reliably: one whose own identities or codes mostly fail is taken as misread, not as wrong",
+         reliability.table_reliability,
+         ("ExpectColumnValuesToBeInSet", {"column": "reliable", "value_set": [True]})),
     Rule("arithmetic.parent_sum", "arithmetic", "error", "上级科目金额等于下级科目之和（类=Σ款，款=Σ项）",
          "a parent line equals the sum of its children (by position as printed)", arithmetic.parent_sum),
     Rule("arithmetic.basic_plus_project", "arithmetic", "error", "合计 = 基本支出 + 项目支出",
@@ -108,6 +123,9 @@ RULES: list[Rule] = [
     Rule("code.parent_prefix", "code", "error", "科目编码以其上级科目编码开头",
          "a code starts with the code of the line it is printed under", codes.parent_prefix,
          ("ExpectColumnPairValuesToBeEqual", {"column_A": "prefix", "column_B": "parent_code"})),
+    Rule("code.duplicate", "code", "error", "同一科目编码在一张表中只列一行",
+         "a code is printed once per table (a second line with other amounts is an error)", codes.duplicate_code,
+         ("ExpectColumnValuesToBeInSet", {"column": "unique", "value_set": [True]})),
     Rule("code.catalog", "code", "warning", "科目编码与名称符合政府收支分类科目（目录不完整处仅提示）",
          "code and name agree with the official classification (partial catalog: warnings)", codes.catalog_check,
          ("ExpectColumnValuesToBeInSet", {"column": "agrees", "value_set": [True]})),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from domain.model import CATEGORIES, SEVERITIES, Document, Finding, Scorecard
+from domain.model import CATEGORIES, READING_GATE, SEVERITIES, Document, Finding, Scorecard
 from scoring import weights as W
 
 CLEAN = 100.0
@@ -67,6 +67,8 @@ def assessed_categories(document: Document) -> tuple[str, ...]:
         skip.update(W.NEEDS_TABLES)
     if len(document.paragraphs) < W.MIN_PARAGRAPHS:
         skip.update(W.NEEDS_TEXT)
+    if any(f.rule == READING_GATE for f in document.findings):
+        skip.update(W.NEEDS_RELIABLE_TABLES)  # a table read in doubt: these are not judged from it
     skip -= {f.category for f in document.findings if finding_points(f) > 0}  # a finding proves it was assessed
     return tuple(c for c in CATEGORIES if c not in skip)
 

@@ -55,6 +55,9 @@ DECIMALS = 1
 # BEST_GRADE_PARTIAL: not punished for what it never contained, never looking complete and clean.
 NEEDS_TABLES: tuple[str, ...] = ("arithmetic", "code", "cross_table")
 NEEDS_TEXT: tuple[str, ...] = ("narrative",)
+# A document with a table that could not be read reliably (domain.model.READING_GATE) is not
+# assessed on these, unless other findings show they were.
+NEEDS_RELIABLE_TABLES: tuple[str, ...] = ("arithmetic", "cross_table")
 MIN_PARAGRAPHS = MIN_NARRATIVE_PARAGRAPHS
 BEST_GRADE_PARTIAL = "B"
 

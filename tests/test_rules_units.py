@@ -67,10 +67,50 @@ def test_three_public_sum_by_columns():
     assert {f.column: f.expected for f in found} == {"vehicle": "5.00"}
 
 
-def test_economic_codes_have_three_or_five_digits():
+def test_economic_codes_have_three_or_five_digits_local_sub_items_are_info():
     table = make_table("gpb_basic_expenditure", ["total"], [
-        ("301", "工资福利支出", "1.00"), ("3010101", "基本工资", "1.00"), ("", "合计", "1.00")])
-    assert [f.code for f in _errors(make_document([table], []), "code.format")] == ["3010101"]
+        ("301", "工资福利支出", "2.00"), ("3010101", "基本工资", "1.00"), ("3017701", "不存在的款", "1.00"),
+        ("3020", "办公费", "0.00"), ("", "合计", "2.00")])
+    found = [f for f in validate([make_document([table], [])])[0] if f.rule == "code.format"]
+    # 30101 is a 款 of the catalog: 3010101 is a local sub-item (info); 30177 is none, 3020 is truncated
+    assert sorted((f.code, f.severity) for f in found) == [("3010101", "info"), ("3017701", "error"), ("3020", "error")]
+
+
+def test_a_code_printed_twice_is_a_duplicate_not_a_sum_error():
+    table = make_table("gpb_expenditure", F, [
+        ("201", "一般公共服务支出", "10.00", "10.00", ""), ("20103", "政府办公厅（室）及相关机构事务", "10.00", "10.00", ""),
+        ("2010301", "行政运行", "6.00", "6.00", ""), ("2010302", "一般行政管理事务", "4.00", "4.00", ""),
+        ("2010301", "行政运行", "1.00", "1.00", ""), ("", "合计", "10.00", "10.00", "")])
+    found = validate([make_document([table], [])])[0]
+    assert [(f.rule, f.code, f.severity) for f in found if f.rule == "code.duplicate"] == [("code.duplicate", "2010301", "error")]
+    assert not [f for f in found if f.rule == "arithmetic.parent_sum"]
+    same = make_table("gpb_expenditure", F, [
+        ("201", "一般公共服务支出", "10.00", "10.00", ""), ("201", "一般公共服务支出", "10.00", "10.00", ""),
+        ("20103", "政府办公厅（室）及相关机构事务", "10.00", "10.00", ""), ("2010301", "行政运行", "10.00", "10.00", ""),
+        ("", "合计", "10.00", "10.00", "")])
+    found = validate([make_document([same], [])])[0]
+    assert [(f.code, f.severity) for f in found if f.rule == "code.duplicate"] == [("201", "info")]
+    assert not [f for f in found if f.severity == "error" and f.category != "completeness"]
+
+
+def test_a_table_whose_identities_mostly_fail_is_read_in_doubt_not_an_error():
+    rows = [(f"2{k:02d}", f"类{k}", f"{k + 5}.00", f"{k}.00", "1.00") for k in range(1, 9)]
+    table = make_table("gpb_expenditure", F, [*rows, ("", "合计", "52.00", "36.00", "8.00")])
+    doc = make_document([table], [])
+    found = validate([doc])[0]
+    assert [f.rule for f in found if f.severity == "error" and f.category != "completeness"] == []
+    gate = [f for f in found if f.rule == "arithmetic.table_read_reliably"]
+    assert len(gate) == 1 and gate[0].severity == "info" and gate[0].observed.startswith("10/12")  # 9 rows + 3 totals
+    doc.findings = found
+    from scoring import score_document
+    assert "arithmetic" not in score_document(doc).categories  # not assessed
+    # the same table with one wrong row is a faithful reading of a faulty document
+    good = [(f"2{k:02d}", f"类{k}", f"{k + 1}.00", f"{k}.00", "1.00") for k in range(1, 9)]
+    good[3] = ("204", "类4", "9.00", "4.00", "1.00")
+    found = validate([make_document([make_table("gpb_expenditure", F, [*good, ("", "合计", "48.00", "36.00", "8.00")])], [])])[0]
+    # (合计 48 adds the rows' totals but not basic + project: the faulty row shows in the total too)
+    assert [(f.rule, f.code) for f in found if f.severity == "error" and f.category != "completeness"] == [
+        ("arithmetic.basic_plus_project", "204"), ("arithmetic.basic_plus_project", None)]
 
 
 def test_catalog_accepts_old_names_and_abbreviations_but_not_another_codes_name():

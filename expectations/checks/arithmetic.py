@@ -20,7 +20,7 @@ from expectations.frames import (
     TableView,
     check_frame,
     clean_name,
-    hierarchy,
+    distinct_items,
     is_total,
     row_positions,
     value,
@@ -80,7 +80,7 @@ def parent_sum(documents: list[Document]) -> pl.DataFrame:
                 continue
             view = TableView.of(table)
             pos = row_positions(table)
-            items = hierarchy(table)
+            items = distinct_items(table)
             for k, it in enumerate(items):
                 below = []
                 for other in items[k + 1:]:
@@ -144,7 +144,7 @@ def _summands(table: Table, total_pos: int) -> list[int] | None:
     same_side = [p for p in range(total_pos) if (rows["side"][p] if "side" in rows.columns else "") == side]
     coded = "code" in rows.columns and rows["code"].drop_nulls().len() > 0
     if table.kind in CODED_KINDS or (table.kind in LIST_KINDS and coded):  # a project list grouped by code
-        items = [it for it in hierarchy(table) if it["side"] == side]
+        items = [it for it in distinct_items(table) if it["side"] == side]
         if not items:
             return None
         top = min(it["level"] for it in items)

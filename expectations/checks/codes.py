@@ -10,10 +10,13 @@ from expectations.frames import (
     CODED_KINDS,
     ECONOMIC_KINDS,
     FUNCTIONAL_KINDS,
+    TableView,
     check_frame,
     coded_tables,
     hierarchy,
     level_of,
+    row_positions,
+    value,
 )
 
 CODE_SHAPE = r"^(?:F:\d{3}(?:\d{2}){0,2}|E:\d{3}(?:\d{2})?)$"
@@ -42,6 +45,15 @@ def suggest_code(code: str, parent: str | None) -> str | None:
     return cands.pop() if len(cands) == 1 else None
 
 
+def is_local_subitem(code: str) -> bool:
+    """A 7-digit economic code whose first 5 digits are a 款 of the economic catalog (3010201 under
+    30102): a sub-item some provinces add below the national classification, not a wrong code."""
+    if len(code) != 7 or not code.isdigit():
+        return False
+    head = code[:5]
+    return any(head in catalog.entries(system) for system in ("economic_dept", "economic_gov"))
+
+
 def code_format(documents: list[Document]) -> pl.DataFrame:
     """`shape` = 'F:<code>' for 功能分类 tables, 'E:<code>' for 经济分类 tables; `expected` the meant code if sure."""
     out: list[dict] = []
@@ -52,7 +64,11 @@ def code_format(documents: list[Document]) -> pl.DataFrame:
         for it in items:
             rec = _base(d, t, table.kind, it)
             rec["shape"] = ("E:" if economic else "F:") + it["code"]
-            if not it["valid"]:
+            if economic and is_local_subitem(it["code"]):
+                rec.update(expected=it["code"][:5], severity="info",
+                           message=(f"科目编码 {it['code']} 为 {it['code'][:5]} 下的地方细化科目（7 位），不属于全国统一的"
+                                    f"经济分类 / {it['code']} is a local 7-digit sub-item of {it['code'][:5]}"))
+            elif not it["valid"]:
                 parent = items[it["parent"]] if it["parent"] is not None else None
                 meant = it["repaired"] or suggest_code(it["code"], parent["code"] if parent and parent["valid"] else None)
                 rec["expected"] = meant or want_zh
@@ -142,3 +158,28 @@ def catalog_check(documents: list[Document]) -> pl.DataFrame:
             )
             out.append(rec)
     return check_frame(out, {"agrees": pl.Boolean})
+
+
+def duplicate_code(documents: list[Document]) -> pl.DataFrame:
+    """A code printed twice on one side of a table. `unique` is False for the second printing:
+    an error when its amounts differ from the first (two lines under one code), info when the
+    line is the same (a line repeated, e.g. at the top of a continuation page)."""
+    out: list[dict] = []
+    for d, t, table in coded_tables(documents, CODED_KINDS):
+        items = hierarchy(table)
+        pos = row_positions(table)
+        measures = [m for m in TableView.of(table).measures() if m != "previous"]
+        for it in items:
+            if it["duplicate_of"] is None:
+                continue
+            first = items[it["duplicate_of"]]
+            same = all(value(table, pos[it["row"]], m) == value(table, pos[first["row"]], m) for m in measures)
+            rec = _base(d, t, table.kind, it)
+            rec.update(
+                expected="（每个科目编码只列一行）", unique=False, severity="info" if same else "error",
+                message=(f"科目编码 {it['code']} 在本表中出现两次" + ("（内容相同）" if same else "（金额不同）")
+                         + f" / code {it['code']} is printed twice in this table"
+                         + (" (same line)" if same else " with different amounts")),
+            )
+            out.append(rec)
+    return check_frame(out, {"unique": pl.Boolean})

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from domain.model import TABLE_KINDS, Document
+from domain.scope import scope_of
 from domain.units import wan_per
 from expectations import catalog
 from expectations.checks.codes import catalog_contradiction
@@ -119,8 +120,8 @@ def same_code_same_amount(documents: list[Document]) -> pl.DataFrame:
             if key in seen:
                 continue
             seen.add(key)
-            out.append({"doc": d, **rec, "excess": c["excess"]})
-    return check_frame(out, {"excess": pl.Float64})
+            out.append({"doc": d, **rec, "excess": c["excess"], "other_tindex": c["tb"] if blame_a else c["ta"]})
+    return check_frame(out, {"excess": pl.Float64, "other_tindex": pl.Int64})
 
 
 def _amount_record(code: str, this: tuple, other: tuple) -> dict:
@@ -198,6 +199,12 @@ TOTAL_PAIRS: list[tuple[Spot, Spot]] = [
 ]
 
 
+def _same_scope(doc: Document, ta: int, tb: int) -> bool:
+    """Both tables cover the same money (domain.scope): otherwise their totals differ by design."""
+    a, b = doc.tables[ta], doc.tables[tb]
+    return scope_of(a.kind, a.title) == scope_of(b.kind, b.title) or a.kind in ("fiscal_summary", "overall_summary")
+
+
 def _spot(doc: Document, spot: Spot) -> tuple[int, int, str, float, TableView] | None:
     for t, table in enumerate(doc.tables):
         rows = table.rows
@@ -232,6 +239,8 @@ def totals(documents: list[Document]) -> pl.DataFrame:
                 continue  # 收入总表合计 includes 上年结转, 本年收入小计 does not
             ta, _, ca, xa, va = a
             tb, pb, cb, xb, vb = b
+            if not _same_scope(doc, ta, tb):
+                continue
             B = doc.tables[tb]
             fa, fb = _factor(doc.tables[ta].unit), _factor(B.unit)
             if fa != fb:  # compare in 万元 when one table prints 元
@@ -242,9 +251,9 @@ def totals(documents: list[Document]) -> pl.DataFrame:
                 "name": B.rows["name"][pb], "column": cb, "expected": va.fmt(xa), "observed": vb.fmt(xb),
                 "message": f"{TABLE_KINDS[B.kind]}合计 {vb.fmt(xb)} 与{TABLE_KINDS[sa.kind]} {va.fmt(xa)} 不一致 / "
                            f"{B.kind}.{cb} total differs from {sa.kind}.{ca}",
-                "excess": abs(xa - xb) - max(va.tolerance, vb.tolerance),
+                "excess": abs(xa - xb) - max(va.tolerance, vb.tolerance), "other_tindex": ta,
             })
-    return check_frame(out, {"excess": pl.Float64})
+    return check_frame(out, {"excess": pl.Float64, "other_tindex": pl.Int64})
 
 
 def _factor(unit: str | None) -> float:
