@@ -107,7 +107,7 @@ def main() -> None:
     # real2's INDEX says what each file is (budget, final_accounts, other); for real/, the reading does
     kinds = {sha: kind for _, _, _, sha, kind in files}
     disclosures = [rel for rel, _, d in items if d.status == "ok" and d.kind in ("budget", "final_accounts")
-                   and kinds.get(d.source.sha256, "budget") in ("budget", "final_accounts")]
+                   and (kinds.get(d.source.sha256) or "budget") in ("budget", "final_accounts")]
     severity = Counter()
     for (rel, _region, d), fs in zip(items, findings, strict=True):
         for f in fs:

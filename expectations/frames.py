@@ -210,9 +210,15 @@ def _hierarchy(table: Table) -> list[dict]:
                 code = _SPACE.sub("", str(raw[i]))
             if not code or is_total(names[i]) or not code.isdigit():
                 continue  # a name or note read into the code column is not a code
-            items.append({"row": rows["row"][i], "side": side, "code": code, "name": names[i],
-                          "level": level_of(code), "valid": level_of(code) is not None})
+            level = level_of(code)
+            parts = str(raw[i] or "").split()
+            if len(parts) == 3 and len(parts[0]) != 3:  # 类 | 款 | 项 printed with a broken 类 ('7 | 11 | 02')
+                level = None
+            items.append({"row": rows["row"][i], "side": side, "code": code, "name": names[i], "raw": str(raw[i] or code),
+                          "level": level, "valid": level is not None, "columns": len(parts)})
         for k, it in enumerate(items):
+            if it["level"] is None and it["columns"] == 3:  # a code over 类/款/项 columns: its 项 says the level
+                it["level"] = 3
             if it["level"] is None:  # infer from neighbours
                 prev = next((x["level"] for x in reversed(items[:k]) if x["level"]), 0)
                 nxt = next((x["level"] for x in items[k + 1:] if x["valid"]), 0)

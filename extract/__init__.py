@@ -14,6 +14,8 @@ import tempfile
 import zipfile
 from pathlib import Path
 
+import polars as pl
+
 from domain.model import Document, SourceFile
 from extract.batch import extract_many
 from extract.detect import MAX_DEPTH, UnsafeArchive, file_sha256, image_type, sniff_format, unpack_zip
@@ -128,6 +130,36 @@ def _fill(doc: Document, result: ReadResult) -> None:
     if not doc.tables and not _BUDGET_WORDS.search(text):
         doc.status = "not_a_disclosure"
         doc.error = "未找到预算公开表格或预算文字 / no budget tables or budget text found"
+    elif is_government_report(doc):
+        doc.status = "not_a_disclosure"
+        doc.error = ("政府预算/决算报告（向人大的报告），不是部门预算或部门决算公开 / "
+                     "a government's budget or final-accounts report to the congress, not a department's disclosure")
+    elif is_blank_template(doc):
+        doc.status = "not_a_disclosure"
+        doc.error = "空白模板：表格没有金额，文字留有 XX 占位 / a blank template: no amounts, XX placeholders"
+
+
+_PLACEHOLDER = re.compile(r"X{2,}|×{2,}")
+# The title of a government's report to the people's congress: '关于…2023年决算草案和2024年上半年预算执行情况的报告'
+_GOVERNMENT_REPORT = re.compile(r"^关于.{0,40}(预算执行情况|预算草案|决算草案|财政决算).{0,40}的报告")
+_CONGRESS = re.compile(r"人民代表大会|人大常委会|各位代表|各位委员")
+
+
+def is_government_report(doc: Document) -> bool:
+    """The report a finance bureau makes to the people's congress on the whole government's budget
+    (its title starts '关于…预算执行情况/预算草案/决算草案…的报告' and it addresses the congress)."""
+    head = [p.text for p in doc.paragraphs[:12]]
+    title = re.sub(r"\s+", "", "".join(head[:3]))
+    return bool(_GOVERNMENT_REPORT.search(title)) and any(_CONGRESS.search(t) for t in head)
+
+
+def is_blank_template(doc: Document) -> bool:
+    """Tables that print no amount at all, and placeholder text (XX局, XXX万元) in the narrative or
+    tables: a template published or filed by mistake, not a department's disclosure."""
+    if not doc.tables or any(t.cells.filter(pl.col("value").is_not_null()).height for t in doc.tables):
+        return False
+    texts = [p.text for p in doc.paragraphs] + [t.title for t in doc.tables]
+    return sum(len(_PLACEHOLDER.findall(t)) for t in texts) >= 3
 
 
 def _extract_zip(path: Path, url: str | None, depth: int, doc: Document) -> list[Document]:

@@ -11,6 +11,7 @@ import pytest
 
 SHARED = Path(os.environ.get("BUDGETQA_SHARED", Path(__file__).resolve().parents[2] / "shared"))
 CORPUS = SHARED / "corpus" / "real"
+CORPUS2 = SHARED / "corpus" / "real2"  # 60 more real files with hand-checked metadata (INDEX.tsv)
 SEED_TXT = SHARED / "seed" / "000_d4b356eb47825e97.txt"
 
 
@@ -19,6 +20,14 @@ def corpus_file(rel: str) -> Path:
     path = CORPUS / rel
     if not path.is_file():
         pytest.skip(f"real corpus file absent (expected in {CORPUS}): {rel}")
+    return path
+
+
+def corpus2_file(rel: str) -> Path:
+    """A file of corpus/real2 by its path there; skips the test when it is absent."""
+    path = CORPUS2 / rel
+    if not path.is_file():
+        pytest.skip(f"real2 corpus file absent (expected in {CORPUS2}): {rel}")
     return path
 
 

@@ -86,6 +86,13 @@ def test_302_lines_do_not_exceed_the_three_public_items():
     assert [(f.code, f.expected, f.observed) for f in found] == [("30217", "≤ 2.00", "2.50")]
 
 
+def test_302_line_named_otherwise_is_not_compared_with_the_three_public_items():
+    # 社会福利院 2024 numbers its 302 lines 01, 02, … in order: its '30212' is 机关事业单位退休人员活动费
+    basic = make_table("gpb_basic_expenditure", ["total"], [
+        ("302", "商品和服务支出", "20.00"), ("30212", "机关事业单位退休人员活动费", "0.70"), ("", "合计", "20.00")])
+    assert not _found(make_document([basic, _three_public()], []), "cross_table.three_public_items")
+
+
 def test_302_lines_compare_in_wan_when_the_three_public_table_prints_yuan():
     cols = ["total", "abroad", "vehicle", "vehicle_purchase", "vehicle_operation", "reception"]
     yuan = make_table("three_public", cols, [("", "合计", "60000", "0", "40000", "0", "40000", "20000")], unit="元")

@@ -148,3 +148,15 @@ def test_shares_of_a_complete_breakdown_add_to_100():
     bad = "支出预算100.00万元，其中基本支出50.00万元，占50%；项目支出50.00万元，占48%。"
     found = _errors(make_document([], [good, bad]), "narrative.shares_sum")
     assert [(f.location.paragraph, f.observed) for f in found] == [(1, "98%")]
+
+
+def test_a_code_over_lei_kuan_xiang_with_a_cut_lei_is_one_code_error_not_a_sum_error():
+    # 社会福利院 2024 (real2), p. 9 prints '7 | 11 | 02' for 2101102 under 210 | 11
+    table = make_table("gpb_expenditure", F, [
+        ("210", "卫生健康支出", "50.37", "50.37", ""), ("210 11", "行政事业单位医疗", "50.37", "50.37", ""),
+        ("7 11 02", "事业单位医疗", "50.37", "50.37", ""), ("221", "住房保障支出", "33.58", "33.58", ""),
+        ("221 02", "住房改革支出", "33.58", "33.58", ""), ("221 02 01", "住房公积金", "33.58", "33.58", ""),
+        ("", "合计", "83.95", "83.95", "")])
+    found = [f for f in validate([make_document([table], [])])[0] if f.severity == "error" and f.category != "completeness"]
+    assert [(f.rule, f.expected) for f in found] == [("code.format", "2101102")]
+    assert "7 | 11 | 02" in found[0].message

@@ -308,6 +308,8 @@ def three_public_items(documents: list[Document]) -> pl.DataFrame:
                 if code not in THREE_PUBLIC_LINES or (int(table.rows["row"][p]), col) in view.problems:
                     continue
                 item, zh = THREE_PUBLIC_LINES[code]
+                if not _ITEM_ROW[item].search(table.rows["name"][p] or ""):
+                    continue  # the code names another line here (code.catalog reports it): the subject is in doubt
                 basic = value(table, p, col)
                 tp_amount = _three_public_amount(three, item)
                 if not basic or tp_amount is None:
