@@ -568,7 +568,7 @@ def _build(parsed: _Parsed, index: int) -> Table | None:
                         continue
                     value_cells = [v for v in value_cells if v[0] != col.key]
                 seen.setdefault(col.key, col.index)
-                value, problem = parse_amount(texts[col.index])
+                value, problem = _amount_cell(texts[col.index])
                 values[col.key] = value
                 if compact(texts[col.index]):
                     value_cells.append((col.key, col.index, value, problem))
@@ -610,6 +610,21 @@ def _build(parsed: _Parsed, index: int) -> Table | None:
         kind=kind, title=parsed.title or "", number=parsed.number, unit=parsed.unit, pages=sorted(pages),
         measures=measures, rows=rows, cells=cells, notes=list(dict.fromkeys(parsed.notes)), index=index,
     )
+
+
+_OVERFLOW = re.compile(r"^[\u4e00-\u9fff）)]{1,4}\s+([-\d][\d,.]*)$")
+
+
+def _amount_cell(text: str) -> tuple[float | None, str | None]:
+    """A cell of an amount column: its value and format problem. Text without a digit ('资金总额',
+    '指标值', a header echoed in the body) or a percentage ('>95%') is not a misprinted amount:
+    no value and no problem."""
+    value, problem = parse_amount(text)
+    if problem in ("percent", "not_a_number") and (problem == "percent" or not re.search(r"[0-9０-９]", text)):
+        return None, None
+    if problem == "not_a_number" and (m := _OVERFLOW.match(text.strip())):
+        return parse_amount(m.group(1))  # the tail of a long name overflowing its cell ('支 60,000')
+    return value, problem
 
 
 def _unlabelled_parts(cols: list[_Column], code_index: int, texts: list[str]) -> list[tuple[int, str]]:

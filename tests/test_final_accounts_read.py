@@ -221,10 +221,14 @@ def test_rate_and_indicator_columns_are_never_amounts():
     perf = [
         ["项目名称", "金额", "绩效目标", "指标值"],
         ["社区服务", "12.00", "服务满意度", ">95%"],
+        ["社区服务", "资金总额", "", ""],  # a form's label echoed in the amount column
+        ["社区服务", ">95%", "", ""],
+        ["社区服务", "1O.00", "", ""],  # a misprinted amount is still one
     ]
     p = normalise_grid(_grid(perf, ["项目绩效目标表", "单位：万元"]), 0)
     assert p.kind == "performance_targets" and p.measures == ["amount"]
-    assert p.cells.filter(pl.col("problem").is_not_null()).height == 0
+    assert p.rows["amount"].to_list() == [12.0, None, None, None]
+    assert p.cells.filter(pl.col("problem").is_not_null())["text"].to_list() == ["1O.00"]
 
 
 def test_code_under_one_merged_label_over_three_columns_is_joined():
