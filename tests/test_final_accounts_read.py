@@ -262,3 +262,37 @@ def test_continued_table_keeps_the_first_page_roles():
     (t,) = normalise_grids([first, second])
     assert t.measures == ["budget_total", "total", "budget_reception", "reception"]
     assert t.rows["reception"].to_list() == [4.0, 2.0] and t.rows["budget_reception"].to_list() == [5.0, 3.0]
+
+
+def test_generated_xlsx_three_public_with_last_year_block_and_of_which(tmp_path):
+    """A workbook written with openpyxl, merged banners as a department's Excel prints them."""
+    from openpyxl import Workbook
+
+    from extract import extract_file
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["2026年部门一般公共预算“三公”经费支出预算表"])
+    ws.append(["单位：万元"])
+    ws.append(["上年预算数", "", "", "", "本年预算数", "", "", ""])
+    ws.append(["合计", "因公出国（境）费", "公务用车购置及运行费", "公务接待费"] * 2)
+    ws.append([12.0, 5.0, 4.0, 3.0, 10.0, 4.0, 4.0, 2.0])
+    for rng in ("A1:H1", "A2:H2", "A3:D3", "E3:H3"):
+        ws.merge_cells(rng)
+    inc = wb.create_sheet("收入")
+    inc.append(["2026年部门收入总表"])
+    inc.append(["单位：万元"])
+    inc.append(["科目编码", "科目名称", "合计", "财政拨款收入", "", "事业收入"])
+    inc.append(["", "", "", "小计", "其中：纳入专户管理非税收入", ""])
+    inc.append(["201", "一般公共服务支出", 100.0, 80.0, 30.0, 20.0])
+    for rng in ("A3:A4", "B3:B4", "C3:C4", "D3:E3", "F3:F4"):
+        inc.merge_cells(rng)
+    path = tmp_path / "generated.xlsx"
+    wb.save(path)
+    (doc,) = extract_file(path)
+    three = _table(doc, "three_public")
+    assert three.measures[:4] == ["previous_total", "previous_abroad", "previous_vehicle", "previous_reception"]
+    assert (three.rows["total"][0], three.rows["previous_total"][0], three.rows["reception"][0]) == (10.0, 12.0, 2.0)
+    income = _table(doc, "income_summary")
+    assert income.measures == ["total", "fiscal", "of_which_special_nontax", "business"]
+    assert (income.rows["fiscal"][0], income.rows["of_which_special_nontax"][0]) == (80.0, 30.0)
