@@ -92,7 +92,21 @@ MEASURES: dict[str, str] = {
     "remit_superior": "上缴上级支出",
     "business_expense": "经营支出",
     "subsidiary_grant": "对附属单位补助支出",
+    "carryforward": "年末结转和结余",
+    "income": "本年收入",
 }
+# A column's header may qualify its measure (extract.tables): `<qualifier>_<measure>`, or the
+# qualifier alone for a single amount column. 'budget'/'adjusted' are the 预算数 columns printed
+# beside 决算数 in final accounts; 'previous' is last year's column; 'change' the 增减 column;
+# 'of_which' a '其中' sub-column, part of its parent (never an extra source).
+MEASURE_QUALIFIERS: dict[str, str] = {
+    "previous": "上年数", "budget": "预算数", "adjusted": "调整预算数", "change": "增减", "of_which": "其中",
+}
+_BASE_MEASURES = [k for k in MEASURES if k not in ("amount", "previous")]
+for _q, _qzh in MEASURE_QUALIFIERS.items():
+    MEASURES.setdefault(_q, _qzh)
+    for _base in _BASE_MEASURES:
+        MEASURES[f"{_q}_{_base}"] = f"{MEASURES[_base].split(' ')[0]}（{_qzh}）"
 
 # Columns every `Table.rows` frame has before its measure columns.
 ROW_KEY_COLUMNS: tuple[str, ...] = ("row", "side", "code", "raw_code", "name", "raw_name")

@@ -19,15 +19,26 @@ _LABEL = re.compile(
 )
 _PREFIX = re.compile(r"^(?:\d+[、.]|[一二三四五六七八九十]+、)?(.{2,40}?)\s*(20\d{2})\s*(?:年(?:度)?|(?=部门|单位))")
 _YEAR = re.compile(r"(20\d{2})\s*年")
-_REGION_IN_NAME = re.compile(r"^(.{1,10}?(?:自治区|省))|^(北京|上海|天津|重庆)")
+_REGION_IN_NAME = re.compile(
+    r"^(.{1,10}?(?:自治区|省))|^(北京|上海|天津|重庆)市?(?:(?!社区|园区|景区|小区|片区|校区|市区|区)(.{1,3}?(?:新区|区|县))(?!委员会|人民代表))?"
+)
 _REGION_PREFIX = re.compile(r"^(.{2,7}?(?:自治州|市|区|县|旗|盟))")
 _GENERIC = re.compile(r"^(市级|区级|县级|省级|本级|预算|部门|单位|市级部门|预算单位|中央)")
 _SUFFIXES = ("部门预算", "部门决算", "单位预算", "单位决算", "部门", "（本级）", "本级")
+# Words a sentence puts before the department ('纳入上海市XX局2024年度部门决算编制范围的单位包括',
+# '（一）关于烟台市XX局…'): stripped. A name that is still a sentence fragment is no department.
+_JUNK_PREFIX = re.compile(
+    r"^(?:（[一二三四五六七八九十\d]{1,3}）|[一二三四五六七八九十]{1,3}[、.．]|\d{1,2}[、.．]|纳入|关于|根据|按照|包括|其中[:：]?|现将|经)+"
+)
+_FRAGMENT = re.compile(r"^(?:提前|下达|本|我|该|各|全|其|此)|提前下达|编制范围|单位包括|[市区县]级部门$")
 
 
 def _clean_department(name: str) -> str | None:
     s = compact(name).replace("(", "（").replace(")", "）")
-    s = re.sub(r"^(第[一二三四五六七八九十]+部分|附件[:：]?)", "", s)
+    s = re.sub(r"^(第[一二三四五六七八九十]+部分|附件\d*[:：]?)", "", s)
+    s = _JUNK_PREFIX.sub("", s)
+    if _FRAGMENT.search(s):
+        return None
     changed = True
     while changed:
         changed = False
@@ -73,8 +84,8 @@ def _region(department: str | None, lines: list[str]) -> str | None:
     if department:
         department = department.removeprefix("中共")
         m = _REGION_IN_NAME.search(department)
-        if m:
-            return m.group(1) or f"{m.group(2)}市"
+        if m:  # a district of a municipality ('上海市普陀区…') is the department's region
+            return m.group(1) or f"{m.group(2)}市{m.group(3) or ''}"
         m = _REGION_PREFIX.match(department)
         if m and not _GENERIC.match(m.group(1)):
             return m.group(1)

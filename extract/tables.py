@@ -31,6 +31,7 @@ _NOTE = re.compile(r"^(注|备注|说明)[:：1１]")
 _COLNUM = re.compile(r"^(\*+|栏次|\d{1,2})$")
 _PAGE_NO = re.compile(r"^[-－—\s]*(第\s*)?\d+\s*(页)?[-－—\s]*$")
 _CODE = re.compile(r"^\d{3,7}$")
+_YEAR = re.compile(r"(20\d{2})\s*年")
 _LABEL_ONLY = re.compile(r"^(?:部门)?(?:公开)?(?:附)?表\d{1,2}$|^公开\d{1,2}表$")
 _CODE_AND_NAME = re.compile(r"^(\d{3,7})\s*([^\d\s].*)$", re.S)
 
@@ -55,7 +56,8 @@ MEASURE_RULES: tuple[tuple[str, str], ...] = (
     ("basic", r"基本支出"),
     ("project", r"项目支出"),
     ("previous", r"上年(预算|决算)数|上年数"),
-    ("carryover", r"上年结转|上年结余"),
+    ("carryover", r"上年结转|上年结余|^年初结转和?结余$"),
+    ("carryforward", r"^年末结转和?结余$"),
     ("special_nontax", r"专户管理|财政专户"),
     ("soe_capital", r"国有资本经营"),
     ("gov_fund", r"政府性基金"),
@@ -113,6 +115,71 @@ def map_measure(labels: list[str]) -> str | None:
         if key is not None:
             return key
     return None
+
+
+# A label that only says which figure the column holds ('预算数', '上年决算数', '2025年预算数',
+# '增减'): it qualifies the measure named by the other labels (extract.tables.measure_key).
+_QUALIFIER_LABEL = re.compile(
+    r"^(?P<year>\d{4}年度?|上年度?|本年度?)?(?P<what>年初预算|调整预算|全年预算|预算|决算|执行)?数?(?:（注\d*）)?$"
+)
+_CHANGE_LABEL = re.compile(r"^(比上年)?(增减|增长|变动|增减变化|增减变动)(额|数|金额|情况)?$")
+_OF_WHICH = re.compile(r"^其中[:：]?")
+# Columns that never hold an amount: rates, percentages, indicators, targets, text.
+_NOT_AMOUNT = re.compile(r"[%％]|率$|比例|比重|指标|目标值|绩效|^为(上年|预算|调整预算)")
+
+
+def _qualifier(label: str, final: bool, year: int | None) -> str | None:
+    """'previous', 'budget', 'adjusted', 'change', '' (a plain amount label such as '决算数'),
+    or None when the label is not a pure qualifier."""
+    if _CHANGE_LABEL.match(label):
+        return "change"
+    m = _QUALIFIER_LABEL.match(label)
+    if not m or not (m.group("year") or m.group("what")):
+        return None
+    y, what = m.group("year") or "", m.group("what") or ""
+    if y.startswith("上年") or (y[:4].isdigit() and year is not None and int(y[:4]) < year):
+        return "previous"
+    if what == "调整预算":
+        return "adjusted"
+    if final and what in ("预算", "年初预算", "全年预算"):
+        return "budget"
+    return ""
+
+
+def measure_key(labels: list[str], kind: str | None = None, year: int | None = None, paired: bool = False) -> str | None:
+    """The measure key of a column from its header labels (compact, top → bottom), qualified by
+    the labels that say which figure it holds: in a final-accounts table the 预算数 beside the
+    决算数 is 'budget_<measure>'; a 上年 (or earlier year's) column 'previous_<measure>'; a column
+    under '其中' 'of_which_<measure>' (a part of its parent, never another source). A rate, percent
+    or indicator column is no measure. The qualifier alone names a single amount column. `paired`:
+    the table prints qualified columns beside plain ones (预算数 | 决算数 under each item), so a
+    plain '决算数' under an item is that item's figure, not a generic amount."""
+    if not labels or _NOT_AMOUNT.search(labels[-1]):
+        return None
+    final = bool(kind and kind.startswith("fa_"))
+    qualifier, of_which, base = "", False, []
+    for lb in labels:
+        if _OF_WHICH.match(lb):
+            of_which = True
+            lb = _OF_WHICH.sub("", lb)
+            if not lb:
+                continue
+        q = _qualifier(lb, final, year)
+        if q is None:
+            base.append(lb)
+        elif q and qualifier != "previous":
+            qualifier = q
+    if not qualifier and not of_which and not paired:
+        return map_measure(labels)
+    if not base:
+        key = map_measure(labels) if not qualifier and not of_which else "amount"
+    else:  # an unknown banner over a bottom '预算数' ('收入' / '预算数'): the amount
+        key = map_measure(base) or ("amount" if _qualifier(labels[-1], final, year) is not None else None)
+    if key is None or not (qualifier or of_which):
+        return key
+    if of_which:
+        return f"of_which_{key}" if key not in ("amount", "total") else None
+    return qualifier if key == "amount" else f"{qualifier}_{key}"
 
 
 def _name_rule(label: str) -> int | None:
@@ -199,7 +266,7 @@ def _is_data_row(row: list[str], below: list[list[str]] | None = None) -> bool:
     texts = [compact(t) for t in row if compact(t)]
     if not texts or _is_colnum_row(row):
         return False
-    if any(t in ("本表无数据", "此表为空") for t in texts):
+    if any(t in ("本表无数据", "此表为空") for t in texts) or texts == ["无"]:
         return True
     has_amount = any(parse_amount(t)[0] is not None for t in texts)
     if _TOTAL.match(texts[0]) and (has_amount or len(texts) == 1):
@@ -209,6 +276,13 @@ def _is_data_row(row: list[str], below: list[list[str]] | None = None) -> bool:
                 return False
         return True
     return has_amount or any(_CODE.match(t) for t in texts)
+
+
+_ITEM_ROW = re.compile(r"^[一二三四五六七八九十]+[、.．]\S")
+
+
+def _first_text(row: list[str]) -> str:
+    return next((compact(t) for t in row if compact(t)), "")
 
 
 def _find_title(context: list[str]) -> str | None:
@@ -255,6 +329,8 @@ def _analyse(grid: Grid) -> _Parsed:
     j = i
     filled = 0  # rows that print something: empty grid rows (Word 2007 row rules) do not count
     while j < len(m) and not _is_data_row(m[j], m[j + 1 :]) and (filled < 8 or not any(compact(t) for t in m[j])):
+        if filled and _ITEM_ROW.match(_first_text(m[j])):
+            break  # '一、一般公共预算财政拨款收入' without an amount (an empty form): the first body row
         header_rows.append(j)
         filled += any(compact(t) for t in m[j])
         j += 1
@@ -300,7 +376,8 @@ def _header_spans(grid: Grid, rows: list[int]) -> list[list[tuple[float, float] 
 
 
 def _columns(
-    header: list[list[str]], ncols: int, kind: str | None, spans: list[list[tuple[float, float] | None]] | None = None
+    header: list[list[str]], ncols: int, kind: str | None, spans: list[list[tuple[float, float] | None]] | None = None,
+    year: int | None = None,
 ) -> list[_Column]:
     rows = [[compact(t) for t in row] + [""] * (ncols - len(row)) for row in header]
     filled = [list(r) for r in rows]
@@ -326,7 +403,13 @@ def _columns(
             t = filled[r][c]
             if t and (not labels or labels[-1] != t):
                 labels.append(t)
+        if len(labels) > 1 and _TOTAL.match(labels[-1]) and any(
+            _CODE_LABEL.search(lb) or _name_rule(lb) is not None for lb in labels[:-1]
+        ):
+            labels.pop()  # the 合计 row printed in the header's last row (决算 基金 tables): not a column label
         cols.append(_Column(c, join_wrapped_labels(labels)))
+    final = bool(kind and kind.startswith("fa_"))
+    paired = kind not in SUMMARY_KINDS and any(_qualifier(lb, final, year) for c in cols for lb in c.labels)
     for col in cols:
         bottom = col.labels[-1] if col.labels else ""
         if re.fullmatch(r"(预算|决算)?年度|年份", bottom):
@@ -343,7 +426,7 @@ def _columns(
                 col.role, col.priority = "name", p
         elif kind == "projects" and (extra := next((k for k, pat in _EXTRA_LABELS.items() if re.search(pat, bottom)), None)):
             col.role, col.key = "extra", extra
-        elif (key := map_measure(col.labels)) is not None:
+        elif (key := measure_key(col.labels, kind, year, paired)) is not None:
             col.role, col.key = "measure", key
     if kind not in SUMMARY_KINDS:
         for prev, col in zip(cols, cols[1:], strict=False):
@@ -356,6 +439,13 @@ def _columns(
         for c in totals:  # 合计 over 三公 + 会议费 + 培训费 is not the 三公 total
             if "三公" not in "".join(c.labels):
                 c.key = "total_all"
+    codes = [c.index for c in cols if c.role in ("code", "lei")]
+    if kind not in SUMMARY_KINDS and len(codes) > 1 and any(
+        c.role == "measure" and codes[0] < c.index < codes[1] for c in cols
+    ):  # lists printed side by side (决算 基本支出表: 人员经费 | 公用经费), each list its own side
+        for col in cols:
+            k = sum(1 for x in codes if x <= col.index)
+            col.side = f"list{k}" if k > 1 else ""
     if kind in SUMMARY_KINDS:
         names = [c.index for c in cols if c.role == "name"]
         split = names[1] if len(names) > 1 else None
@@ -383,10 +473,10 @@ def _build(parsed: _Parsed, index: int) -> Table | None:
     kind = parsed.kind
     if kind is None:
         return None
-    cols = _columns(parsed.header, parsed.ncols, kind, parsed.header_spans)
+    year = next((int(y) for line in [parsed.title or "", *reversed(parsed.context)] for y in _YEAR.findall(line)), None)
+    cols = _columns(parsed.header, parsed.ncols, kind, parsed.header_spans, year)
     sides = ["income", "expenditure"] if kind in SUMMARY_KINDS else [""]
-    if any(c.side == BY_USE for c in cols):
-        sides.append(BY_USE)
+    sides += [s for s in dict.fromkeys(c.side for c in cols) if s not in sides]
     measures: list[str] = []
     for col in cols:
         if col.role == "measure" and col.key not in measures:
@@ -429,7 +519,12 @@ def _build(parsed: _Parsed, index: int) -> Table | None:
                 raw_code = texts[code_col.index]
                 code_cells = [code_col.index]
                 cc = clean_code(raw_code)
-                if cc.isdigit():
+                parts = _unlabelled_parts(cols, code_col.index, texts) if len(cc) == 3 and cc.isdigit() else []
+                if parts:  # '201 | 06 | 01' under one merged 科目编码 label
+                    code_cells += [i for i, _ in parts]
+                    raw_code = " ".join([raw_code.strip(), *(p for _, p in parts)])
+                    code = "".join(split_code_parts(cc, *(p for _, p in parts), *[""] * (2 - len(parts))))
+                elif cc.isdigit():
                     code = cc
                 elif (mm := _CODE_AND_NAME.match(raw_code.strip())) is not None:
                     code, label = mm.group(1), mm.group(2)
@@ -473,7 +568,7 @@ def _build(parsed: _Parsed, index: int) -> Table | None:
                         continue
                     value_cells = [v for v in value_cells if v[0] != col.key]
                 seen.setdefault(col.key, col.index)
-                value, problem = parse_amount(texts[col.index])
+                value, problem = _amount_cell(texts[col.index])
                 values[col.key] = value
                 if compact(texts[col.index]):
                     value_cells.append((col.key, col.index, value, problem))
@@ -515,6 +610,35 @@ def _build(parsed: _Parsed, index: int) -> Table | None:
         kind=kind, title=parsed.title or "", number=parsed.number, unit=parsed.unit, pages=sorted(pages),
         measures=measures, rows=rows, cells=cells, notes=list(dict.fromkeys(parsed.notes)), index=index,
     )
+
+
+_OVERFLOW = re.compile(r"^[\u4e00-\u9fff）)]{1,4}\s+([-\d][\d,.]*)$")
+
+
+def _amount_cell(text: str) -> tuple[float | None, str | None]:
+    """A cell of an amount column: its value and format problem. Text without a digit ('资金总额',
+    '指标值', a header echoed in the body) or a percentage ('>95%') is not a misprinted amount:
+    no value and no problem."""
+    value, problem = parse_amount(text)
+    if problem in ("percent", "not_a_number") and (problem == "percent" or not re.search(r"[0-9０-９]", text)):
+        return None, None
+    if problem == "not_a_number" and (m := _OVERFLOW.match(text.strip())):
+        return parse_amount(m.group(1))  # the tail of a long name overflowing its cell ('支 60,000')
+    return value, problem
+
+
+def _unlabelled_parts(cols: list[_Column], code_index: int, texts: list[str]) -> list[tuple[int, str]]:
+    """The 款 and 项 of a code printed in the unlabelled columns right of its 类 column (a merged
+    '科目编码' label over three columns): 1–2 digit numbers, else nothing."""
+    parts: list[tuple[int, str]] = []
+    for col in cols[code_index + 1 : code_index + 3]:
+        if col.labels or col.role is not None:
+            break
+        t = clean_code(texts[col.index]) if col.index < len(texts) else ""
+        if not re.fullmatch(r"\d{1,2}", t):
+            break
+        parts.append((col.index, t))
+    return parts
 
 
 def _union(locs: list[dict]) -> dict:

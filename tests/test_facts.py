@@ -83,3 +83,26 @@ def test_short_form_beside_the_full_name_takes_the_full_name_and_its_region():
     # without the full name in the content, no region is invented
     got = document_facts(_paras("目 录"), tables, context=["部门：省委办公厅"])
     assert (got["department"], got["region"]) == ("省委办公厅", None)
+
+
+@pytest.mark.parametrize(
+    ("lines", "department"),
+    [
+        # the sentence that lists the units, printed before the department's own name
+        (["纳入烟台市财政局2024年度部门决算编制范围的单位包括：", "烟台市财政局2024年度部门决算"], "烟台市财政局"),
+        (["（一）关于烟台市应急管理局2025年部门预算的说明"], "烟台市应急管理局"),
+        (["纳入上海市普陀区规划和自然资源局 2024 年度部门决算编制范围的单位包括："], "上海市普陀区规划和自然资源局"),
+        # fragments are never a department
+        (["提前下达2025年部门预算"], None),
+        (["纳入本2024年度部门决算编制范围的单位包括："], None),
+    ],
+)
+def test_department_without_sentence_prefixes_or_fragments(lines, department):
+    assert document_facts(_paras(*lines), [])["department"] == department
+
+
+def test_region_of_a_district_department_in_a_municipality():
+    got = document_facts(_paras("中共上海市普陀区委社会工作部 2024 年度", "部门决算"), [])
+    assert (got["department"], got["region"]) == ("中共上海市普陀区委社会工作部", "上海市普陀区")
+    got = document_facts(_paras("上海市社区服务中心2026年度部门预算"), [])
+    assert got["region"] == "上海市"

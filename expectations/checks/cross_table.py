@@ -273,7 +273,7 @@ def _three_public_amount(table, item: str) -> float | None:
     rows = table.rows
     if item in rows.columns:
         for p in range(rows.height):
-            if value(table, p, "total") is not None or "total" not in rows.columns:
+            if "total" not in rows.columns or value(table, p, "total") is not None:
                 name = (rows["name"][p] or "") if "name" in rows.columns else ""
                 if re.search(r"上年|增减|变动", name):
                     continue
