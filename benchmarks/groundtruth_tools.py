@@ -251,7 +251,7 @@ def load_groundtruth(directory: Path = GROUNDTRUTH_DIR) -> list[dict]:
             continue
         doc = yaml.safe_load(f.read_text(encoding="utf-8"))
         doc["id"] = f.stem
-        doc["path"] = SHARED / "corpus" / "real" / doc["source"]
+        doc["path"] = SHARED / "corpus" / doc.get("corpus", "real") / doc["source"]
         doc["format"] = doc["path"].suffix.lstrip(".").lower()
         docs.append(doc)
     return docs
@@ -358,16 +358,49 @@ def _vertical_edges(page: Any, top: float, bottom: float) -> list[float]:
     return out
 
 
+def _reading_order(words: list[dict]) -> list[dict]:
+    """Words of one row: by text line (tops within 3 pt), then left to right."""
+    line_of: list[float] = []
+    keyed = []
+    for w in sorted(words, key=lambda w: w["top"]):
+        if not line_of or w["top"] - line_of[-1] > 3:
+            line_of.append(w["top"])
+        keyed.append((len(line_of), w["x0"], w))
+    return [w for _, _, w in sorted(keyed, key=lambda k: (k[0], k[1]))]
+
+
+def _horizontal_edges(page: Any, top: float, bottom: float, xs: list[float]) -> list[float]:
+    """The y of the horizontal rules across the table's columns (cell borders), top to bottom."""
+    left, right = (xs[0], xs[-1]) if len(xs) > 1 else (0, page.width)
+    ys = []
+    for obj in list(page.lines) + list(page.rects):
+        x0, x1, t, b = obj["x0"], obj["x1"], obj["top"], obj["bottom"]
+        if b < top - 20 or t > bottom + 60 or x1 < left or x0 > right:  # + the rule under the last row
+            continue
+        if abs(b - t) < 2 and (x1 - x0) > 5:
+            ys.append((t + b) / 2)
+        elif obj.get("object_type") == "rect" and (b - t) >= 2 and (x1 - x0) > 5:
+            ys += [t, b]
+    ys.sort()
+    out: list[float] = []
+    for y in ys:
+        if not out or y - out[-1] > 2:
+            out.append(y)
+    return out
+
+
 def draft_rows(
     pdf_path: Path,
     pages: list[int],
     columns: list[str],
     edges: list[float] | None = None,
     clip: tuple[float, float] | dict | None = None,
+    by_rules: bool = False,
 ) -> list[list[str]]:
     """Rows (cells by column role) of a table on `pages`: words clustered into lines by `top`,
     each word put in the column interval (between vertical rules, or `edges`) holding its centre.
-    Only lines that carry an amount are kept (rows without amounts hold no cells)."""
+    With `by_rules` a row is the band between two horizontal rules, so a name wrapped over several
+    lines stays whole. Only lines that carry an amount are kept (rows without amounts hold no cells)."""
     import pdfplumber
 
     out = []
@@ -384,19 +417,31 @@ def draft_rows(
             xs = edges or _vertical_edges(page, top, bottom)
             lines: dict[int, list[dict]] = defaultdict(list)
             anchors: list[float] = []
+            ys = _horizontal_edges(page, top, bottom, xs) if by_rules else []
+            if ys and ys[-1] < bottom:
+                ys.append(bottom + 1)  # no rule under the last words: they still form a row
             for w in sorted(words, key=lambda w: w["top"]):
+                if len(ys) > 1:  # a row is the band between two horizontal rules (wrapped cells)
+                    mid = (w["top"] + w["bottom"]) / 2
+                    band = next((k for k in range(len(ys) - 1) if ys[k] <= mid < ys[k + 1]), None)
+                    if band is not None:
+                        lines[band].append(w)
+                    continue
                 a = next((a for a in anchors if abs(a - w["top"]) <= 3), None)
                 if a is None:
                     anchors.append(w["top"])
                     a = w["top"]
                 lines[anchors.index(a)].append(w)
-            for i in range(len(anchors)):
+            for i in sorted(lines):
                 cells = [""] * (len(xs) - 1 if len(xs) > 1 else 0)
-                for w in sorted(lines[i], key=lambda w: w["x0"]):
+                prev: dict[int, float] = {}
+                for w in _reading_order(lines[i]):
                     mid = (w["x0"] + w["x1"]) / 2
                     j = next((j for j in range(len(xs) - 1) if xs[j] <= mid < xs[j + 1]), None)
                     if j is not None:
-                        cells[j] = (cells[j] + " " + w["text"]).strip() if cells[j] else w["text"]
+                        sep = " " if abs(prev.get(j, w["top"]) - w["top"]) <= 3 else ""  # wrapped: no space
+                        cells[j] = (cells[j] + sep + w["text"]).strip() if cells[j] else w["text"]
+                        prev[j] = w["top"]
                 if any(c.strip() in ("**", "栏次", "栏 次") for c in cells):
                     continue  # the column-number row (栏次 1 2 3 …) under the header
                 filled = [c for c in cells if c]
@@ -412,7 +457,9 @@ def draft_table(pdf_path: Path, spec: dict) -> dict:
     → the spec with its rows drafted: `rows` (or `income`/`expenditure` blocks for `i:`/`e:` columns). Column roles:
     code, lei/kuan/xiang (split code, 类 carried down), name, unit (the name when the name
     column is empty), label (several columns of a hierarchy: the first non-empty names the
-    row), a measure key, or '-' (ignored). Hand corrections, kept in the spec: `fill_names` (a list,
+    row), a measure key, 'measure@label' (one row per label: 决算 三公 预算数/决算数), or '-' (ignored);
+    `i:`/`e:` lists in a table that is not a summary are joined into one list. `by_rules`: rows are the
+    bands between horizontal rules. Hand corrections, kept in the spec: `fill_names` (a list,
     or {income, expenditure, expenditure_by_use} lists for `i:`/`e:`/`f:` blocks) names, in order, the rows whose
     label the words did not place; `rename` maps a partial (wrapped) name to the printed full name;
     `set_names` {row index: name} names a row whose first label was wrapped off the amount's line."""
@@ -422,7 +469,14 @@ def draft_table(pdf_path: Path, spec: dict) -> dict:
     rows = [
         (by_page.get(p, cols), cells)
         for p in spec["pages"]
-        for cells in draft_rows(pdf_path, [p], by_page.get(p, cols), spec.get("edges"), spec.get("clip"))
+        for cells in draft_rows(
+            pdf_path,
+            [p],
+            by_page.get(p, cols),
+            spec.get("edges"),
+            spec.get("clip"),
+            bool(spec.get("by_rules")),
+        )
     ]
     out = {k: v for k, v in spec.items() if k not in ("rows", "income", "expenditure", "measures")}
     problems = []
@@ -444,6 +498,8 @@ def draft_table(pdf_path: Path, spec: dict) -> dict:
             code = role.get("code", "")
             if "lei" in role or "kuan" in role or "xiang" in role:
                 a, b, c = role.get("lei", ""), role.get("kuan", ""), role.get("xiang", "")
+                # 款/项 are two-digit fields: a spreadsheet that printed '2' dropped the leading zero
+                b, c = (x.zfill(2) if x.isdigit() and len(x) == 1 else x for x in (b, c))
                 if a:
                     lei, kuan = a, b
                 elif b:
@@ -479,9 +535,32 @@ def draft_table(pdf_path: Path, spec: dict) -> dict:
         totals = [r for r in by_use if re.search(r"(小计|合计|总计)$", r[1])]
         out["expenditure_by_use"]["rows"] = [r for r in by_use if r not in totals]
         out["expenditure"]["rows"] += totals
+    if spec["kind"] not in SUMMARY_KINDS and any(s in out for s in SIDES.values()):
+        # lists side by side in a table that is not a summary (基本支出决算表: 人员经费 | 公用经费):
+        # one block, the left list first
+        blocks = [out.pop(s) for s in ("income", "expenditure", "expenditure_by_use") if s in out]
+        if any(b["measures"] != blocks[0]["measures"] for b in blocks):
+            problems.append(f"side lists with different measures: {[b['measures'] for b in blocks]}")
+        out["measures"] = blocks[0]["measures"]
+        out["rows"] = [r for b in blocks for r in b["rows"]]
+    if any("@" in m for m in out.get("measures") or []):
+        out["measures"], out["rows"] = _split_by_label(out["measures"], out["rows"])
     if problems:
         out["draft_problems"] = problems
     return out
+
+
+def _split_by_label(measures: list[str], rows: list[list[str]]) -> tuple[list[str], list[list[str]]]:
+    """Roles 'measure@label' (决算 三公 table: 预算数 and 决算数 under each item) → one row per label,
+    named by it, with the plain measures."""
+    base = list(dict.fromkeys(m.split("@")[0] for m in measures))
+    labels = list(dict.fromkeys(m.split("@")[1] for m in measures if "@" in m))
+    out = []
+    for code, _, *vals in rows:
+        by = dict(zip(measures, vals, strict=True))
+        for label in labels:
+            out.append([code, label, *(by.get(f"{m}@{label}", "") for m in base)])
+    return base, out
 
 
 def _flow_rows(dumper: yaml.SafeDumper, data: dict) -> Any:
@@ -512,7 +591,7 @@ def main() -> None:
     d.add_argument("spec", type=Path)
     a = ap.parse_args()
     spec = yaml.safe_load(a.spec.read_text(encoding="utf-8"))
-    pdf = SHARED / "corpus" / "real" / spec["source"]
+    pdf = SHARED / "corpus" / spec.get("corpus", "real") / spec["source"]
     spec["tables"] = [draft_table(pdf, t) for t in spec.get("tables") or []]
     print(dump_yaml(spec))
 
