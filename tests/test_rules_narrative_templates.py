@@ -51,7 +51,8 @@ FILLER = ["第一部分 部门概况", "一、部门职责", "负责本区政务
 @pytest.mark.parametrize("heading", [
     "六、一般公共预算“三公”经费支出情况", "（三）“三公”经费支出预算情况", "第四部分 “三公”经费预算情况说明",
     '（三）"三公"经费', "3.「三公」经费预算", "(3)『三公』经费情况", "“三公”经费预算情况说明",
-    "（七）一般公共预算“三公”经费预算情况说明................11"])
+    "（七）一般公共预算“三公”经费预算情况说明................11", "（五）财政拨款“三公”经费。",
+    "十一、2019年度江苏省高级人民法院一般公共预算“三公”经费、会议费、培训费支出预算表情况说明"])
 def test_three_public_headings_are_recognised(heading):
     assert heading_section(heading) == "three_public"
     # the body need not repeat the word 三公: the heading names the section
@@ -63,7 +64,7 @@ def test_three_public_headings_are_recognised(heading):
 
 def test_not_a_heading():
     for text in ("1. 一般公共服务支出457.9万元，占87%", "单位：万元", "其中：", "2026年杭州市气象局部门预算",
-                 "负责本区政务服务工作，统筹协调政务公开。"):
+                 "负责本区政务服务工作，统筹协调政务公开。", "（三）负责拟订水务固定资产投资计划和资金监督管理。"):
         assert heading_section(text) is None, text
     assert heading_section("第四部分 名词解释") == "glossary"
 
@@ -167,9 +168,10 @@ def test_yi_for_wan_and_three_public_in_yuan():
 
 
 def test_a_different_number_in_the_wrong_unit_is_an_ordinary_mismatch():
-    doc = make_document([_gpb()], ["一般公共预算支出1500.00元。"])
+    doc = make_document([_gpb()], ["一般公共预算支出1500.00元。", "一般公共预算支出16827.6万元。"])
+    # 1500 is no table figure in any unit; 16827.6 is ten times one: a wrong figure, not a unit
     assert not _errors(doc, "narrative.unit_misstatement")
-    assert [f.observed for f in _errors(doc, "narrative.amount_matches_table")] == ["1500.00"]
+    assert [f.observed for f in _errors(doc, "narrative.amount_matches_table")] == ["1500.00", "16827.6"]
 
 
 def test_every_statement_off_by_a_unit_points_at_the_table_not_the_text():

@@ -262,8 +262,8 @@ def _unit_slip(st: Statement, cands: list[float]) -> tuple[float, str] | None:
     """(table figure, unit meant) when the stated number equals a figure only read in another unit ('1682.76元' for 1682.76万元)."""
     for c in cands:
         k = power_of_ten_apart(c, st.amount)
-        if k is None:
-            continue
+        if k is None or abs(k) not in (3, 4, 8):
+            continue  # 10× apart is a wrong figure, not a unit (no one writes 千元 for 万元 in a narrative)
         meant = next((u for u in UNITS if abs(wan_per(u) / (wan_per(st.unit) * 10**k) - 1) < 1e-9), None)
         if meant is None:
             continue

@@ -146,6 +146,7 @@ def parse_paragraph(index: int, text: str, department: str | None = None, year: 
 _HEADING_NUMBER = re.compile(r"^(?:第[一二三四五六七八九十百\d]+(?:部分|章|节)|[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十\d]+[）)]"
                              r"|\d{1,2}(?:[.．]\d{1,2})*[、.．](?!\d)|[①-⑳])")
 _UNNUMBERED_END = re.compile(r"(情况|说明|解释|概况|表)$")
+_HEADING_END = re.compile(r"(情况|说明|解释|概况|表|经费|费用|预算|决算)$")
 _AMOUNT = re.compile(rf"{NUM}\s*(?:亿元|万元|千元|元)|\d\s*%")
 # what a heading is about, first match wins ('“三公”经费和机关运行经费预算表' is about 三公)
 SECTION_WORDS: list[tuple[str, re.Pattern]] = [
@@ -165,11 +166,14 @@ SECTION_WORDS: list[tuple[str, re.Pattern]] = [
 
 def heading_section(text: str) -> str | None:
     """The section a heading opens ('other' for one about none of SECTION_WORDS), or None: not a heading."""
-    s = clean_text(text).rstrip("。.:：")
-    s = re.sub(r"[.．…·]{3,}\s*\d*$", "", s)  # a contents line '（七）…情况说明........11'
+    s = re.sub(r"[.．…·]{3,}\s*\d*$", "", clean_text(text))  # a contents line '（七）…情况说明........11'
+    sentence = s.endswith("。")  # '（二）机关运行经费。' is a heading, '（三）负责拟订…资金监督管理。' a duty
+    s = s.rstrip("。.:：")
     numbered = _HEADING_NUMBER.match(s)
     body = s[numbered.end():] if numbered else s
-    if not body or len(body) > 40 or _AMOUNT.search(body) or re.search(r"[，,；;。]", body):
+    if not body or len(body) > 60 or _AMOUNT.search(body) or re.search(r"[，,；;。]", body):
+        return None
+    if sentence and not _HEADING_END.search(body):
         return None
     key = next((key for key, pat in SECTION_WORDS if pat.search(body)), "other")
     if not numbered and (len(body) > 24 or key == "other" or not _UNNUMBERED_END.search(body)):
