@@ -7,6 +7,7 @@ import re
 import polars as pl
 
 from domain.model import MIN_NARRATIVE_PARAGRAPHS, TABLE_KINDS, Document
+from expectations.checks.narrative_parse import clean_text, heading_section, sections
 from expectations.frames import check_frame, value
 
 # (kind, severity when missing). 三公 is required of every department (财预〔2016〕…); the
@@ -77,10 +78,16 @@ NARRATIVE_SECTIONS: list[tuple[str, str, str, re.Pattern]] = [
     ("assets", "warning", "国有资产占有使用情况说明", re.compile(r"国有资产|固定资产|资产占[有用]")),
     ("performance", "warning", "绩效目标情况说明", re.compile(r"绩效")),
 ]
-_DEFINITION = re.compile(r"^\s*[一二三四五六七八九十\d]+[、.．]?\s*[“\"]?[^，,。]{0,12}[”\"]?[:：]")
+# '五、“三公”经费：指…' in 名词解释; '3、“三公”经费：本单位2021年…12.5万元' states a figure and is no definition
+_DEFINITION = re.compile(r"^\s*[（(]?[一二三四五六七八九十\d]+[)）、.．]?\s*[“\"]?[^，,。]{0,12}[”\"]?[:：]")
 
 
 _STATED_AMOUNT = re.compile(r"\d[\d,]*(?:\.\d+)?\s*(?:万元|元)")
+
+
+def _is_definition(text: str) -> bool:
+    m = _DEFINITION.match(clean_text(text))
+    return bool(m) and not _STATED_AMOUNT.search(clean_text(text)[m.end():])
 
 
 def _is_budget_narrative(doc: Document) -> bool:
@@ -89,15 +96,30 @@ def _is_budget_narrative(doc: Document) -> bool:
         re.search(r"预算|决算", p.text) for p in doc.paragraphs)
 
 
+def _section_found(key: str, pat: re.Pattern, texts: list[str], secs: list[str | None]) -> bool:
+    """A paragraph states it, or a heading about it ('六、一般公共预算“三公”经费支出情况', '（三）「三公」经费')
+    is followed by text of its own ('因公出国（境）费0万元…' need not repeat the word 三公)."""
+    body = pat if key != "three_public" else re.compile(_FIGURE)
+    for i, (t, sec) in enumerate(zip(texts, secs, strict=True)):
+        if secs[i] == "glossary" or _is_definition(t):
+            continue
+        if pat.search(t) and (key != "three_public" or heading_section(t) is None):
+            return True
+        if sec == key and heading_section(t) is None and body.search(clean_text(t)):
+            return True
+    return False
+
+
 def narrative_sections(documents: list[Document]) -> pl.DataFrame:
     """One row per (document, section) with `found` — only for documents that have narrative text."""
     out: list[dict] = []
     for d, doc in enumerate(documents):
         if doc.status != "ok" or len(doc.paragraphs) < MIN_NARRATIVE_PARAGRAPHS or not _is_budget_narrative(doc):
             continue
-        texts = [p.text for p in doc.paragraphs if not _DEFINITION.match(p.text)]
+        texts = [p.text for p in doc.paragraphs]
+        secs = sections(texts)
         for key, severity, zh, pat in NARRATIVE_SECTIONS:
-            found = any(pat.search(t) for t in texts)
+            found = _section_found(key, pat, texts, secs)
             out.append({"doc": d, "table": "narrative", "name": zh, "column": key, "expected": zh, "severity": severity,
                         "found": found, "message": f"说明中缺少{zh} / the narrative has no section on {key}"})
     return check_frame(out, {"found": pl.Boolean})

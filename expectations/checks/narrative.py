@@ -14,9 +14,9 @@ from collections.abc import Iterator
 import polars as pl
 
 from domain.model import Document
-from domain.units import wan_per
+from domain.units import UNITS, power_of_ten_apart, wan_per
 from expectations import catalog
-from expectations.checks.narrative_parse import Statement, clean_text, decimals, parse_paragraph
+from expectations.checks.narrative_parse import Statement, clean_text, decimals, parse_paragraph, sections
 from expectations.frames import (
     SUBTOTAL_NAME,
     check_frame,
@@ -167,10 +167,73 @@ def _keys(label: str) -> list[str]:
     return ["name:" + label, "name:" + label + "支出"]
 
 
+# Labels that name no fund ('基本支出', '支出预算'): their subject is the section's or the whole's.
+GENERIC_KEYS = frozenset({"basic", "project", "total", "income_total", "expenditure_total"})
+# Sections about one fund or one topic: a generic label or a class name there is not the tables' whole
+# (政府性基金 项目支出, 机关运行经费 中的 办公费); only 三公 items are compared.
+_TOPIC_SECTIONS = frozenset({"gov_fund", "soe", "three_public", "operating_costs", "procurement", "assets",
+                             "performance"})
+_GPB_KEY = {"basic": "gpb_basic", "project": "gpb_project", "total": "gpb_total", "income_total": "gpb_total",
+            "expenditure_total": "gpb_total"}
+_FISCAL_KEY = {"total": "fiscal_total", "income_total": "fiscal_total", "expenditure_total": "fiscal_total"}
+
+
+def subject_keys(st: Statement, section: str | None, whole: str | None) -> list[str]:
+    """The table figures a statement names, [] when its subject is in doubt.
+
+    In doubt: an amount in a clause explaining a change ('主要原因是…B万元用于…'); a generic label
+    under a whole of another fund ('政府性基金支出…其中：项目支出Y万元') or in a section about one
+    fund or topic; anything in the glossary.
+    """
+    keys = _keys(st.label)
+    if section == "glossary" or st.explains:
+        return []
+    if keys[0].startswith("tp:"):  # '公务用车运行维护费' in 机关运行经费 is that section's figure, not the 三公 table's
+        return keys if section not in _TOPIC_SECTIONS - {"three_public"} else []
+    if section in _TOPIC_SECTIONS:
+        return []
+    if keys[0] not in GENERIC_KEYS:
+        return keys
+    if whole is not None:
+        wk = _keys(whole)[0]
+        if wk in ("gpb_total",):
+            return [_GPB_KEY[keys[0]]]
+        if wk in ("fiscal_total",):
+            return [_FISCAL_KEY[keys[0]]] if keys[0] in _FISCAL_KEY else []
+        if wk not in ("total", "expenditure_total", "income_total"):
+            return []  # part of a whole the tables do not name as a total
+        return keys
+    if section == "gpb":
+        return [_GPB_KEY[keys[0]]]
+    if section == "fiscal":
+        return [_FISCAL_KEY[keys[0]]] if keys[0] in _FISCAL_KEY else []
+    return keys
+
+
 def _statements(documents: list[Document]) -> Iterator[tuple[int, Document, list[list[Statement]]]]:
     for d, doc in enumerate(documents):
         yield d, doc, memo("statements", doc, lambda doc=doc: [
             parse_paragraph(p.index, p.text, doc.department, doc.year) for p in doc.paragraphs], doc.paragraphs)
+
+
+_ENDS_WITH_WHOLE = re.compile(r"其中[:：]?\s*$")
+
+
+def _subjects(doc: Document) -> list[list[list[str]]]:
+    """Per paragraph, per statement: the keys of the table figures it names ([] in doubt)."""
+    def compute() -> list[list[list[str]]]:
+        paras = memo("statements", doc, lambda: [
+            parse_paragraph(p.index, p.text, doc.department, doc.year) for p in doc.paragraphs], doc.paragraphs)
+        secs = sections([p.text for p in doc.paragraphs])
+        out = []
+        for i, sts in enumerate(paras):
+            # 'X万元，其中：' closing the previous paragraph: its last figure is the whole of this one's first
+            carried = None
+            if i and paras[i - 1] and _ENDS_WITH_WHOLE.search(doc.paragraphs[i - 1].text.strip()):
+                carried = paras[i - 1][-1].label
+            out.append([subject_keys(st, secs[i], st.part_of or carried) for st in sts])
+        return out
+    return memo("subjects", doc, compute, doc.paragraphs)
 
 
 def _base(d: int, st: Statement, expected: str, observed: str, message: str, **kw) -> dict:
@@ -195,30 +258,88 @@ def _other_year(doc: Document, st: Statement) -> bool:
     return bool(m and (m.group(1) is None or (doc.year and int(m.group(1)) != doc.year)))
 
 
-def _amount_rows(documents: list[Document], three_public: bool) -> list[dict]:
-    out: list[dict] = []
+def _unit_slip(st: Statement, cands: list[float]) -> tuple[float, str] | None:
+    """(table figure, unit meant) when the stated number equals a figure only read in another unit ('1682.76元' for 1682.76万元)."""
+    for c in cands:
+        k = power_of_ten_apart(c, st.amount)
+        if k is None or abs(k) not in (3, 4, 8):
+            continue  # 10× apart is a wrong figure, not a unit (no one writes 千元 for 万元 in a narrative)
+        meant = next((u for u in UNITS if abs(wan_per(u) / (wan_per(st.unit) * 10**k) - 1) < 1e-9), None)
+        if meant is None:
+            continue
+        step = 10 ** -decimals(st.amount_text) * wan_per(meant)
+        if abs(float(st.amount_text.replace(",", "")) * wan_per(meant) - c) <= max(0.5 * step, 0.005) + 1e-6:
+            return c, meant
+    return None
+
+
+def _compared(documents: list[Document], three_public: bool | None) -> Iterator[tuple[int, Document, Statement,
+                                                                                      list[float]]]:
+    """(doc, document, statement, the table figures it names) for the statements compared with the tables."""
     for d, doc, paras in _statements(documents):
         figs = figures(doc)
-        for sts in paras:
-            for st in sts:
-                keys = _keys(st.label)
-                if keys[0].startswith("tp:") != three_public:
+        for sts, subj in zip(paras, _subjects(doc), strict=True):
+            for st, keys in zip(sts, subj, strict=True):
+                if not keys or (three_public is not None and keys[0].startswith("tp:") != three_public):
                     continue
                 cands = next((figs[k] for k in keys if k in figs), None)
                 if not cands or not st.label or _other_year(doc, st):
                     continue
-                step = 10 ** -decimals(st.amount_text) * wan_per(st.unit)
-                tol = max(0.5 * step, 0.005) + 1e-6
-                best = min(cands, key=lambda v, st=st: abs(v - st.amount))
-                exp = cands[0] if abs(best - st.amount) > tol else best
-                # within one printed unit: truncated ('1,256' for 1,256.58) rather than wrong — info
-                truncated = abs(best - st.amount) <= step + 1e-6
-                out.append(_base(d, st, _fmt(best if truncated else exp, 2), st.amount_text,
-                                 f"说明中“{st.label}{st.amount_text}{st.unit}”与表中 {_fmt(best if truncated else exp, 2)}万元 不符 / "
-                                 f"the text states {st.amount_text} {st.unit} for {st.label}, the tables give "
-                                 f"{_fmt(best if truncated else exp, 2)}",
-                                 excess=abs(best - st.amount) - tol, severity="info" if truncated else None))
+                yield d, doc, st, cands
+
+
+def _tolerance(st: Statement) -> tuple[float, float]:
+    step = 10 ** -decimals(st.amount_text) * wan_per(st.unit)
+    return step, max(0.5 * step, 0.005) + 1e-6
+
+
+def _amount_rows(documents: list[Document], three_public: bool) -> list[dict]:
+    out: list[dict] = []
+    for d, _doc, st, cands in _compared(documents, three_public):
+        step, tol = _tolerance(st)
+        best = min(cands, key=lambda v, st=st: abs(v - st.amount))
+        if abs(best - st.amount) > tol and _unit_slip(st, cands):
+            continue  # narrative.unit_misstatement reports it
+        exp = cands[0] if abs(best - st.amount) > tol else best
+        # within one printed unit: truncated ('1,256' for 1,256.58) rather than wrong — info
+        truncated = abs(best - st.amount) <= step + 1e-6
+        out.append(_base(d, st, _fmt(best if truncated else exp, 2), st.amount_text,
+                         f"说明中“{st.label}{st.amount_text}{st.unit}”与表中 {_fmt(best if truncated else exp, 2)}万元 不符 / "
+                         f"the text states {st.amount_text} {st.unit} for {st.label}, the tables give "
+                         f"{_fmt(best if truncated else exp, 2)}",
+                         excess=abs(best - st.amount) - tol, severity="info" if truncated else None))
     return out
+
+
+def unit_misstatement(documents: list[Document]) -> pl.DataFrame:
+    """A stated amount that equals the table figure it names only in another unit ('1682.76元' for 1682.76万元).
+
+    When most compared statements of a document are off by the same unit, the table's unit is the
+    suspect (format.unit): info only.
+    """
+    out: list[dict] = []
+    direct: dict[int, int] = {}
+    slips: dict[int, list[tuple[str, str]]] = {}
+    for d, _doc, st, cands in _compared(documents, None):
+        _step, tol = _tolerance(st)
+        if any(abs(c - st.amount) <= tol for c in cands):
+            direct[d] = direct.get(d, 0) + 1
+            continue
+        slip = _unit_slip(st, cands)
+        if slip is None:
+            continue
+        figure, meant = slip
+        slips.setdefault(d, []).append((st.unit, meant))
+        out.append(_base(d, st, f"{st.amount_text}{meant}", f"{st.amount_text}{st.unit}",
+                         f"说明中“{st.label}{st.amount_text}{st.unit}”单位有误：表中为 {_fmt(figure, 2)}万元，"
+                         f"应为 {st.amount_text}{meant} / the text states {st.amount_text} {st.unit} for {st.label}; "
+                         f"the tables give {_fmt(figure, 2)} 万元, i.e. {st.amount_text} {meant}",
+                         excess=1.0))
+    for r in out:
+        pairs = slips[r["doc"]]
+        if len(pairs) >= 2 and len(set(pairs)) == 1 and len(pairs) > direct.get(r["doc"], 0):
+            r["severity"] = "info"
+    return check_frame(out, EXTRA)
 
 
 def amount_matches_table(documents: list[Document]) -> pl.DataFrame:
