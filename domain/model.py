@@ -92,6 +92,20 @@ MEASURES: dict[str, str] = {
     "remit_superior": "上缴上级支出",
     "business_expense": "经营支出",
     "subsidiary_grant": "对附属单位补助支出",
+    # 决算 balance columns (政府性基金/国有资本经营预算财政拨款收入支出决算表 …):
+    # 年初结转和结余 + 本年收入 = 本年支出 + 年末结转和结余. A 本年支出 split into 合计/基本/项目
+    # keeps "total"/"basic"/"project"; "expenditure" is an unsplit 本年支出 column.
+    "carryover_start": "年初结转和结余",
+    "income": "本年收入",
+    "expenditure": "本年支出",
+    "carryover_end": "年末结转和结余",
+    # the 预算数 block of 财政拨款“三公”经费支出决算表 (its 决算数 block uses the plain item keys)
+    "budget_total": "“三公”经费合计预算数",
+    "budget_abroad": "因公出国（境）费预算数",
+    "budget_vehicle": "公务用车购置及运行费预算数",
+    "budget_vehicle_purchase": "公务用车购置费预算数",
+    "budget_vehicle_operation": "公务用车运行费预算数",
+    "budget_reception": "公务接待费预算数",
 }
 
 # Columns every `Table.rows` frame has before its measure columns.
