@@ -146,3 +146,34 @@ def test_real_putuo_final_accounts(name):
     assert doc.status == "ok" and doc.kind == "final_accounts"
     findings = validate([doc])[0]
     assert [_key(f) for f in findings if f.rule in NEW_RULES and f.severity == "error"] == []
+
+
+def _fiscal(end_gov_fund: str, start_lines: bool = True) -> object:
+    cols = ["amount", "total", "gpb", "gov_fund", "soe_capital"]
+    inc = lambda name, v: {"side": "income", "name": name, "values": [v]}  # noqa: E731
+    exp = lambda name, *v: {"side": "expenditure", "name": name, "values": ["", *v]}  # noqa: E731
+    rows = [inc("一、一般公共预算财政拨款", "300.00"), exp("一、一般公共服务支出", "300.00", "300.00", "", ""),
+            inc("二、政府性基金预算财政拨款", "50.00"), exp("十一、城乡社区支出", "55.00", "", "55.00", ""),
+            inc("本年收入合计", "350.00"), exp("本年支出合计", "355.00", "300.00", "55.00", ""),
+            inc("年初财政拨款结转和结余", "12.00"), exp("年末财政拨款结转和结余", "7.00", "", end_gov_fund, "")]
+    if start_lines:
+        rows += [inc("一、一般公共预算财政拨款", ""), inc("二、政府性基金预算财政拨款", "12.00")]
+    rows += [inc("总计", "362.00"), exp("总计", "362.00", "300.00", "62.00", "")]
+    return make_table("fa_fiscal_summary", cols, rows)
+
+
+def test_fiscal_summary_balances_each_fund():
+    doc = lambda t: make_document([t], [], kind="final_accounts")  # noqa: E731
+    assert not _identity(doc(_fiscal("7.00")))
+    found = _identity(doc(_fiscal("8.00")))
+    assert [(f.column, f.expected, f.observed) for f in found] == [("gov_fund", "7.00", "8.00")]
+    # a 年初 balance not split by fund: the fund's share is unknown, no check
+    assert not _identity(doc(_fiscal("8.00", start_lines=False)))
+
+
+def test_fiscal_summary_fund_with_an_empty_year_end_cell_counts_as_zero():
+    table = _fiscal("7.00")
+    table.rows = table.rows.with_columns(
+        gpb=table.rows["gpb"].set(table.rows["name"] == "本年支出合计", 299.0))  # gpb spent 299: 1.00 left over
+    found = _identity(make_document([table], [], kind="final_accounts"))
+    assert [(f.column, f.expected, f.observed) for f in found] == [("gpb", "1.00", "0.00")]

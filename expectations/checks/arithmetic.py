@@ -489,7 +489,67 @@ def _summary_balance_rows(documents: list[Document]) -> list[dict]:
     return out
 
 
+# a fund's lines in 财政拨款收入支出决算总表: its income line, its 年初 sub-line and its expenditure column
+FUNDS = {"gpb": re.compile(r"一般公共预算"), "gov_fund": re.compile(r"政府性基金"), "soe_capital": re.compile(r"国有资本经营")}
+_YEAR_START = re.compile(r"年初.*结转|上年结转")
+
+
+def _fund_balance_rows(documents: list[Document]) -> list[dict]:
+    """财政拨款收入支出决算总表, per fund: its 本年收入 line + its 年初 sub-line = 本年支出合计 in its
+    column + 年末结转和结余 in its column. A fund whose lines are not all recognised is not checked
+    (a 年初 printed without per-fund lines counts as 0 only when it is empty or 0)."""
+    out: list[dict] = []
+    for d, t, table in _summary_tables(documents):
+        if table.kind != "fa_fiscal_summary":
+            continue
+        rows = table.rows
+        view = TableView.of(table)
+        names = [clean_name(n) for n in rows["name"].to_list()]
+        raw = [(n or "").strip() for n in (rows["raw_name"] if "raw_name" in rows.columns else rows["name"]).to_list()]
+        inc = _side_total(table, view, "income", names, raw)
+        exp_idx = [p for p in range(rows.height) if rows["side"][p] == "expenditure"]
+        exp_sub = next((p for p in exp_idx if SUBTOTAL_NAME.search(names[p])), None)
+        end = next((p for p in exp_idx if exp_sub is not None and p > exp_sub and _YEAR_END.search(names[p])), None)
+        if inc is None or exp_sub is None or end is None:
+            continue
+        sub, col = inc[0], inc[1]
+        inc_idx = [p for p in range(rows.height) if rows["side"][p] == "income"]
+        start = next((p for p in inc_idx if p > sub and _YEAR_START.search(names[p])), None)
+        if start is None:
+            continue
+        grand = next((p for p in inc_idx if p > start and _GRAND.search(names[p])), rows.height)
+        for fund, pat in FUNDS.items():
+            if fund not in rows.columns:
+                continue
+            income = next((p for p in inc_idx if p < sub and pat.search(names[p]) and not _CARRY.search(names[p])), None)
+            start_f = next((p for p in inc_idx if start < p < grand and pat.search(names[p])), None)
+            if income is None:
+                continue
+            if start_f is None and (value(table, start, col) or 0.0) != 0.0:
+                continue  # a 年初 balance not split by fund: this fund's share is unknown
+            parts = [value(table, income, col), value(table, start_f, col) if start_f is not None else None]
+            spent = value(table, exp_sub, fund)
+            parts.append(None if spent is None else -spent)
+            observed = value(table, end, fund)
+            split = any(value(table, end, f) is not None for f in FUNDS if f in rows.columns)
+            if observed is None and not split and (any(value(table, end, c) for c in view.measures()) or any(
+                    pat.search(names[p]) and any(value(table, p, c) for c in view.measures())
+                    for p in exp_idx if p > end)):
+                continue  # the 年末 balance is not split into the fund columns: this fund's share is unknown
+            cells = [(int(rows["row"][end]), fund), (int(rows["row"][exp_sub]), fund), (int(rows["row"][income]), col)]
+            cells += [(int(rows["row"][start_f]), col)] if start_f is not None else []
+            cmp = _compare(view, cells, observed, parts)
+            if cmp:
+                zh = _col_zh(fund)
+                out.append(_record(d, t, table, end, fund, cmp, view,
+                                   f"{zh}财政拨款：年末结转和结余不等于本年收入 + 年初结转和结余 − 本年支出",
+                                   f"{fund}: year-end balance is not income + year-start balance − expenditure"))
+    return out
+
+
 def carryover_identity(documents: list[Document]) -> pl.DataFrame:
     """决算: 年初结转和结余 + 本年收入 = 本年支出 + 年末结转和结余 — per row where the header names the
-    four columns, and on the 收支决算总表's 本年合计 and 结转结余 lines."""
-    return check_frame(_balance_rows(documents) + _summary_balance_rows(documents), EXTRA)
+    four columns, per fund in the 财政拨款收入支出决算总表, and on the 收支决算总表's 本年合计 and
+    结转结余 lines."""
+    return check_frame(_balance_rows(documents) + _fund_balance_rows(documents) + _summary_balance_rows(documents),
+                       EXTRA)
