@@ -146,7 +146,9 @@ def extracted_tables(document: Any) -> list[TableCells]:
         seen[t.kind] += 1
         rows = []
         for r in t.rows.iter_rows(named=True):
-            side = r.get("side") or ""
+            # lists printed side by side in a non-summary table (人员经费 | 公用经费) are one list in the
+            # truth: their codes and totals are distinct, and which half a line sits in is layout
+            side = "" if r.get("side") == "list2" else r.get("side") or ""
             values = {m: r.get(m) for m in t.measures if m in r}
             rows.append((side, r.get("code") or "", r.get("name") or "", values))
         out.append(TableCells(t.kind, t.title, _table_cells(t.kind, occ, rows)))

@@ -92,8 +92,14 @@ MEASURES: dict[str, str] = {
     "remit_superior": "上缴上级支出",
     "business_expense": "经营支出",
     "subsidiary_grant": "对附属单位补助支出",
-    "carryforward": "年末结转和结余",
+    # 决算 balance columns (政府性基金/国有资本经营预算财政拨款收入支出决算表 …):
+    # 年初结转和结余 + 本年收入 = 本年支出 + 年末结转和结余. A 本年支出 split into 合计/基本/项目
+    # keeps "total"/"basic"/"project"; "expenditure" is an unsplit 本年支出 column. The 预算数 block of
+    # the 三公 决算 table is budget_<item> (MEASURE_QUALIFIERS below).
+    "carryover_start": "年初结转和结余",
     "income": "本年收入",
+    "expenditure": "本年支出",
+    "carryover_end": "年末结转和结余",
 }
 # A column's header may qualify its measure (extract.tables): `<qualifier>_<measure>`, or the
 # qualifier alone for a single amount column. 'budget'/'adjusted' are the 预算数 columns printed

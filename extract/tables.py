@@ -22,6 +22,8 @@ from extract.kinds import compact, kind_from_header, kind_from_title, table_numb
 from extract.normalise import EMPTY_MARKERS, clean_code, clean_name, parse_amount, split_code_parts
 
 BY_USE = "expenditure_by_use"  # `side` of a summary's third list: expenditure by use (基本支出, 项目支出 …)
+# 决算 fund tables printed as balances: 年初结转和结余 + 本年收入 = 本年支出 + 年末结转和结余
+BALANCE_KINDS = frozenset({"fa_gov_fund", "fa_soe_capital"})
 SUMMARY_KINDS = frozenset({"fiscal_summary", "overall_summary", "fa_overall_summary", "fa_fiscal_summary"})
 
 _UNIT = re.compile(r"单位[:：]?(万元|千元|亿元|元)")
@@ -56,8 +58,9 @@ MEASURE_RULES: tuple[tuple[str, str], ...] = (
     ("basic", r"基本支出"),
     ("project", r"项目支出"),
     ("previous", r"上年(预算|决算)数|上年数"),
-    ("carryover", r"上年结转|上年结余|^年初结转和?结余$"),
-    ("carryforward", r"^年末结转和?结余$"),
+    ("carryover_start", r"^年初结转和?结余$"),
+    ("carryover_end", r"^年末结转和?结余$"),
+    ("carryover", r"上年结转|上年结余"),
     ("special_nontax", r"专户管理|财政专户"),
     ("soe_capital", r"国有资本经营"),
     ("gov_fund", r"政府性基金"),
@@ -156,6 +159,8 @@ def measure_key(labels: list[str], kind: str | None = None, year: int | None = N
     plain '决算数' under an item is that item's figure, not a generic amount."""
     if not labels or _NOT_AMOUNT.search(labels[-1]):
         return None
+    if kind in BALANCE_KINDS and re.fullmatch(r"本年收入(合计|小计)?", labels[-1]):
+        return "income"  # 年初结转和结余 | 本年收入 | 本年支出 | 年末结转和结余 (not a summary's banner)
     final = bool(kind and kind.startswith("fa_"))
     qualifier, of_which, base = "", False, []
     for lb in labels:

@@ -110,7 +110,7 @@ def test_coded_tables_and_the_header_row_holding_the_total(ghj, shg):
     assert _row(gpb, name="合计")["total"] == 307.82
     # p18: the 合计 row is printed in the header's last row: the code column stays the code column
     fund = _table(ghj, "fa_gov_fund")
-    assert fund.measures == ["carryover", "total", "basic", "project", "carryforward"]
+    assert fund.measures == ["carryover_start", "income", "total", "basic", "project", "carryover_end"]
 
 
 def test_blank_template_header_stops_at_the_first_item_row(template):

@@ -239,6 +239,8 @@ THREE_PUBLIC_KINDS = frozenset({"three_public", "fa_three_public"})
 # (whole, parts) by measure column, and the same by row name when the items are rows.
 THREE_PUBLIC_PARTS = [("total", ("abroad", "vehicle", "reception")),
                       ("vehicle", ("vehicle_purchase", "vehicle_operation"))]
+# 财政拨款“三公”经费支出决算表 prints a 预算数 and a 决算数 block: the 预算数 block adds up the same way
+THREE_PUBLIC_PARTS += [("budget_" + whole, tuple("budget_" + p for p in parts)) for whole, parts in THREE_PUBLIC_PARTS]
 _ROW_KEYS = {
     "abroad": re.compile(r"因公出国"), "vehicle": re.compile(r"公务用车购置及运[行营]"),
     "vehicle_purchase": re.compile(r"公务用车购置费|^购置费|车辆购置"),
@@ -263,7 +265,7 @@ def three_public_sum(documents: list[Document]) -> pl.DataFrame:
                 if whole not in cols or not set(parts) & set(cols):
                     continue
                 present = [c for c in parts if c in cols]
-                if len(present) < len(parts) or (whole == "total" and meetings):
+                if len(present) < len(parts) or (whole.endswith("total") and meetings):
                     continue  # 江苏: 合计 also covers 会议费 and 培训费, so it is not the 三公 total
                 for p in range(rows.height):
                     r = int(rows["row"][p])
@@ -386,3 +388,168 @@ def carryover_total(documents: list[Document]) -> pl.DataFrame:
                                        "the grand total is not this year's total plus carry-overs"))
                 break
     return check_frame(out, EXTRA)
+
+
+# --- 决算: 年初结转和结余 + 本年收入 = 本年支出 + 年末结转和结余 ------------------------------------
+
+FA_SUMMARY_KINDS = frozenset({"fa_overall_summary", "fa_fiscal_summary"})
+_YEAR_END = re.compile(r"年末.*结转|结转下年")
+
+
+def _balance_columns(table: Table) -> tuple[str, str, str, str] | None:
+    """(年初, 本年收入, 本年支出, 年末) measure keys, or None when the header did not name all four.
+
+    本年支出 is its own column, or the 合计 of a 本年支出 split into 基本支出/项目支出."""
+    cols = table.rows.columns
+    if not {"carryover_start", "income", "carryover_end"} <= set(cols):
+        return None
+    if "expenditure" in cols:
+        return "carryover_start", "income", "expenditure", "carryover_end"
+    if "total" in cols and ("basic" in cols or "project" in cols):
+        return "carryover_start", "income", "total", "carryover_end"
+    return None  # a 合计 alone could total anything: no check
+
+
+def _balance_rows(documents: list[Document]) -> list[dict]:
+    """Per row of every table whose header names the four balance columns (政府性基金/国有资本经营 …)."""
+    out: list[dict] = []
+    for d, doc in enumerate(documents):
+        for t, table in enumerate(doc.tables):
+            cols = _balance_columns(table) if table.rows.height else None
+            if cols is None:
+                continue
+            start, income, spent, end = cols
+            view = TableView.of(table)
+            for p in range(table.rows.height):
+                r = int(table.rows["row"][p])
+                vals = {c: value(table, p, c) for c in cols}
+                if all(v is None for v in vals.values()):
+                    continue
+                neg = -vals[spent] if vals[spent] is not None else None
+                cmp = _compare(view, [(r, c) for c in cols], vals[end], [vals[start], vals[income], neg])
+                if cmp:
+                    out.append(_record(d, t, table, p, end, cmp, view,
+                                       "年末结转和结余不等于年初结转和结余 + 本年收入 − 本年支出",
+                                       "year-end balance is not year-start balance + income − expenditure"))
+    return out
+
+
+def _side_total(table: Table, view: TableView, side: str, names: list[str], raw: list[str]
+                ) -> tuple[int, str, list[int], int | None] | None:
+    """(本年合计 position, its column, the 结转/结余 lines after it, the 总计 position) of one side."""
+    rows = table.rows
+    idx = [p for p in range(rows.height) if rows["side"][p] == side]
+    sub = next((p for p in idx if SUBTOTAL_NAME.search(names[p])), None)
+    if sub is None:
+        return None
+    col = next((c for c in view.measures("total", "amount") if value(table, sub, c) is not None), None)
+    if col is None:
+        return None
+    grand = next((p for p in idx if p > sub and _GRAND.search(names[p])), None)
+    carries = [p for p in idx if sub < p < (grand if grand is not None else rows.height)
+               and _CARRY.search(names[p]) and not _SUB_ITEM.match(raw[p])]
+    return sub, col, carries, grand
+
+
+def _summary_balance_rows(documents: list[Document]) -> list[dict]:
+    """收支决算总表: 本年收入合计 + 年初结转和结余 (+ 使用非财政拨款结余) = 本年支出合计 + 年末结转和结余
+    (+ 结余分配). Checked only when a side's 总计 is not printed or not read: otherwise
+    arithmetic.carryover_total and arithmetic.income_equals_expenditure already decide it."""
+    out: list[dict] = []
+    for d, t, table in _summary_tables(documents):
+        if table.kind not in FA_SUMMARY_KINDS:
+            continue
+        rows = table.rows
+        view = TableView.of(table)
+        names = [clean_name(n) for n in rows["name"].to_list()]
+        raw = [(n or "").strip() for n in (rows["raw_name"] if "raw_name" in rows.columns else rows["name"]).to_list()]
+        inc = _side_total(table, view, "income", names, raw)
+        exp = _side_total(table, view, "expenditure", names, raw)
+        if inc is None or exp is None:
+            continue
+        if all(g is not None and value(table, g, c) is not None for _, c, _, g in (inc, exp)):
+            continue  # both 总计 printed: the 总计 rules cover the identity
+        end = next((p for p in exp[2] if _YEAR_END.search(names[p])), None)
+        if end is None:
+            continue  # no 年末 line recognised: no check
+        others = [p for p in exp[2] if p != end]
+
+        def v(p: int, col: str, table: Table = table) -> float | None:
+            return value(table, p, col)
+
+        parts = [v(inc[0], inc[1])] + [v(p, inc[1]) for p in inc[2]]
+        parts += [None if (x := v(p, exp[1])) is None else -x for p in [exp[0], *others]]
+        cells = [(int(rows["row"][end]), exp[1])] + [(int(rows["row"][p]), inc[1]) for p in [inc[0], *inc[2]]]
+        cells += [(int(rows["row"][p]), exp[1]) for p in [exp[0], *others]]
+        cmp = _compare(view, cells, v(end, exp[1]), parts)
+        if cmp:
+            out.append(_record(d, t, table, end, exp[1], cmp, view,
+                               "年末结转和结余不等于本年收入合计 + 年初结转和结余 − 本年支出合计",
+                               "year-end balance is not this year's income + year-start balance − expenditure"))
+    return out
+
+
+# a fund's lines in 财政拨款收入支出决算总表: its income line, its 年初 sub-line and its expenditure column
+FUNDS = {"gpb": re.compile(r"一般公共预算"), "gov_fund": re.compile(r"政府性基金"), "soe_capital": re.compile(r"国有资本经营")}
+_YEAR_START = re.compile(r"年初.*结转|上年结转")
+
+
+def _fund_balance_rows(documents: list[Document]) -> list[dict]:
+    """财政拨款收入支出决算总表, per fund: its 本年收入 line + its 年初 sub-line = 本年支出合计 in its
+    column + 年末结转和结余 in its column. A fund whose lines are not all recognised is not checked
+    (a 年初 printed without per-fund lines counts as 0 only when it is empty or 0)."""
+    out: list[dict] = []
+    for d, t, table in _summary_tables(documents):
+        if table.kind != "fa_fiscal_summary":
+            continue
+        rows = table.rows
+        view = TableView.of(table)
+        names = [clean_name(n) for n in rows["name"].to_list()]
+        raw = [(n or "").strip() for n in (rows["raw_name"] if "raw_name" in rows.columns else rows["name"]).to_list()]
+        inc = _side_total(table, view, "income", names, raw)
+        exp_idx = [p for p in range(rows.height) if rows["side"][p] == "expenditure"]
+        exp_sub = next((p for p in exp_idx if SUBTOTAL_NAME.search(names[p])), None)
+        end = next((p for p in exp_idx if exp_sub is not None and p > exp_sub and _YEAR_END.search(names[p])), None)
+        if inc is None or exp_sub is None or end is None:
+            continue
+        sub, col = inc[0], inc[1]
+        inc_idx = [p for p in range(rows.height) if rows["side"][p] == "income"]
+        start = next((p for p in inc_idx if p > sub and _YEAR_START.search(names[p])), None)
+        if start is None:
+            continue
+        grand = next((p for p in inc_idx if p > start and _GRAND.search(names[p])), rows.height)
+        for fund, pat in FUNDS.items():
+            if fund not in rows.columns:
+                continue
+            income = next((p for p in inc_idx if p < sub and pat.search(names[p]) and not _CARRY.search(names[p])), None)
+            start_f = next((p for p in inc_idx if start < p < grand and pat.search(names[p])), None)
+            if income is None:
+                continue
+            if start_f is None and (value(table, start, col) or 0.0) != 0.0:
+                continue  # a 年初 balance not split by fund: this fund's share is unknown
+            parts = [value(table, income, col), value(table, start_f, col) if start_f is not None else None]
+            spent = value(table, exp_sub, fund)
+            parts.append(None if spent is None else -spent)
+            observed = value(table, end, fund)
+            split = any(value(table, end, f) is not None for f in FUNDS if f in rows.columns)
+            if observed is None and not split and (any(value(table, end, c) for c in view.measures()) or any(
+                    pat.search(names[p]) and any(value(table, p, c) for c in view.measures())
+                    for p in exp_idx if p > end)):
+                continue  # the 年末 balance is not split into the fund columns: this fund's share is unknown
+            cells = [(int(rows["row"][end]), fund), (int(rows["row"][exp_sub]), fund), (int(rows["row"][income]), col)]
+            cells += [(int(rows["row"][start_f]), col)] if start_f is not None else []
+            cmp = _compare(view, cells, observed, parts)
+            if cmp:
+                zh = _col_zh(fund)
+                out.append(_record(d, t, table, end, fund, cmp, view,
+                                   f"{zh}财政拨款：年末结转和结余不等于本年收入 + 年初结转和结余 − 本年支出",
+                                   f"{fund}: year-end balance is not income + year-start balance − expenditure"))
+    return out
+
+
+def carryover_identity(documents: list[Document]) -> pl.DataFrame:
+    """决算: 年初结转和结余 + 本年收入 = 本年支出 + 年末结转和结余 — per row where the header names the
+    four columns, per fund in the 财政拨款收入支出决算总表, and on the 收支决算总表's 本年合计 and
+    结转结余 lines."""
+    return check_frame(_balance_rows(documents) + _fund_balance_rows(documents) + _summary_balance_rows(documents),
+                       EXTRA)
