@@ -21,7 +21,8 @@ from expectations.frames import check_frame
 MIN_CHECKED = 6  # fewer checks than this are too little evidence of a misread
 MOST = 0.5
 IDENTITY_RULES = (arithmetic.parent_sum, arithmetic.basic_plus_project, arithmetic.personnel_plus_public,
-                  arithmetic.income_sources, arithmetic.column_total, arithmetic.three_public_sum)
+                  arithmetic.income_sources, arithmetic.column_total, arithmetic.three_public_sum,
+                  arithmetic.carryover_identity)
 
 
 def _identity_counts(documents: list[Document]) -> pl.DataFrame:
