@@ -51,6 +51,9 @@ ECONOMIC_KINDS = frozenset({"gpb_basic_expenditure", "fa_gpb_basic_expenditure",
 CODED_KINDS = FUNCTIONAL_KINDS | ECONOMIC_KINDS
 
 LEVEL_OF_LENGTH = {3: 1, 5: 2, 7: 3}
+# More codes printed twice than this on one side of a table: the table lists its lines per unit or
+# project (北京's 部门预算报表), so a repeated code is the layout, not a duplicate line.
+MAX_DUPLICATES = 2
 TOTAL_NAME = re.compile(r"(合\s*计|总\s*计)")
 SUBTOTAL_NAME = re.compile(r"(小\s*计|本年收入合计|本年支出合计)")
 ORDINAL_NAME = re.compile(r"^[一二三四五六七八九十]+[、.．]")
@@ -231,6 +234,9 @@ def _hierarchy(table: Table) -> list[dict]:
             if it["duplicate_of"] is not None:
                 it["duplicate_of"] += len(out)
             first.setdefault(it["code"], k)
+        if sum(it["duplicate_of"] is not None for it in items) > MAX_DUPLICATES:
+            for it in items:  # codes repeated line after line: a listing per unit or project, not a slip
+                it["duplicate_of"] = None
         for k, it in enumerate(items):
             it["parent"] = next((j for j in range(k - 1, -1, -1) if items[j]["level"] < it["level"]), None)
             it["repaired"] = it["code"] if it["valid"] else None
