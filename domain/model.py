@@ -58,6 +58,8 @@ FINAL_ACCOUNTS_TABLE_KINDS: dict[str, str] = {
     "fa_assets": "国有资产占用情况表",
 }
 TABLE_KINDS: dict[str, str] = {**BUDGET_TABLE_KINDS, **FINAL_ACCOUNTS_TABLE_KINDS}
+# Tables of indicators (目标值 95%, 指标值 …), not of money: their cells are not checked as amounts.
+INDICATOR_KINDS = frozenset({"performance_targets"})
 
 # Canonical measure columns of a normalised table (`Table.rows`), with the header words
 # that name them. Every table kind uses a subset of these.

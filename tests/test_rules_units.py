@@ -160,3 +160,11 @@ def test_a_code_over_lei_kuan_xiang_with_a_cut_lei_is_one_code_error_not_a_sum_e
     found = [f for f in validate([make_document([table], [])])[0] if f.severity == "error" and f.category != "completeness"]
     assert [(f.rule, f.expected) for f in found] == [("code.format", "2101102")]
     assert "7 | 11 | 02" in found[0].message
+
+
+def test_indicator_tables_are_not_checked_as_amounts():
+    # 项目绩效目标表: indicator values (95, 100) and words under a 项目支出 banner are targets, not money
+    table = make_table("performance_targets", F, [("", "产出指标", "0.00", "95.00", "4.00"),
+                                                  ("", "效益指标", "优，企业满意", "100", "")])
+    found = validate([make_document([table], [])])[0]
+    assert [f.rule for f in found if f.rule.startswith(("arithmetic.", "format."))] == []

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 
 import polars as pl
 
-from domain.model import MEASURES, Document, Table
+from domain.model import INDICATOR_KINDS, MEASURES, Document, Table
 from expectations.frames import (
     CODED_KINDS,
     ORDINAL_NAME,
@@ -115,8 +115,8 @@ def basic_plus_project(documents: list[Document]) -> pl.DataFrame:
     out: list[dict] = []
     for d, doc in enumerate(documents):
         for t, table in enumerate(doc.tables):
-            if not table.rows.height:
-                continue
+            if not table.rows.height or table.kind in INDICATOR_KINDS:
+                continue  # indicator values (95, 100) under a 项目支出 banner are not amounts
             view = TableView.of(table)
             for whole, parts in ROW_PARTITIONS:
                 if len(view.measures(whole, *parts)) != len(parts) + 1:

@@ -6,7 +6,7 @@ import re
 
 import polars as pl
 
-from domain.model import Document
+from domain.model import INDICATOR_KINDS, Document
 from expectations.frames import CHECK_COLUMNS, check_frame
 
 # Placeholders of the template a department fills in: XX局, XX单位, 增加（减少）…
@@ -25,8 +25,8 @@ def malformed_amount(documents: list[Document]) -> pl.DataFrame:
     for d, doc in enumerate(documents):
         for t, table in enumerate(doc.tables):
             cells = table.cells
-            if not cells.height or "problem" not in cells.columns:
-                continue
+            if not cells.height or "problem" not in cells.columns or table.kind in INDICATOR_KINDS:
+                continue  # an indicator table's values are targets and words, not amounts
             keys = table.rows.select(
                 pl.col("row"), *(pl.col(c) for c in ("code", "name") if c in table.rows.columns)
             ) if table.rows.height else pl.DataFrame(schema={"row": pl.Int64})
