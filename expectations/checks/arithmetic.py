@@ -361,14 +361,20 @@ _CARRY = re.compile(r"结转|结余|弥补|调入|上年|年初|年末")
 _SUB_ITEM = re.compile(r"^(其中|\d+[.．、]|[（(]\d+[）)])")  # '1.财政拨款结余、结转' is part of the line above
 
 
+def _row_names(table: Table) -> tuple[list[str], list[str]]:
+    """Each row's cleaned name (for matching) and its name as printed, stripped (for '1.…' detail lines)."""
+    rows = table.rows
+    printed = rows["raw_name"] if "raw_name" in rows.columns else rows["name"]
+    return [clean_name(n) for n in rows["name"].to_list()], [(n or "").strip() for n in printed.to_list()]
+
+
 def carryover_total(documents: list[Document]) -> pl.DataFrame:
     """收支总表 (budget and 决算): 总计 = 本年收入(支出)合计 + the 结转/结余 lines between them, per side."""
     out: list[dict] = []
     for d, t, table in _summary_tables(documents):
         rows = table.rows
         view = TableView.of(table)
-        names = [clean_name(n) for n in rows["name"].to_list()]
-        raw = [(n or "").strip() for n in (rows["raw_name"] if "raw_name" in rows.columns else rows["name"]).to_list()]
+        names, raw = _row_names(table)
         for side in ("income", "expenditure"):
             idx = [p for p in range(rows.height) if rows["side"][p] == side]
             sub = next((p for p in idx if SUBTOTAL_NAME.search(names[p])), None)
@@ -461,8 +467,7 @@ def _summary_balance_rows(documents: list[Document]) -> list[dict]:
             continue
         rows = table.rows
         view = TableView.of(table)
-        names = [clean_name(n) for n in rows["name"].to_list()]
-        raw = [(n or "").strip() for n in (rows["raw_name"] if "raw_name" in rows.columns else rows["name"]).to_list()]
+        names, raw = _row_names(table)
         inc = _side_total(table, view, "income", names, raw)
         exp = _side_total(table, view, "expenditure", names, raw)
         if inc is None or exp is None:
@@ -504,8 +509,7 @@ def _fund_balance_rows(documents: list[Document]) -> list[dict]:
             continue
         rows = table.rows
         view = TableView.of(table)
-        names = [clean_name(n) for n in rows["name"].to_list()]
-        raw = [(n or "").strip() for n in (rows["raw_name"] if "raw_name" in rows.columns else rows["name"]).to_list()]
+        names, raw = _row_names(table)
         inc = _side_total(table, view, "income", names, raw)
         exp_idx = [p for p in range(rows.height) if rows["side"][p] == "expenditure"]
         exp_sub = next((p for p in exp_idx if SUBTOTAL_NAME.search(names[p])), None)
