@@ -79,6 +79,22 @@ def memo(name: str, obj: Any, compute: Callable[[], T], guard: Any = None) -> T:
     return out
 
 
+def _frame_key(build: Callable) -> str:
+    return f"frame:{build.__module__}.{build.__qualname__}"
+
+
+def shared_frame(build: Callable[[list[Document]], pl.DataFrame], documents: list[Document]) -> pl.DataFrame:
+    """A check-frame builder's frame for this validation's documents, kept for the runner: the reading
+    gate (checks/reliability.py) builds the identity rules' frames, and their rules reuse them."""
+    return memo(_frame_key(build), documents, lambda: build(documents))
+
+
+def frame_of(build: Callable[[list[Document]], pl.DataFrame], documents: list[Document]) -> pl.DataFrame:
+    """The frame a rule checks: the one shared_frame() already built for these documents, else built now."""
+    hit = _MEMO.get((_frame_key(build), id(documents)))
+    return hit[2] if hit is not None and hit[0] is documents else build(documents)
+
+
 def clear_memo() -> None:
     _MEMO.clear()
 

@@ -14,7 +14,7 @@ from typing import Any
 import polars as pl
 
 from domain.model import READING_GATE, Document, Finding, Location
-from expectations.frames import clear_memo
+from expectations.frames import clear_memo, frame_of
 from expectations.rules import RULES, Rule
 
 log = logging.getLogger(__name__)
@@ -97,7 +97,7 @@ class Locator:
 def _build(rule: Rule, documents: list[Document], findings: list[list[Finding]]) -> pl.DataFrame:
     """The rule's frame; if a document's bad input breaks the builder, record that against it."""
     try:
-        return rule.build(documents)
+        return frame_of(rule.build, documents)
     except Exception:
         log.exception("rule %s failed on the batch; isolating documents", rule.id)
     frames = []

@@ -16,7 +16,7 @@ import polars as pl
 
 from domain.model import TABLE_KINDS, Document
 from expectations.checks import arithmetic, codes
-from expectations.frames import check_frame
+from expectations.frames import check_frame, shared_frame
 
 MIN_CHECKED = 6  # fewer checks than this are too little evidence of a misread
 MOST = 0.5
@@ -26,7 +26,7 @@ IDENTITY_RULES = (arithmetic.parent_sum, arithmetic.basic_plus_project, arithmet
 
 
 def _identity_counts(documents: list[Document]) -> pl.DataFrame:
-    frames = [f.select("doc", "tindex", "excess") for build in IDENTITY_RULES if (f := build(documents)).height]
+    frames = [f.select("doc", "tindex", "excess") for build in IDENTITY_RULES if (f := shared_frame(build, documents)).height]
     if not frames:
         return pl.DataFrame(schema={"doc": pl.Int64, "tindex": pl.Int64, "checked": pl.UInt32, "failed": pl.UInt32})
     return (pl.concat(frames).filter(pl.col("excess").is_not_null())
@@ -35,7 +35,7 @@ def _identity_counts(documents: list[Document]) -> pl.DataFrame:
 
 
 def _code_counts(documents: list[Document]) -> pl.DataFrame:
-    frame = codes.code_format(documents)
+    frame = shared_frame(codes.code_format, documents)
     if not frame.height:
         return pl.DataFrame(schema={"doc": pl.Int64, "tindex": pl.Int64, "codes": pl.UInt32, "bad_codes": pl.UInt32})
     bad = ~pl.col("shape").str.contains(codes.CODE_SHAPE) & (pl.col("severity").fill_null("") != "info")
