@@ -209,7 +209,8 @@ def _hierarchy(table: Table) -> list[dict]:
     Rows with a malformed code (wrong length) get the level their neighbours imply, so
     '11' between 210 and 2101101 counts as a 款 — arithmetic then still groups its children
     right and the code error is reported once, by code.format. Per side of the table.
-    Returns dicts: row, side, code, name, level, valid, parent (index into the list),
+    Returns dicts: row, side, code, name, parts (the code as printed, split by column), level, valid,
+    parent (index into the list),
     repaired (a truncated 款 code completed from its parent: '11' under 210 → '21011') and
     duplicate_of (index of the first item with the same code on the same side, else None).
     """
@@ -229,15 +230,13 @@ def _hierarchy(table: Table) -> list[dict]:
                 code = _SPACE.sub("", str(raw[i]))
             if not code or is_total(names[i]) or not code.isdigit():
                 continue  # a name or note read into the code column is not a code
-            level = level_of(code)
-            parts = str(raw[i] or "").split()
-            if len(parts) == 3 and len(parts[0]) != 3:  # 类 | 款 | 项 printed with a broken 类 ('7 | 11 | 02')
-                level = None
-            items.append({"row": rows["row"][i], "side": side, "code": code, "name": names[i], "raw": str(raw[i] or code),
-                          "level": level, "valid": level is not None, "columns": len(parts)})
+            parts = str(raw[i] or code).split()  # several parts: printed over 类 | 款 | 项 columns
+            # a 类 not of 3 digits ('7 | 11 | 02') is malformed; a malformed code over three columns is a 项
+            valid = level_of(code) is not None and not (len(parts) == 3 and len(parts[0]) != 3)
+            level = level_of(code) if valid else (3 if len(parts) == 3 else None)
+            items.append({"row": rows["row"][i], "side": side, "code": code, "name": names[i], "parts": parts,
+                          "level": level, "valid": valid})
         for k, it in enumerate(items):
-            if it["level"] is None and it["columns"] == 3:  # a code over 类/款/项 columns: its 项 says the level
-                it["level"] = 3
             if it["level"] is None:  # infer from neighbours
                 prev = next((x["level"] for x in reversed(items[:k]) if x["level"]), 0)
                 nxt = next((x["level"] for x in items[k + 1:] if x["valid"]), 0)

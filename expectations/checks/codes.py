@@ -69,18 +69,18 @@ def code_format(documents: list[Document]) -> pl.DataFrame:
                            message=(f"科目编码 {it['code']} 为 {it['code'][:5]} 下的地方细化科目（7 位），不属于全国统一的"
                                     f"经济分类 / {it['code']} is a local 7-digit sub-item of {it['code'][:5]}"))
             elif not it["valid"]:
-                rec["shape"] = ("E:" if economic else "F:") + "?" + it["raw"]
+                parts = it["parts"]
+                rec["shape"] = ("E:" if economic else "F:") + "?" + " ".join(parts)
                 parent = items[it["parent"]] if it["parent"] is not None else None
                 pcode = parent["code"] if parent and parent["valid"] else None
                 meant = it["repaired"] or suggest_code(it["code"], pcode)
-                parts = it["raw"].split()
-                if it["columns"] == 3 and pcode and len(pcode) == 5 and pcode.endswith(parts[1].zfill(2)):
+                if len(parts) == 3 and pcode and len(pcode) == 5 and pcode.endswith(parts[1].zfill(2)):
                     meant = pcode + parts[2].zfill(2)  # '7 | 11 | 02' under 21011: the 类 was cut to '7'
                 rec["expected"] = meant or want_zh
                 hint = f"，应为 {meant}" if meant else ""
                 hint_en = f"; {meant} is meant" if meant else ""
-                shown = " | ".join(parts) if it["columns"] == 3 else it["code"]
-                what = "类编码应为 3 位" if it["columns"] == 3 else f"应为{want_zh}"
+                shown = " | ".join(parts) if len(parts) == 3 else it["code"]
+                what = "类编码应为 3 位" if len(parts) == 3 else f"应为{want_zh}"
                 rec["message"] = (f"科目编码 {shown} 位数不对（{what}）{hint} / "
                                   f"code {shown} has the wrong length ({want_en}){hint_en}")
             out.append(rec)
