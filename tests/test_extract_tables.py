@@ -9,6 +9,7 @@ import pytest
 from extract.grid import GRID_COLUMNS, Grid
 from extract.kinds import kind_from_header, kind_from_title, table_number
 from extract.tables import join_wrapped_labels, map_measure, normalise_grid, normalise_grids
+from tests.fixtures.grids import make_grid as _grid
 from tests.shared_inputs import CORPUS
 
 # Real titles, as printed (seed 杜集区 2021; 上海/深圳/苏州/杭州 2026; 江苏 2017–2019).
@@ -138,15 +139,6 @@ def test_table_number(lines, number):
 )
 def test_map_measure(labels, key):
     assert map_measure(join_wrapped_labels(labels)) == key
-
-
-def _grid(rows: list[list[str]], before: list[str], page: int = 1, index: int = 0) -> Grid:
-    recs = [
-        (r, c, text, page, float(c * 50), float(r * 20), float(c * 50 + 50), float(r * 20 + 20), f"t{index}/r{r}/c{c}")
-        for r, row in enumerate(rows)
-        for c, text in enumerate(row)
-    ]
-    return Grid(index=index, cells=pl.DataFrame(recs, schema=GRID_COLUMNS, orient="row"), before=before, pages=[page])
 
 
 SEED_TABLE_2 = [

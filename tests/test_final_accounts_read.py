@@ -11,8 +11,8 @@ import polars as pl
 import pytest
 
 from domain.model import MEASURES, Document, SourceFile, Table
-from extract.grid import GRID_COLUMNS, Grid
 from extract.tables import measure_key, normalise_grid, normalise_grids
+from tests.fixtures.grids import make_grid as _grid
 from tests.shared_inputs import CORPUS
 
 PUTUO = CORPUS.parent / "real2" / "gbc" / "上海市普陀区"
@@ -147,15 +147,6 @@ def test_three_public_items_without_a_total_column_does_not_crash():
 
 
 # ---- column roles from the header on hand-built grids ---------------------------------------------
-
-
-def _grid(rows: list[list[str]], before: list[str], page: int = 1, index: int = 0) -> Grid:
-    recs = [
-        (r, c, text, page, float(c * 50), float(r * 20), float(c * 50 + 50), float(r * 20 + 20), f"t{index}/r{r}/c{c}")
-        for r, row in enumerate(rows)
-        for c, text in enumerate(row)
-    ]
-    return Grid(index=index, cells=pl.DataFrame(recs, schema=GRID_COLUMNS, orient="row"), before=before, pages=[page])
 
 
 @pytest.mark.parametrize(
