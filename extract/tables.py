@@ -52,7 +52,7 @@ MEASURE_RULES: tuple[tuple[str, str], ...] = (
     ("remit_superior", r"上缴上级"),
     ("business_expense", r"^(事业单位)?经营支出$"),
     ("reception", r"公务接待"),
-    ("total", r'"三公"经费(合计|小计|预算数)?$|^三公经费'),
+    ("total", r'"三公"经费(财政拨款)?(预算)?(合计|小计|总额|总计|预算数)?$|^三公经费'),
     ("personnel", r"人员经费|人员支出"),
     ("public", r"公用经费|公用支出"),
     ("basic", r"基本支出"),

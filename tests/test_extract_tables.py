@@ -131,6 +131,7 @@ def test_table_number(lines, number):
         (["2026年预算", "预算单位"], None),  # a year banner does not make every column the amount
         (["2026年预算"], "amount"),
         (["上缴上级支出"], "remit_superior"),
+        (['"三公"经费财政拨款预算总额'], "total"),  # compacted; 北京's 三公 table names its total column so
         # header wrapped over grid rows (Word 2007): pieces that only together name a measure
         (["“三公”经费", "因公出", "国（境）", "费"], "abroad"),
         (["公务用车购置及运行维护费", "公务用车运", "行维护费"], "vehicle_operation"),

@@ -168,3 +168,48 @@ def test_indicator_tables_are_not_checked_as_amounts():
                                                   ("", "效益指标", "优，企业满意", "100", "")])
     found = validate([make_document([table], [])])[0]
     assert [f.rule for f in found if f.rule.startswith(("arithmetic.", "format."))] == []
+
+
+def test_column_total_reads_a_childless_kuan_beside_item_codes_as_a_root_row():
+    # 北京 水务局's 政府性基金预算支出表: 21298 (a 款 with no 项 printed) sits beside full 项 codes.
+    table = make_table("gov_fund_expenditure", F, [
+        ("2120803", "城市建设支出", "20.89", "", "20.89"), ("2121401", "污水处理设施建设和运营", "56673.54", "", "56673.54"),
+        ("21298", "超长期特别国债安排的支出", "6000.00", "", "6000.00"), ("", "合计", "62694.43", "", "62694.43")])
+    assert not _errors(make_document([table], []), "arithmetic.column_total")
+    short = make_table("gov_fund_expenditure", F, [
+        ("2120803", "城市建设支出", "20.89", "", "20.89"), ("21298", "超长期特别国债安排的支出", "6000.00", "", "6000.00"),
+        ("", "合计", "7000.00", "", "7000.00")])  # neither reading adds up: the lines leave 979.11 out
+    found = _errors(make_document([short], []), "arithmetic.column_total")
+    assert {(f.column, f.observed) for f in found} == {("total", "7000.00"), ("project", "7000.00")}
+
+
+def test_column_total_sums_a_listing_per_unit_whose_codes_repeat():
+    rows = [("2050803", "培训支出", "2.00", "2.00", ""), ("2080505", "机关事业单位基本养老保险缴费支出", "3.00", "3.00", "")] * 3
+    table = make_table("gpb_expenditure", F, [*rows, ("", "合计", "15.00", "15.00", "")])
+    assert not _errors(make_document([table], []), "arithmetic.column_total")
+    missing = make_table("gpb_expenditure", F, [*rows, ("", "合计", "95.00", "15.00", "80.00")])
+    assert [(f.column, f.expected) for f in _errors(make_document([missing], []), "arithmetic.column_total")] == [
+        ("total", "15.00"), ("project", "0.00")]
+
+
+def test_three_public_blank_subtotal_is_not_compared():
+    cols = ["total", "abroad", "reception", "vehicle", "vehicle_purchase", "vehicle_operation"]
+    table = make_table("three_public", cols, [("", "", "40.77", "17.10", "0.15", "", "18.69", "4.83")])
+    assert not _errors(make_document([table], []), "arithmetic.three_public_sum")
+
+
+def test_income_sources_count_superior_subsidy_and_subsidiary_remit():
+    cols = ["total", "gpb", "business", "superior_subsidy", "subsidiary_remit", "other"]
+    table = make_table("income_summary", cols, [("", "合计", "1000.00", "800.00", "100.00", "50.00", "20.00", "30.00")])
+    assert not _errors(make_document([table], []), "arithmetic.income_sources")
+    wrong = make_table("income_summary", cols, [("", "合计", "1010.00", "800.00", "100.00", "50.00", "20.00", "30.00")])
+    assert [f.expected for f in _errors(make_document([wrong], []), "arithmetic.income_sources")] == ["1000.00"]
+
+
+def test_an_empty_declared_total_is_not_compared_across_tables():
+    summary = make_table("expenditure_summary", F, [("", "合计", "", "186.87", "837.93")], index=0)
+    overall = make_table("overall_summary", ["amount"], [
+        {"side": "expenditure", "name": "本年支出合计", "values": ["1024.80"]}], index=1)
+    assert not _errors(make_document([overall, summary], []), "cross_table.totals")
+    summary_read = make_table("expenditure_summary", F, [("", "合计", "1000.00", "186.87", "837.93")], index=0)
+    assert [f.observed for f in _errors(make_document([overall, summary_read], []), "cross_table.totals")] == ["1000.00"]

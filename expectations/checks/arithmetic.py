@@ -21,6 +21,7 @@ from expectations.frames import (
     check_frame,
     clean_name,
     distinct_items,
+    hierarchy,
     is_total,
     row_positions,
     value,
@@ -136,8 +137,10 @@ def basic_plus_project(documents: list[Document]) -> pl.DataFrame:
     return check_frame(out, EXTRA)
 
 
-def _summands(table: Table, total_pos: int) -> list[int] | None:
-    """Positions of the rows a 合计/小计 row adds up, or None when the table gives no clear rule."""
+def _summands(table: Table, total_pos: int) -> list[list[int]]:
+    """The readings of which rows a 合计/小计 row adds up: lists of row positions, [] when the table
+    gives no clear rule. A coded table has two readings when they differ: its top-level rows, and its
+    root rows (no parent printed above them, e.g. a 款 printed without its 类 beside full 项 codes)."""
     rows = table.rows
     side = rows["side"][total_pos] if "side" in rows.columns else ""
     names = rows["raw_name"].to_list() if "raw_name" in rows.columns else rows["name"].to_list()
@@ -146,18 +149,26 @@ def _summands(table: Table, total_pos: int) -> list[int] | None:
     if table.kind in CODED_KINDS or (table.kind in LIST_KINDS and coded):  # a project list grouped by code
         items = [it for it in distinct_items(table) if it["side"] == side]
         if not items:
-            return None
-        top = min(it["level"] for it in items)
+            return []
+        every = hierarchy(table)
         pos = row_positions(table)
-        return [pos[it["row"]] for it in items if it["level"] == top and pos[it["row"]] < total_pos]
+        top = min(it["level"] for it in items)
+
+        def is_root(it: dict) -> bool:
+            parent = every[it["parent"]] if it["parent"] is not None else None
+            return parent is None or (it["valid"] and parent["valid"] and not it["code"].startswith(parent["code"]))
+
+        readings = [[pos[it["row"]] for it in items if test(it) and pos[it["row"]] < total_pos]
+                    for test in (lambda it: it["level"] == top, is_root)]
+        return [r for k, r in enumerate(readings) if r and r not in readings[:k]]
     ordinal = [p for p in same_side if ORDINAL_NAME.match((names[p] or "").strip())]
     if ordinal:
-        return ordinal
+        return [ordinal]
     if table.kind in LIST_KINDS:
         if any(SUBTOTAL_NAME.search(n or "") or is_total(n) for n in (names[p] for p in same_side)):
-            return None
-        return same_side
-    return None
+            return []
+        return [same_side]
+    return []
 
 
 def column_total(documents: list[Document]) -> pl.DataFrame:
@@ -180,15 +191,18 @@ def column_total(documents: list[Document]) -> pl.DataFrame:
                 if "code" in rows.columns and rows["code"][p]:
                     continue
                 seen_sides.add(side)  # first total of each side only
-                summands = _summands(table, p)
-                if not summands:
-                    continue
+                readings = _summands(table, p)
                 r = int(rows["row"][p])
-                for col in view.measures():
+                for col in view.measures() if readings else ():
                     if col == "previous" or value(table, p, col) is None:
                         continue  # an empty total cell: nothing printed to compare (often a reading gap)
-                    cells = [(r, col)] + [(int(rows["row"][s]), col) for s in summands]
-                    cmp = _compare(view, cells, value(table, p, col), [value(table, s, col) for s in summands])
+                    cmps = [_compare(view, [(r, col)] + [(int(rows["row"][s]), col) for s in summands],
+                                     value(table, p, col), [value(table, s, col) for s in summands])
+                            for summands in readings]
+                    if any(c is None for c in cmps):
+                        continue
+                    # one reading of the table that adds up is enough: no error
+                    cmp = next((c for c in cmps if c[2] <= 0), cmps[0])
                     if cmp:
                         out.append(_record(d, t, table, p, col, cmp, view,
                                            f"{clean_name(name)}行不等于各项之和", "total row is not the sum of the rows"))
@@ -249,6 +263,15 @@ _ROW_KEYS = {
 }
 
 
+def _printed_terms(table: Table, view: TableView, pos: int, column: str) -> list[str]:
+    """The column itself, or its own items when its subtotal cell is blank (车辆 小计 left empty
+    while 购置费 and 运行维护费 are printed)."""
+    parts = dict(THREE_PUBLIC_PARTS).get(column)
+    if value(table, pos, column) is None and parts and set(parts) <= set(view.measures(*parts)):
+        return list(parts)
+    return [column]
+
+
 def three_public_sum(documents: list[Document]) -> pl.DataFrame:
     """三公 = 出国 + 车辆 + 接待; 车辆 = 购置 + 运行 — by column, or by row when items are rows."""
     out: list[dict] = []
@@ -269,8 +292,11 @@ def three_public_sum(documents: list[Document]) -> pl.DataFrame:
                     continue  # 江苏: 合计 also covers 会议费 and 培训费, so it is not the 三公 total
                 for p in range(rows.height):
                     r = int(rows["row"][p])
-                    cmp = _compare(view, [(r, c) for c in (whole, *present)], value(table, p, whole),
-                                   [value(table, p, c) for c in present])
+                    if value(table, p, whole) is None:
+                        continue  # an empty 小计/总额 cell: nothing printed to compare
+                    terms = [t for c in present for t in _printed_terms(table, view, p, c)]
+                    cmp = _compare(view, [(r, c) for c in (whole, *terms)], value(table, p, whole),
+                                   [value(table, p, c) for c in terms])
                     if cmp:
                         out.append(_record(d, t, table, p, whole, cmp, view, f"“三公”经费{_col_zh(whole)}不等于各项之和",
                                            f"three-public {whole} is not the sum of its items"))
@@ -327,7 +353,8 @@ def _row_sum_rule(documents: list[Document], partitions: Callable[[Table], list[
 
 
 INCOME_KINDS = frozenset({"income_summary", "fa_income"})
-OTHER_SOURCES = ("special_nontax", "business", "operating", "other", "carryover")
+OTHER_SOURCES = ("special_nontax", "business", "operating", "superior_subsidy", "subsidiary_remit", "other",
+                 "carryover")
 
 
 def _income_partition(table: Table) -> list[Partition]:

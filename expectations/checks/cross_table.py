@@ -205,7 +205,9 @@ def _same_scope(doc: Document, ta: int, tb: int) -> bool:
     return scope_of(a.kind, a.title) == scope_of(b.kind, b.title) or a.kind in ("fiscal_summary", "overall_summary")
 
 
-def _spot(doc: Document, spot: Spot) -> tuple[int, int, str, float, TableView] | None:
+def spot_total(doc: Document, spot: Spot) -> tuple[int, int, str, float, TableView] | None:
+    """(table index, row position, column, amount, view) of the declared total, or None when the
+    table, the row or a printed amount is missing (an empty cell is not compared, not read as 0)."""
     for t, table in enumerate(doc.tables):
         rows = table.rows
         if table.kind != spot.kind or not rows.height or "name" not in rows.columns:
@@ -220,7 +222,7 @@ def _spot(doc: Document, spot: Spot) -> tuple[int, int, str, float, TableView] |
                 for col in spot.cols:
                     if col in rows.columns and (int(rows["row"][p]), col) not in view.problems:
                         v = value(table, p, col)
-                        return t, p, col, (v or 0.0), view
+                        return None if v is None else (t, p, col, v, view)
                 return None
     return None
 
@@ -234,7 +236,7 @@ def totals(documents: list[Document]) -> pl.DataFrame:
     out: list[dict] = []
     for d, doc in enumerate(documents):
         for sa, sb in TOTAL_PAIRS:
-            a, b = _spot(doc, sa), _spot(doc, sb)
+            a, b = spot_total(doc, sa), spot_total(doc, sb)
             if not a or not b or (sb.kind == "income_summary" and _has_carryover(doc.tables[b[0]], b[1])):
                 continue  # 收入总表合计 includes 上年结转, 本年收入小计 does not
             ta, _, ca, xa, va = a

@@ -121,7 +121,7 @@ def unit_stated(documents: list[Document]) -> pl.DataFrame:
     Contradiction: a table's 合计 is 10 000 times (or 1/10 000 of) the same total in another table
     printed in the same stated unit — one of the two units is wrong.
     """
-    from expectations.checks.cross_table import TOTAL_PAIRS, _spot
+    from expectations.checks.cross_table import TOTAL_PAIRS, spot_total
 
     out: list[dict] = []
     for d, doc in enumerate(documents):
@@ -134,7 +134,7 @@ def unit_stated(documents: list[Document]) -> pl.DataFrame:
                         "problem": None if table.unit else "missing",
                         "message": f"{table.title or table.kind}未标明金额单位 / the table does not state its unit"})
         for sa, sb in TOTAL_PAIRS:
-            a, b = _spot(doc, sa), _spot(doc, sb)
+            a, b = spot_total(doc, sa), spot_total(doc, sb)
             if not a or not b or not a[3] or not b[3]:
                 continue
             ta, tb = doc.tables[a[0]], doc.tables[b[0]]
