@@ -213,3 +213,9 @@ def test_an_empty_declared_total_is_not_compared_across_tables():
     assert not _errors(make_document([overall, summary], []), "cross_table.totals")
     summary_read = make_table("expenditure_summary", F, [("", "合计", "1000.00", "186.87", "837.93")], index=0)
     assert [f.observed for f in _errors(make_document([overall, summary_read], []), "cross_table.totals")] == ["1000.00"]
+
+
+def test_a_list_whose_total_is_its_only_row_is_not_summed():
+    # 苏州's 政府采购预算表 prints only its 合计 row when the lines are on another page
+    table = make_table("procurement", ["amount"], [("", "合计", "3721.79")])
+    assert not _errors(make_document([table], []), "arithmetic.column_total")

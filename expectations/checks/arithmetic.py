@@ -167,7 +167,7 @@ def _summands(table: Table, total_pos: int) -> list[list[int]]:
     if table.kind in LIST_KINDS:
         if any(SUBTOTAL_NAME.search(n or "") or is_total(n) for n in (names[p] for p in same_side)):
             return []
-        return [same_side]
+        return [same_side] if same_side else []
     return []
 
 
