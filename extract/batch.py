@@ -90,11 +90,34 @@ def _worker(memory_mb: int | None = None) -> None:
         path, url = pickle.loads(inp.read(struct.unpack(">Q", head)[0]))
         try:
             result: object = extract_file(Path(path), url=url)
-            _send(out, result)
         except MemoryError:
-            _send(out, over_memory_reason(memory_mb))
+            result = over_memory_reason(memory_mb)
+        if memory_mb and _peak_bytes() >= NEAR_LIMIT * (memory_mb << 20):
+            # This file took the worker to its ceiling: a parser that failed then failed for want of
+            # memory (lxml reports it as a syntax error), and the next file gets a fresh worker.
+            if isinstance(result, list):
+                for d in result:
+                    if d.status == "unreadable":
+                        d.error = over_memory_reason(memory_mb)
+            _send(out, (RETIRE, result))
+            return
+        try:
+            _send(out, result)
         except Exception as e:  # noqa: BLE001 — e.g. a result that cannot be pickled
             _send(out, f"提取失败 / extraction failed: {type(e).__name__}: {e}")
+
+
+RETIRE = "retire"  # a worker's last message: (RETIRE, result)
+NEAR_LIMIT = 0.9
+
+
+def _peak_bytes() -> int:
+    """The most address space this process has used (VmPeak), the measure RLIMIT_AS bounds."""
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith("VmPeak:"):
+                return int(line.split()[1]) * 1024
+    return 0
 
 
 @dataclass
@@ -283,6 +306,13 @@ def _run_pool(
                 i = s.task
                 p, url, sha = items[i], urls.get(items[i]), hashes[i] or ""
                 got = s.message()
+                retire = isinstance(got, tuple) and got[0] == RETIRE
+                if retire:
+                    got = got[1]
+                    s.task = None
+                    done(i, got if isinstance(got, list) else [_failed(p, url, sha, "unreadable", got)])
+                    replace(k)
+                    continue
                 if isinstance(got, list):
                     s.task = None
                     done(i, got)
