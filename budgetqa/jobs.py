@@ -20,6 +20,7 @@ Say = Callable[[str], None]
 def extract_files(
     paths: Iterable[Path], urls: dict[str, str] | None = None, progress: Say | None = None,
     workers: int | None = None, on_result: Callable[[list[Document]], None] | None = None,
+    tick: Callable[[], None] | None = None,
 ) -> list[Document]:
     """Read every file (a ZIP may hold several documents) in parallel, each distinct file once and
     within the time and memory limits; unreadable files become documents with a status, copies get
@@ -31,7 +32,7 @@ def extract_files(
     report = (lambda done, total, path: progress(f"[{done}/{total}] 已读取 / read {path}")) if progress else None
     return extract_many(paths, urls=urls, workers=settings.workers if workers is None else workers,
                         timeout=settings.extract_timeout, progress=report, memory_mb=settings.extract_memory_mb,
-                        on_result=on_result)
+                        on_result=on_result, tick=tick)
 
 
 # Validation has a fixed cost per call (~0.7 s of Great Expectations set-up) whatever the batch
@@ -71,15 +72,18 @@ def process_files(
                     progress(f"[{stored}/{len(paths)}] 已保存 / stored {documents[0].source.path.split('!/')[0]}")
         waiting.clear()
 
+    def due() -> None:  # also called while the workers read: a slow next file does not hold the batch
+        if waiting and (len(waiting) >= CHECK_BATCH_FILES or time.monotonic() - since >= CHECK_BATCH_SECONDS):
+            flush()
+
     def finished(documents: list[Document]) -> None:
         nonlocal since
         if not waiting:
             since = time.monotonic()
         waiting.append(documents)
-        if len(waiting) >= CHECK_BATCH_FILES or time.monotonic() - since >= CHECK_BATCH_SECONDS:
-            flush()
+        due()
 
-    documents = extract_files(paths, urls=urls, progress=progress, on_result=finished)
+    documents = extract_files(paths, urls=urls, progress=progress, on_result=finished, tick=due)
     if waiting:
         flush()
     return documents

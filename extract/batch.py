@@ -182,13 +182,15 @@ def extract_many(
     progress: Progress | None = None,
     memory_mb: int | None = None,
     on_result: OnResult | None = None,
+    tick: Callable[[], None] | None = None,
 ) -> list[Document]:
     """Every file → its Documents, in the order given; never raises for a bad file.
 
     `urls` maps str(path) → source URL. `workers` ≤ 0 reads in this process (no time or memory
     limit). `memory_mb` caps each worker's address space. `progress(done, total, path)` is called
     as each distinct file finishes, then `on_result(documents)` with its documents followed by
-    those of its copies (`duplicate_of` set). An exception from `on_result` stops the batch.
+    those of its copies (`duplicate_of` set); `tick()` about every second while the workers read.
+    An exception from `on_result` or `tick` stops the batch.
     """
     from extract import extract_file
     from extract.detect import file_sha256
@@ -231,7 +233,7 @@ def extract_many(
         for i in distinct:
             done(i, extract_file(Path(items[i]), url=urls.get(items[i])))
     else:
-        _run_pool(items, distinct, hashes, urls, min(workers, max(1, total)), timeout, done, memory_mb)
+        _run_pool(items, distinct, hashes, urls, min(workers, max(1, total)), timeout, done, memory_mb, tick)
     return [d for i in range(len(items)) for d in results[i]]
 
 
@@ -256,6 +258,7 @@ def _run_pool(
     timeout: float,
     done: Callable[[int, list[Document]], None],
     memory_mb: int | None = None,
+    tick: Callable[[], None] | None = None,
 ) -> None:
     queue = list(reversed(distinct))
     slots: list[_Slot] = []
@@ -287,7 +290,9 @@ def _run_pool(
             if not busy:
                 continue
             wait_for = max(0.0, min(s.deadline for s in busy) - time.monotonic())
-            events = sel.select(timeout=wait_for)
+            events = sel.select(timeout=min(wait_for, 1.0) if tick else wait_for)
+            if tick:
+                tick()
             eof: set[int] = set()
             for key, _ in events:
                 k = key.data

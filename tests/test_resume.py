@@ -112,3 +112,67 @@ def test_report_waits_one_write_not_the_whole_check(tmp_path: Path) -> None:
     assert proc.returncode == 0, err[-2000:]
     assert query(warehouse, "SELECT count(*) FROM documents")[0][0] == 12
     assert (tmp_path / "site" / "index.html").is_file()
+
+
+def small_portal(root: Path, pdfs: list[Path]) -> tuple[Path, Path]:
+    """A portal (the demo portal's layout) listing one article per PDF, and the folder of PDFs."""
+    site, files = root / "site", root / "files"
+    (site / "a").mkdir(parents=True)
+    files.mkdir()
+    items = []
+    for k, pdf in enumerate(pdfs):
+        name = f"f{k:02d}.pdf"
+        (files / name).write_bytes(pdf.read_bytes())
+        title = f"上海市第{k}局2026年部门预算"
+        (site / "a" / f"t{k:02d}.html").write_text(
+            f'<html><head><meta charset="utf-8"><title>{title}</title></head><body><div class="article">'
+            f'<h1>{title}</h1><div class="info">发布时间：2026-02-01</div><div class="content">'
+            f'<p>附件：<a href="/files/{name}">{title}.pdf</a></p></div></div></body></html>', "utf-8")
+        items.append(f'<li><span class="date">2026-02-01</span><a href="./a/t{k:02d}.html">{title}</a></li>')
+    (site / "index.html").write_text(
+        '<html><head><meta charset="utf-8"><title>部门预决算</title></head><body><div class="czys_listCount">'
+        f'<ul class="czys_listCount_list">{"".join(items)}</ul></div></body></html>', "utf-8")
+    return site, files
+
+
+def test_run_killed_during_extraction_resumes_with_the_unfinished_files(tmp_path: Path) -> None:
+    from crawler.localserver import serve
+
+    pdfs = PDFS[:8]
+    site, files = small_portal(tmp_path, pdfs)
+    home = tmp_path / "home"
+    with serve(site, {"/files/": files}) as base:
+        config = tmp_path / "portal.yaml"
+        config.write_text(f"""name: small
+family: trs
+local: true
+region: 上海市
+start_urls: ["{base}/index.html"]
+title_pattern: "^(?P<department>.+?)(?P<year>20\\\\d{{2}})年"
+delay: 0
+timeout: 30
+retries: 0
+""", "utf-8")
+        env = {**os.environ, "BUDGETQA_HOME": str(home), "BUDGETQA_PORTALS": str(config), "BUDGETQA_WORKERS": "1"}
+        env.pop("BUDGETQA_WAREHOUSE", None)
+        env.pop("BUDGETQA_STORE", None)
+        proc = subprocess.Popen([sys.executable, "-m", "budgetqa", "run"], cwd=REPO, env=env, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+        lines = wait_stored(proc, 1)
+        assert any("待处理 8 份文件" in line for line in lines)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.communicate(timeout=60)
+        warehouse = home / "budgetqa.duckdb"
+        kept = {s for (s,) in query(warehouse, "SELECT sha256 FROM documents")}
+        assert 1 <= len(kept) < 8
+        assert query(warehouse, "SELECT status FROM runs") == [("running",)]
+
+        again = subprocess.run([sys.executable, "-m", "budgetqa", "run"], cwd=REPO, env=env, capture_output=True,
+                               text=True, timeout=300)
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert f"待处理 {8 - len(kept)} 份文件" in again.stderr
+    assert again.stderr.count("已读取 / read") == 8 - len(kept)
+    rows = query(warehouse, "SELECT sha256, region FROM documents")
+    assert len(rows) == 8 and {s for s, _r in rows} == {file_sha256(p) for p in pdfs}
+    assert {r for _s, r in rows} == {"上海市"}
+    assert sorted(s for (s,) in query(warehouse, "SELECT status FROM runs")) == ["failed", "finished"]
