@@ -110,7 +110,9 @@ def cmd_check(args: argparse.Namespace) -> int:
             with jobs.failing_run(wh, run_id):
                 checked = _check(jobs, todo, wh, run_id)
                 wh.finish_run(run_id, jobs.run_counts(checked) | {"skipped": len(done)})
-            documents = _in_order(paths, checked, {path: stored_entry(wh, path, sha) for path, sha in done})
+            with wh.session():
+                stored = {path: stored_entry(wh, path, sha) for path, sha in done}
+            documents = _in_order(paths, checked, stored)
         finally:
             wh.close()
     print_scorecards(documents)

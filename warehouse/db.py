@@ -68,8 +68,9 @@ class Connection:
             raise ValueError(f"unsupported warehouse URL {redact_url(url)!r}: use duckdb:///path or postgresql://…")
 
     @contextmanager
-    def _open(self) -> Iterator[Any]:
-        """The open connection; a transient one is opened here and closed when the outermost use ends."""
+    def opened(self) -> Iterator[Any]:
+        """The open connection; a transient one is opened here and closed when the outermost use
+        ends (so a block of reads can share one opening)."""
         if self._conn is not None:
             yield self._conn
             return
@@ -84,7 +85,7 @@ class Connection:
         return sql.replace("?", "%s") if self.dialect == "postgresql" else sql
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
-        with self._open() as conn:
+        with self.opened() as conn:
             cur = conn.cursor()
             cur.execute(self._sql(sql), list(params))
             cur.close()
@@ -92,7 +93,7 @@ class Connection:
     def executemany(self, sql: str, rows: list[Sequence[Any]]) -> None:
         if not rows:
             return
-        with self._open() as conn:
+        with self.opened() as conn:
             self._executemany(conn, sql, rows)
 
     def _executemany(self, conn: Any, sql: str, rows: list[Sequence[Any]]) -> None:
@@ -108,7 +109,7 @@ class Connection:
         cur.close()
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
-        with self._open() as conn:
+        with self.opened() as conn:
             cur = conn.cursor()
             cur.execute(self._sql(sql), list(params))
             names = [d[0] for d in cur.description]
@@ -141,7 +142,7 @@ class Connection:
             with self._conn.transaction():
                 yield
             return
-        with self._open() as conn:
+        with self.opened() as conn:
             conn.execute("BEGIN TRANSACTION")
             try:
                 yield

@@ -113,6 +113,10 @@ class Warehouse:
             raise
         return wh
 
+    def session(self):
+        """A block of reads or writes sharing one opening of a transient DuckDB file (held for the block)."""
+        return self.conn.opened()
+
     @property
     def url(self) -> str:
         return self.conn.url
