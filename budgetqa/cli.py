@@ -26,7 +26,8 @@ class UsageError(Exception):
 
 
 def _progress(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
+    sys.stderr.write(message + "\n")  # one write: lines from the checking thread never interleave
+    sys.stderr.flush()
 
 
 def expand_paths(paths: Iterable[str]) -> list[Path]:

@@ -64,12 +64,13 @@ def process_files(
         if prepare:
             prepare(batch)
         check_documents(batch)
-        for documents in waiting:
-            if wh is not None:
-                wh.save_documents(documents, run_id=run_id, ruleset=ruleset)
-                stored += 1
-                if progress:
-                    progress(f"[{stored}/{len(paths)}] 已保存 / stored {documents[0].source.path.split('!/')[0]}")
+        if wh is not None:
+            with wh.session():  # one opening of a DuckDB file for the batch, one transaction per file
+                for documents in waiting:
+                    wh.save_documents(documents, run_id=run_id, ruleset=ruleset)
+                    stored += 1
+                    if progress:
+                        progress(f"[{stored}/{len(paths)}] 已保存 / stored {documents[0].source.path.split('!/')[0]}")
         waiting.clear()
 
     def due() -> None:  # also called while the workers read: a slow next file does not hold the batch
