@@ -15,8 +15,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from urllib.parse import unquote
 
-from domain.model import Document
-from domain.settings import Settings, warehouse_url
+from domain.model import REPORT_SCHEMA, Document
+from domain.settings import Settings, redact, redact_url, warehouse_url
 
 DOCUMENT_SUFFIXES = (".pdf", ".docx", ".doc", ".xlsx", ".xls", ".html", ".htm", ".zip")
 
@@ -26,7 +26,8 @@ class UsageError(Exception):
 
 
 def _progress(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
+    sys.stderr.write(message + "\n")  # one write: lines from the checking thread never interleave
+    sys.stderr.flush()
 
 
 def expand_paths(paths: Iterable[str]) -> list[Path]:
@@ -55,22 +56,35 @@ def scorecard_line(document: Document) -> str:
     return f"{score}  {errors:3d} 错误 {warnings:3d} 警告  {who}  {where}{copy}{status}"
 
 
-def print_scorecards(documents: list[Document]) -> None:
+def stored_line(entry: dict) -> str:
+    """The scorecard line of a document skipped because its results are already stored."""
+    card = entry["scorecard"]
+    score = f"{card['score']:5.1f} {card['grade']}" if card["score"] is not None else "    - -"
+    who = " ".join(str(entry[k]) for k in ("department", "year", "kind") if entry[k]) or "?"
+    status = "" if entry["status"] == "ok" else f" [{entry['status']}: {entry['error']}]"
+    counts = card["counts"]
+    return (f"{score}  {counts.get('error', 0):3d} 错误 {counts.get('warning', 0):3d} 警告  {who}  "
+            f"{entry['source']['path']} (已存入 / stored){status}")
+
+
+def print_scorecards(documents: list[Document | dict]) -> None:
+    """One line per document; a dict is a stored entry (`stored_entry`) that was not read again."""
     print("得分  等级  错误/errors 警告/warnings  部门 年度 类型  文件")
     for document in documents:
-        print(scorecard_line(document))
+        print(stored_line(document) if isinstance(document, dict) else scorecard_line(document))
 
 
-def _open_warehouse(url: str, *, must_exist: bool = False):
-    """Open the warehouse or raise UsageError with the reason (bad URL, unreachable server …)."""
+def _open_warehouse(url: str, *, must_exist: bool = False, transient: bool = False):
+    """Open the warehouse or raise UsageError with the reason (bad URL, unreachable server …),
+    a password in the URL masked. `transient`: for a long job (see warehouse.db)."""
     from warehouse import Warehouse
 
     if must_exist and url.startswith("duckdb://") and not Path(url.removeprefix("duckdb://")).exists():
-        raise UsageError(f"数据仓库文件不存在 / no warehouse file at {url}")
+        raise UsageError(f"数据仓库文件不存在 / no warehouse file at {redact_url(url)}")
     try:
-        return Warehouse.open(url)
+        return Warehouse.open(url, transient=transient)
     except Exception as exc:  # noqa: BLE001 — psycopg, duckdb and ValueError all mean "cannot open"
-        raise UsageError(f"无法打开数据仓库 / cannot open the warehouse {url}: {exc}") from exc
+        raise UsageError(redact(f"无法打开数据仓库 / cannot open the warehouse {url}: {exc}", url)) from exc
 
 
 def _run_id(kind: str) -> str:
@@ -83,21 +97,56 @@ def cmd_check(args: argparse.Namespace) -> int:
     paths = expand_paths(args.paths)
     if args.json and not Path(args.json).resolve().parent.is_dir():
         raise UsageError(f"报告所在文件夹不存在 / no folder for the report: {args.json}")
-    wh = _open_warehouse(warehouse_url(args.warehouse)) if args.warehouse else None
-    try:
-        documents = jobs.extract_files(paths, progress=_progress)
-        _progress(f"校验 {len(documents)} 份文件 / validating {len(documents)} documents")
-        jobs.check_documents(documents)
-        print_scorecards(documents)
-        if args.json:
-            Path(args.json).write_text(json.dumps(jobs.report_json(documents), ensure_ascii=False, indent=2), "utf-8")
-            _progress(f"报告 / report: {args.json}")
-        if wh:
-            wh.save_documents(documents, run_id=_run_id("check"))
-    finally:
-        if wh:
+    if not args.warehouse:
+        documents: list[Document | dict] = list(_check(jobs, paths, None, None))
+    else:
+        wh = _open_warehouse(warehouse_url(args.warehouse), transient=True)
+        try:
+            todo, done = (paths, []) if args.recheck else jobs.split_stored(paths, wh)
+            if done:
+                _progress(f"跳过 {len(done)} 份已存入的文件（规则相同）/ skipped {len(done)} files already stored "
+                          "with the same rules (--recheck reads them again)")
+                wh.record_copies((sha, str(path), None) for path, sha in done)
+            run_id = wh.start_run(_run_id("check"))
+            with jobs.failing_run(wh, run_id):
+                checked = _check(jobs, todo, wh, run_id)
+                wh.finish_run(run_id, jobs.run_counts(checked) | {"skipped": len(done)})
+            with wh.session():
+                stored = {path: stored_entry(wh, path, sha) for path, sha in done}
+            documents = _in_order(paths, checked, stored)
+        finally:
             wh.close()
+    print_scorecards(documents)
+    if args.json:
+        report = {"schema": REPORT_SCHEMA, "documents": [d if isinstance(d, dict) else d.to_report() for d in documents]}
+        Path(args.json).write_text(json.dumps(report, ensure_ascii=False, indent=2), "utf-8")
+        _progress(f"报告 / report: {args.json}")
     return 0
+
+
+def _check(jobs, paths: list[Path], wh, run_id: str | None) -> list[Document]:
+    documents = jobs.process_files(paths, wh, run_id, progress=_progress)
+    _progress(f"已校验 {len(documents)} 份文件 / checked {len(documents)} documents")
+    return documents
+
+
+def stored_entry(wh, path: Path, sha256: str) -> dict:
+    """A stored document's entry in the `budgetqa.report/1` JSON, found at `path` this time."""
+    doc = wh.document(sha256)
+    entry = {k: doc[k] for k in ("source", "department", "region", "year", "kind", "unit", "status", "error",
+                                 "duplicate_of", "scorecard", "findings")}
+    entry["source"] = {**doc["source"], "path": str(path), "url": None}
+    entry["tables"] = [{k: t[k] for k in ("kind", "number", "title", "pages", "rows")} for t in doc["tables"]]
+    entry["findings"] = [{k: v for k, v in f.items() if k != "excerpt"} for f in doc["findings"]]
+    return entry
+
+
+def _in_order(paths: list[Path], documents: list[Document], stored: dict[Path, dict]) -> list[Document | dict]:
+    """The checked documents and the stored entries of the skipped files, in the order of `paths`."""
+    by_file: dict[str, list[Document]] = {}
+    for d in documents:
+        by_file.setdefault(d.source.path.split("!/")[0], []).append(d)
+    return [x for p in paths for x in ([stored[p]] if p in stored else by_file.get(str(p), []))]
 
 
 def _portals(args: argparse.Namespace, settings: Settings) -> list:
@@ -114,7 +163,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
 
     settings = Settings.from_env()
     portals = _portals(args, settings)
-    wh = _open_warehouse(settings.warehouse)
+    wh = _open_warehouse(settings.warehouse, transient=True)
     try:
         report = jobs.crawl_portals(portals, settings.store, progress=_progress)
         jobs.record_crawl_log(report, wh)
@@ -152,7 +201,7 @@ def _write_report(url: str, out: Path, *, must_exist: bool = False) -> Path:
 def cmd_report(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     url = warehouse_url(args.warehouse) if args.warehouse else settings.warehouse
-    _progress(f"生成报告 / writing the report from {url}")
+    _progress(f"生成报告 / writing the report from {redact_url(url)}")
     print(_write_report(url, Path(args.out), must_exist=True))
     return 0
 
@@ -180,7 +229,11 @@ def build_parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check", help="提取并校验本地文件 / extract and validate local files or folders")
     check.add_argument("paths", nargs="+", metavar="PATH", help=f"文件或文件夹 / files or folders ({suffixes})")
     check.add_argument("--json", metavar="FILE", help="写出 budgetqa.report/1 JSON 报告 / write the JSON report")
-    check.add_argument("--warehouse", metavar="DB", help="同时存入数据仓库 / also store in this warehouse (path or URL)")
+    check.add_argument("--warehouse", metavar="DB",
+                       help="同时存入数据仓库，逐个文件提交；已存入（规则相同）的文件跳过 / also store in this warehouse "
+                            "(path or URL), file by file; files already stored with the same rules are skipped")
+    check.add_argument("--recheck", action="store_true",
+                       help="已存入的文件也重新读取校验 / read and check again files already stored")
     check.set_defaults(func=cmd_check)
 
     portal_help = "只处理这个门户 / only this portal (its `name` in the YAML)"

@@ -6,28 +6,110 @@ neither the stages nor these functions know Dagster exists.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from domain.model import REPORT_SCHEMA, Document
-from domain.settings import Settings
+from domain.settings import Settings, redact
 
 Say = Callable[[str], None]
 
 
 def extract_files(
     paths: Iterable[Path], urls: dict[str, str] | None = None, progress: Say | None = None,
-    workers: int | None = None,
+    workers: int | None = None, on_result: Callable[[list[Document]], None] | None = None,
+    tick: Callable[[], None] | None = None,
 ) -> list[Document]:
     """Read every file (a ZIP may hold several documents) in parallel, each distinct file once and
-    within the time limit; unreadable files become documents with a status, copies get `duplicate_of`."""
+    within the time and memory limits; unreadable files become documents with a status, copies get
+    `duplicate_of`. `on_result` gets each file's documents (and its copies') as soon as it is read."""
     from extract import extract_many
 
     settings = Settings.from_env()
     paths = list(paths)
     report = (lambda done, total, path: progress(f"[{done}/{total}] 已读取 / read {path}")) if progress else None
     return extract_many(paths, urls=urls, workers=settings.workers if workers is None else workers,
-                        timeout=settings.extract_timeout, progress=report)
+                        timeout=settings.extract_timeout, progress=report, memory_mb=settings.extract_memory_mb,
+                        on_result=on_result, tick=tick)
+
+
+# Validation has a fixed cost per call (~0.7 s of Great Expectations set-up) whatever the batch
+# size, so files read are validated together once this many wait or the oldest has waited this long;
+# each file is then stored in its own transaction. A kill loses at most that much reading.
+CHECK_BATCH_FILES = 8
+CHECK_BATCH_SECONDS = 5.0
+
+
+def process_files(
+    paths: Iterable[Path], wh=None, run_id: str | None = None, *, urls: dict[str, str] | None = None,
+    progress: Say | None = None, prepare: Callable[[list[Document]], None] | None = None,
+) -> list[Document]:
+    """extract → (prepare) → validate → score → store, as the files are read: each file's documents
+    are committed in their own short transaction as soon as they are checked (validation runs over
+    the files read so far, see CHECK_BATCH_FILES), so a job that is killed keeps every file
+    finished before the kill, and a rerun reads only the others (`split_stored`)."""
+    from domain.ruleset import ruleset_version
+
+    paths = list(paths)
+    ruleset = ruleset_version()
+    waiting: list[list[Document]] = []  # the documents of each file read and not yet checked
+    since = 0.0
+    stored = 0
+
+    def flush() -> None:
+        nonlocal stored
+        batch = [d for documents in waiting for d in documents]
+        if prepare:
+            prepare(batch)
+        check_documents(batch)
+        if wh is not None:
+            with wh.session():  # one opening of a DuckDB file for the batch, one transaction per file
+                for documents in waiting:
+                    wh.save_documents(documents, run_id=run_id, ruleset=ruleset)
+                    stored += 1
+                    if progress:
+                        progress(f"[{stored}/{len(paths)}] 已保存 / stored {documents[0].source.path.split('!/')[0]}")
+        waiting.clear()
+
+    def due() -> None:  # also called while the workers read: a slow next file does not hold the batch
+        if waiting and (len(waiting) >= CHECK_BATCH_FILES or time.monotonic() - since >= CHECK_BATCH_SECONDS):
+            flush()
+
+    def finished(documents: list[Document]) -> None:
+        nonlocal since
+        if not waiting:
+            since = time.monotonic()
+        waiting.append(documents)
+        due()
+
+    documents = extract_files(paths, urls=urls, progress=progress, on_result=finished, tick=due)
+    if waiting:
+        flush()
+    return documents
+
+
+def split_stored(paths: Iterable[Path], wh) -> tuple[list[Path], list[tuple[Path, str]]]:
+    """(files to read, [(file, sha256)] already stored with the current rule set): the second are
+    skipped by a rerun (their path is recorded as a copy); a file whose results came from other
+    rules is read again."""
+    from domain.ruleset import ruleset_version
+    from extract.detect import file_sha256
+
+    known = wh.known_documents(ruleset=ruleset_version())
+    todo: list[Path] = []
+    done: list[tuple[Path, str]] = []
+    for path in paths:
+        try:
+            sha = file_sha256(path)
+        except OSError:
+            sha = None  # extraction reports it
+        if sha in known:
+            done.append((path, sha))
+        else:
+            todo.append(path)
+    return todo, done
 
 
 def validate_documents(documents: list[Document]) -> list[Document]:
@@ -97,13 +179,15 @@ def record_crawl_log(crawl_report, wh) -> int:
 
 
 def pending_files(crawl_report, wh, *, only_new: bool = True) -> list:
-    """The stored files to process: those not yet in the warehouse (`only_new`), or every file this
-    crawl saw. Files from an earlier, killed run are in the store and so are picked up too."""
+    """The stored files to process: those not yet in the warehouse with the current rule set
+    (`only_new`), or every file this crawl saw. Files from an earlier, killed run are in the store
+    and so are picked up too; those it finished are not read again."""
     import crawler
+    from domain.ruleset import ruleset_version
 
     files = [f for f in crawler.history(crawl_report.store_uri).stored_files() if f.path.exists()]
     if only_new:
-        known = wh.known_documents()
+        known = wh.known_documents(ruleset=ruleset_version())
         return [f for f in files if f.sha256 not in known]
     seen = {r.sha256 for r in crawl_report.records if r.sha256}
     return [f for f in files if f.sha256 in seen]
@@ -129,23 +213,37 @@ def apply_crawl_hints(documents: list[Document], files: list, regions: dict[str,
 
 def process_crawl(crawl_report, warehouse_url: str, run_id: str, *, only_new: bool = True,
                   progress: Say | None = None, regions: dict[str, str] | None = None) -> list[Document]:
-    """Record the crawl log, then extract → validate → score → store the pending files, as one run.
+    """Record the crawl log, then extract → validate → score → store the pending files, as one run
+    whose documents are committed one file at a time (`process_files`); a run left unfinished by a
+    killed process is closed as failed when the next one starts.
     `regions` maps a portal's name to its configured region (see `apply_crawl_hints`)."""
     from warehouse import Warehouse
 
-    wh = Warehouse.open(warehouse_url)
+    wh = Warehouse.open(warehouse_url, transient=True)
     try:
         wh.start_run(run_id)
-        record_crawl_log(crawl_report, wh)
-        todo = pending_files(crawl_report, wh, only_new=only_new)
-        documents = extract_files([f.path for f in todo], urls={str(f.path): f.url for f in todo}, progress=progress)
-        apply_crawl_hints(documents, todo, regions)
-        check_documents(documents)
-        wh.save_documents(documents, run_id=run_id)
-        wh.finish_run(run_id, run_counts(documents, crawled=len(crawl_report.records)))
+        with failing_run(wh, run_id):
+            record_crawl_log(crawl_report, wh)
+            todo = pending_files(crawl_report, wh, only_new=only_new)
+            if progress:
+                progress(f"待处理 {len(todo)} 份文件 / {len(todo)} files to process")
+            documents = process_files([f.path for f in todo], wh, run_id, urls={str(f.path): f.url for f in todo},
+                                      progress=progress, prepare=lambda docs: apply_crawl_hints(docs, todo, regions))
+            wh.finish_run(run_id, run_counts(documents, crawled=len(crawl_report.records)))
         return documents
     finally:
         wh.close()
+
+
+@contextmanager
+def failing_run(wh, run_id: str) -> Iterator[None]:
+    """Close the run as failed, with the reason, if the body raises (a kill -9 is closed by the next run)."""
+    try:
+        yield
+    except BaseException as exc:
+        with suppress(Exception):
+            wh.fail_run(run_id, redact(f"{type(exc).__name__}: {exc}", wh.url)[:500])
+        raise
 
 
 def run_counts(documents: list[Document], crawled: int | None = None) -> dict[str, int]:

@@ -110,6 +110,11 @@ def extract_file(path: Path, url: str | None = None, _depth: int = 0, _display: 
         _fill(doc, result)
     except ReadError as e:
         return _fail(doc, e.status, e.reason)
+    except MemoryError:  # over the worker's address-space limit (extract.batch)
+        from extract.batch import memory_limit_mb, over_memory_reason
+
+        doc.tables, doc.paragraphs = [], []
+        return _fail(doc, "unreadable", over_memory_reason(memory_limit_mb()))
     except Exception as e:  # noqa: BLE001 — a bad file must not stop the batch
         return _fail(doc, "unreadable", f"提取失败 / extraction failed: {type(e).__name__}: {e}")
     return [doc]

@@ -7,12 +7,14 @@ paragraphs. Readers do not interpret; `extract.tables` recognises and normalises
 
 from __future__ import annotations
 
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
 
 from domain.model import Paragraph
+from extract.detect import UnsafeArchive, check_office_package
 
 # Columns of `Grid.cells`: one row per grid cell (merged cells repeated or left empty as
 # the reader sees them; `text` is "" for an empty cell, never null).
@@ -68,8 +70,9 @@ class ReadError(Exception):
 
 
 def check_office_file(path: Path, legacy: str) -> Path:
-    """An OOXML file to open: it exists, is not empty and is not an OLE2 container (a legacy
-    binary or an encrypted Office file, described by `legacy`). Raises ReadError('unreadable')."""
+    """An OOXML file to open: it exists, is not empty, is not an OLE2 container (a legacy binary or
+    an encrypted Office file, described by `legacy`) and does not inflate past the package bounds
+    (extract.detect.check_office_package: no zip bomb). Raises ReadError('unreadable')."""
     path = Path(path)
     if not path.is_file():
         raise ReadError("unreadable", f"文件不存在 / file not found: {path}")
@@ -79,4 +82,10 @@ def check_office_file(path: Path, legacy: str) -> Path:
         head = f.read(8)
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         raise ReadError("unreadable", legacy)
+    try:
+        check_office_package(path)
+    except UnsafeArchive as e:
+        raise ReadError("unreadable", str(e)) from e
+    except (zipfile.BadZipFile, OSError, ValueError):
+        pass  # not a readable ZIP: the reader says so in its own words
     return path

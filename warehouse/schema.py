@@ -49,6 +49,16 @@ MIGRATIONS: list[tuple[int, list[str]]] = [
         "ALTER TABLE findings ADD COLUMN excerpt TEXT",
         "ALTER TABLE documents ADD COLUMN paragraph_count INTEGER",
     ]),
+    (3, [
+        # the rule-set version (domain.ruleset) the stored findings and score were computed with
+        "ALTER TABLE documents ADD COLUMN ruleset TEXT",
+        # running | finished | failed; who runs it, so a run left by a killed process can be closed
+        "ALTER TABLE runs ADD COLUMN status TEXT",
+        "ALTER TABLE runs ADD COLUMN ruleset TEXT",
+        "ALTER TABLE runs ADD COLUMN host TEXT",
+        "ALTER TABLE runs ADD COLUMN pid INTEGER",
+        "ALTER TABLE runs ADD COLUMN error TEXT",
+    ]),
 ]
 
 SCHEMA_VERSION = MIGRATIONS[-1][0]
@@ -57,7 +67,7 @@ DOCUMENT_COLUMNS = (
     "sha256", "path", "url", "format", "department", "region", "year", "kind", "unit", "status", "error",
     "score", "grade", "score_completeness", "score_arithmetic", "score_code", "score_cross_table",
     "score_narrative", "score_format", "errors", "warnings", "infos", "page_count", "extracted_at", "run_id",
-    "paragraph_count",
+    "paragraph_count", "ruleset",
 )
 TABLE_COLUMNS = ("sha256", "table_index", "kind", "number", "title", "unit", "pages", "row_count")
 FINDING_COLUMNS = (

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import socket
 import uuid
 from collections.abc import Iterable
 from datetime import UTC, datetime
@@ -10,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from domain.model import CATEGORIES, REPORT_SCHEMA, Document, Scorecard
+from domain.ruleset import ruleset_version
 from warehouse.db import Connection
 from warehouse.schema import (
     COPY_COLUMNS,
@@ -43,7 +46,7 @@ def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None, microsecond=0)
 
 
-def document_row(doc: Document, run_id: str | None, extracted_at: datetime) -> tuple:
+def document_row(doc: Document, run_id: str | None, extracted_at: datetime, ruleset: str | None = None) -> tuple:
     card = doc.scorecard
     cats = card.categories if card else {}
     counts = card.counts if card and card.counts else {}
@@ -55,7 +58,7 @@ def document_row(doc: Document, run_id: str | None, extracted_at: datetime) -> t
         card.score if card else None, card.grade if card else None,
         *(cats.get(c) for c in CATEGORIES),
         counts.get("error", 0), counts.get("warning", 0), counts.get("info", 0),
-        doc.page_count, extracted_at, run_id, len(doc.paragraphs),
+        doc.page_count, extracted_at, run_id, len(doc.paragraphs), ruleset,
     )
 
 
@@ -99,14 +102,20 @@ class Warehouse:
         self.conn = conn
 
     @classmethod
-    def open(cls, url: str) -> Warehouse:
-        wh = cls(Connection(url))
+    def open(cls, url: str, *, transient: bool = False) -> Warehouse:
+        """`transient`: for a long job on a DuckDB file, open the file for each write or read only
+        (warehouse.db), so readers and other jobs wait one short transaction at most."""
+        wh = cls(Connection(url, transient=transient))
         try:
             wh.migrate()
         except BaseException:
             wh.close()
             raise
         return wh
+
+    def session(self):
+        """A block of reads or writes sharing one opening of a transient DuckDB file (held for the block)."""
+        return self.conn.opened()
 
     @property
     def url(self) -> str:
@@ -150,26 +159,62 @@ class Warehouse:
         return SCHEMA_VERSION
 
     # -- writes ---------------------------------------------------------------------------
-    def start_run(self, run_id: str | None = None) -> str:
+    def start_run(self, run_id: str | None = None, ruleset: str | None = None) -> str:
+        """Record a run as `running` (first closing, as failed, the runs whose process is gone)."""
         run_id = run_id or datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
+        self.close_abandoned_runs()
+        self.conn.session_lock(_run_key(run_id))  # PostgreSQL: held while this process lives
         with self.conn.transaction():
             self.conn.execute("DELETE FROM runs WHERE id = ?", (run_id,))
-            self.conn.execute("INSERT INTO runs (id, started) VALUES (?, ?)", (run_id, _now()))
+            self.conn.execute("INSERT INTO runs (id, started, status, ruleset, host, pid) VALUES (?, ?, ?, ?, ?, ?)",
+                              (run_id, _now(), "running", ruleset or ruleset_version(), socket.gethostname(),
+                               os.getpid()))
         return run_id
 
-    def finish_run(self, run_id: str, counts: dict[str, int]) -> None:
+    def finish_run(self, run_id: str, counts: dict[str, int], *, status: str = "finished",
+                   error: str | None = None) -> None:
         with self.conn.transaction():
-            self.conn.execute("UPDATE runs SET finished = ?, counts = ? WHERE id = ?",
-                              (_now(), json.dumps(counts, ensure_ascii=False), run_id))
+            self.conn.execute("UPDATE runs SET finished = ?, counts = ?, status = ?, error = ? WHERE id = ?",
+                              (_now(), json.dumps(counts, ensure_ascii=False), status, error, run_id))
+        self.conn.session_unlock(_run_key(run_id))
+
+    def fail_run(self, run_id: str, error: str, counts: dict[str, int] | None = None) -> None:
+        self.finish_run(run_id, counts or {}, status="failed", error=error)
+
+    def close_abandoned_runs(self) -> list[str]:
+        """Close as `failed` every unfinished run whose process is gone (killed, crashed, machine
+        restarted); returns their ids. PostgreSQL: the run's session lock is free. DuckDB (one
+        machine): its process no longer exists on this host. Runs from before the status column
+        (no status) are closed too."""
+        host = socket.gethostname()
+        gone = []
+        for r in self.conn.query("SELECT id, status, host, pid FROM runs WHERE finished IS NULL"):
+            if r["status"] is None:
+                gone.append(r["id"])
+            elif self.conn.dialect == "postgresql":
+                if self.conn.session_lock(_run_key(r["id"]), wait=False):
+                    self.conn.session_unlock(_run_key(r["id"]))
+                    gone.append(r["id"])
+            elif r["host"] == host and r["pid"] != os.getpid() and not _alive(r["pid"]):
+                gone.append(r["id"])
+        if gone:
+            with self.conn.transaction():
+                self.conn.executemany(
+                    "UPDATE runs SET finished = ?, status = 'failed', error = ? WHERE id = ? AND finished IS NULL",
+                    [(_now(), "进程在运行结束前终止 / the process ended before the run finished", i) for i in gone])
+        return gone
 
     def runs(self) -> list[dict]:
-        rows = self.conn.query("SELECT id, started, finished, counts FROM runs ORDER BY started DESC, id DESC")
+        rows = self.conn.query("SELECT id, started, finished, counts, status, ruleset, error FROM runs "
+                               "ORDER BY started DESC, id DESC")
         for r in rows:
             r["counts"] = json.loads(r["counts"]) if r["counts"] else {}
         return rows
 
-    def save_documents(self, documents: Iterable[Document], run_id: str | None = None) -> int:
-        """Insert or replace each document (key sha256) with its tables and findings; returns the count.
+    def save_documents(self, documents: Iterable[Document], run_id: str | None = None,
+                       ruleset: str | None = None) -> int:
+        """Insert or replace each document (key sha256) with its tables and findings, in one short
+        transaction; returns the count. `ruleset` (default: the current one) is stored with each.
 
         A document with `duplicate_of` (the same bytes found at another path) only adds its path to
         `doc_copies` when the original is in the batch or already stored; otherwise it is stored as
@@ -177,6 +222,9 @@ class Warehouse:
         locked for the transaction, so processes saving the same file at once queue instead of failing.
         """
         docs = list(documents)
+        if not docs:
+            return 0
+        ruleset = ruleset or ruleset_version()
         now = _now()
         copies = {(d.source.sha256, d.source.path): (d.source.sha256, d.source.path, d.source.url, now) for d in docs}
         primary = {d.source.sha256: d for d in docs if not d.duplicate_of}  # the same file twice: last wins
@@ -194,7 +242,7 @@ class Warehouse:
                 for table in ("findings", "doc_tables", "documents"):
                     self.conn.execute(f"DELETE FROM {table} WHERE sha256 IN ({marks})", chunk)
             rows = list(primary.values())
-            self.conn.executemany(_insert("documents", DOCUMENT_COLUMNS), [document_row(d, run_id, now) for d in rows])
+            self.conn.executemany(_insert("documents", DOCUMENT_COLUMNS), [document_row(d, run_id, now, ruleset) for d in rows])
             self.conn.executemany(_insert("doc_tables", TABLE_COLUMNS), [r for d in rows for r in table_rows(d)])
             self.conn.executemany(_insert("findings", FINDING_COLUMNS), [r for d in rows for r in finding_rows(d)])
             self.conn.executemany("DELETE FROM doc_copies WHERE sha256 = ? AND path = ?", [k for k in copies])
@@ -208,6 +256,16 @@ class Warehouse:
             rows = self.conn.query(f"SELECT sha256 FROM documents WHERE sha256 IN ({', '.join('?' * len(chunk))})", chunk)
             found |= {r["sha256"] for r in rows}
         return found
+
+    def record_copies(self, copies: Iterable[tuple[str, str, str | None]]) -> int:
+        """Record (sha256, path, url) places where an already stored file was found again."""
+        now = _now()
+        rows = {(sha, path): (sha, path, url, now) for sha, path, url in copies}
+        if rows:
+            with self.conn.transaction():
+                self.conn.executemany("DELETE FROM doc_copies WHERE sha256 = ? AND path = ?", list(rows))
+                self.conn.executemany(_insert("doc_copies", COPY_COLUMNS), list(rows.values()))
+        return len(rows)
 
     def copies(self, sha256: str | None = None) -> list[dict]:
         """Every path (and URL) where a stored file was found; the document's own path included."""
@@ -237,9 +295,12 @@ class Warehouse:
         return self.conn.query(sql + " ORDER BY fetched_at, url", params)
 
     # -- reads for the report -------------------------------------------------------------
-    def known_documents(self) -> set[str]:
-        """sha256 of every stored document (to skip files already processed)."""
-        return {r["sha256"] for r in self.conn.query("SELECT sha256 FROM documents")}
+    def known_documents(self, ruleset: str | None = None) -> set[str]:
+        """sha256 of every stored document (to skip files already processed); with `ruleset`, only
+        those whose results were computed with that rule-set version."""
+        if ruleset is None:
+            return {r["sha256"] for r in self.conn.query("SELECT sha256 FROM documents")}
+        return {r["sha256"] for r in self.conn.query("SELECT sha256 FROM documents WHERE ruleset = ?", (ruleset,))}
 
     def scorecards(self) -> list[dict]:
         """One row per document: identity, status, score, grade, category scores, counts."""
@@ -368,6 +429,22 @@ class Warehouse:
         paths["report.json"] = out_dir / "report.json"
         paths["report.json"].write_text(json.dumps(self.report(), ensure_ascii=False, indent=1), encoding="utf-8")
         return paths
+
+
+def _run_key(run_id: str) -> str:
+    return f"budgetqa:run:{run_id}"
+
+
+def _alive(pid: int | None) -> bool:
+    if not pid:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's process
+    return True
 
 
 def _finding(r: dict) -> dict:

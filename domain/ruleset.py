@@ -1,0 +1,24 @@
+"""The rule-set version a result was computed with: a short hash of the rule declarations, their
+checks, the code catalog and the scoring weights. A stored result with another version is stale:
+`check` and `run` read such a file again instead of skipping it."""
+
+from __future__ import annotations
+
+import hashlib
+from functools import cache
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+# What decides a document's findings and score once its tables are read (the readers are not included).
+RULESET_FILES = ("expectations/rules.py", "expectations/frames.py", "expectations/gx_runner.py",
+                 "expectations/checks/*.py", "expectations/catalog/*.csv", "scoring/*.py")
+
+
+@cache
+def ruleset_version() -> str:
+    """12 hex digits, the same on every machine for the same rule files."""
+    h = hashlib.sha256()
+    for pattern in RULESET_FILES:
+        for path in sorted(ROOT.glob(pattern)):
+            h.update(path.relative_to(ROOT).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()[:12]
