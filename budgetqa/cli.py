@@ -87,13 +87,18 @@ def cmd_check(args: argparse.Namespace) -> int:
     try:
         documents = jobs.extract_files(paths, progress=_progress)
         _progress(f"校验 {len(documents)} 份文件 / validating {len(documents)} documents")
-        jobs.check_documents(documents)
+        run_id = _run_id("check")
+        folder = Path(args.gx) if args.gx else None
+        jobs.check_documents(documents, gx_dir=folder if folder and documents else None)
         print_scorecards(documents)
+        if folder:
+            index = jobs.record_run(folder, run_id, documents)
+            _progress(f"GX 数据文档 / GX Data Docs: {index or '—'}")
         if args.json:
             Path(args.json).write_text(json.dumps(jobs.report_json(documents), ensure_ascii=False, indent=2), "utf-8")
             _progress(f"报告 / report: {args.json}")
         if wh:
-            wh.save_documents(documents, run_id=_run_id("check"))
+            wh.save_documents(documents, run_id=run_id)
     finally:
         if wh:
             wh.close()
@@ -132,9 +137,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     _open_warehouse(settings.warehouse).close()
     report = jobs.crawl_portals(portals, settings.store, progress=_progress)
     _progress(report.summary())
-    documents = jobs.process_crawl(report, settings.warehouse, _run_id("run"), only_new=not args.recheck,
-                                   progress=_progress, regions=jobs.portal_regions(portals))
+    run_id = _run_id("run")
+    folder = jobs.run_folder(settings.home, run_id) if settings.keep_gx_results else None
+    documents = jobs.process_crawl(report, settings.warehouse, run_id, only_new=not args.recheck,
+                                   progress=_progress, regions=jobs.portal_regions(portals), folder=folder)
     print_scorecards(documents)
+    if folder and (index := jobs.data_docs(folder)):
+        print(f"GX 数据文档 / GX Data Docs: {index}")
     print(f"报告 / report: {_write_report(settings.warehouse, settings.report_dir)}")
     return 0
 
@@ -181,6 +190,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("paths", nargs="+", metavar="PATH", help=f"文件或文件夹 / files or folders ({suffixes})")
     check.add_argument("--json", metavar="FILE", help="写出 budgetqa.report/1 JSON 报告 / write the JSON report")
     check.add_argument("--warehouse", metavar="DB", help="同时存入数据仓库 / also store in this warehouse (path or URL)")
+    check.add_argument("--gx", metavar="DIR", help="在此保存 GX 校验结果与数据文档 / keep the GX validation results "
+                       "and Data Docs in this folder")
     check.set_defaults(func=cmd_check)
 
     portal_help = "只处理这个门户 / only this portal (its `name` in the YAML)"
