@@ -32,8 +32,20 @@ log = logging.getLogger(__name__)
 GATED_CATEGORIES = frozenset({"arithmetic", "code", "cross_table", "narrative"})
 CHECKPOINT = "budgetqa"
 SOURCE = "check_frames"
+# Every unexpected row's `cid`, as one list per expectation; the values themselves stay in the batch
+# (gx/frames/<rule>.parquet, by `cid`) and in the findings, so the stored results stay small.
 RESULT_FORMAT = {"result_format": "COMPLETE", "unexpected_index_column_names": [ID],
-                 "return_unexpected_index_query": False}
+                 "return_unexpected_index_query": False, "exclude_unexpected_values": True}
+
+
+def _cids(result: dict) -> set[int]:
+    """The `cid`s in an expectation result's unexpected_index_list: one {cid: [ids]} entry when values
+    are excluded, else one {cid: id, <column>: value} entry per row."""
+    out: set[int] = set()
+    for entry in result.get("unexpected_index_list") or []:
+        ids = entry[ID]
+        out.update(int(i) for i in (ids if isinstance(ids, list) else [ids]))
+    return out
 
 
 def _raised(info: dict | None) -> str | None:
@@ -118,7 +130,7 @@ class GxRunner:
                 elif item.success:
                     out[rule_id] = set()
                 else:
-                    out[rule_id] = {int(row[ID]) for row in item.result.get("unexpected_index_list") or []}
+                    out[rule_id] = _cids(item.result)
         if self.gx_dir is not None:
             self.context.build_data_docs()
         return out

@@ -134,7 +134,7 @@ def test_a_run_with_a_folder_keeps_suites_results_and_data_docs(tmp_path):
     assert set(results) == {r.id for r in RULES}
     # every unexpected row is stored with its `cid`, and each is one finding (no gate on the seed)
     prefix = results["code.parent_prefix"]
-    cids = [row["cid"] for row in prefix["result"]["unexpected_index_list"]]
+    cids = [i for entry in prefix["result"]["unexpected_index_list"] for i in entry["cid"]]
     found = [f for fs in kept for f in fs if f.rule == "code.parent_prefix"]
     assert not prefix["success"] and len(cids) == len(set(cids)) == len(found) > 0
     index = data_docs_index(tmp_path)
