@@ -174,6 +174,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print(f"记分卡 / scorecard: {result.scorecard_page}")
     print(f"报告网站 / report site: {result.site}")
     print(f"数据仓库 / warehouse: {result.warehouse}")
+    if result.data_docs:
+        print(f"GX 数据文档 / GX Data Docs: {result.data_docs}")
     return 0
 
 
