@@ -97,8 +97,12 @@ def cmd_check(args: argparse.Namespace) -> int:
     paths = expand_paths(args.paths)
     if args.json and not Path(args.json).resolve().parent.is_dir():
         raise UsageError(f"报告所在文件夹不存在 / no folder for the report: {args.json}")
+    folder = Path(args.gx) if args.gx else None
+    run_id: str = _run_id("check")
+    checked: list[Document] = []
     if not args.warehouse:
-        documents: list[Document | dict] = list(_check(jobs, paths, None, None))
+        checked = _check(jobs, paths, None, None, folder)
+        documents: list[Document | dict] = list(checked)
     else:
         wh = _open_warehouse(warehouse_url(args.warehouse), transient=True)
         try:
@@ -107,15 +111,18 @@ def cmd_check(args: argparse.Namespace) -> int:
                 _progress(f"跳过 {len(done)} 份已存入的文件（规则相同）/ skipped {len(done)} files already stored "
                           "with the same rules (--recheck reads them again)")
                 wh.record_copies((sha, str(path), None) for path, sha in done)
-            run_id = wh.start_run(_run_id("check"))
+            run_id = wh.start_run(run_id)
             with jobs.failing_run(wh, run_id):
-                checked = _check(jobs, todo, wh, run_id)
+                checked = _check(jobs, todo, wh, run_id, folder)
                 wh.finish_run(run_id, jobs.run_counts(checked) | {"skipped": len(done)})
             with wh.session():
                 stored = {path: stored_entry(wh, path, sha) for path, sha in done}
             documents = _in_order(paths, checked, stored)
         finally:
             wh.close()
+    if folder:
+        index = jobs.record_run(folder, run_id, checked)
+        _progress(f"GX 数据文档 / GX Data Docs: {index or '—'}")
     print_scorecards(documents)
     if args.json:
         report = {"schema": REPORT_SCHEMA, "documents": [d if isinstance(d, dict) else d.to_report() for d in documents]}
@@ -124,8 +131,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 0
 
 
-def _check(jobs, paths: list[Path], wh, run_id: str | None) -> list[Document]:
-    documents = jobs.process_files(paths, wh, run_id, progress=_progress)
+def _check(jobs, paths: list[Path], wh, run_id: str | None, gx_dir: Path | None = None) -> list[Document]:
+    documents = jobs.process_files(paths, wh, run_id, progress=_progress, gx_dir=gx_dir)
     _progress(f"已校验 {len(documents)} 份文件 / checked {len(documents)} documents")
     return documents
 
@@ -181,9 +188,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     _open_warehouse(settings.warehouse).close()
     report = jobs.crawl_portals(portals, settings.store, progress=_progress)
     _progress(report.summary())
-    documents = jobs.process_crawl(report, settings.warehouse, _run_id("run"), only_new=not args.recheck,
-                                   progress=_progress, regions=jobs.portal_regions(portals))
+    run_id = _run_id("run")
+    folder = jobs.run_folder(settings.home, run_id) if settings.keep_gx_results else None
+    documents = jobs.process_crawl(report, settings.warehouse, run_id, only_new=not args.recheck,
+                                   progress=_progress, regions=jobs.portal_regions(portals), folder=folder)
     print_scorecards(documents)
+    if folder and (index := jobs.data_docs(folder)):
+        print(f"GX 数据文档 / GX Data Docs: {index}")
     print(f"报告 / report: {_write_report(settings.warehouse, settings.report_dir)}")
     return 0
 
@@ -214,6 +225,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print(f"记分卡 / scorecard: {result.scorecard_page}")
     print(f"报告网站 / report site: {result.site}")
     print(f"数据仓库 / warehouse: {result.warehouse}")
+    if result.data_docs:
+        print(f"GX 数据文档 / GX Data Docs: {result.data_docs}")
     return 0
 
 
@@ -234,6 +247,8 @@ def build_parser() -> argparse.ArgumentParser:
                             "(path or URL), file by file; files already stored with the same rules are skipped")
     check.add_argument("--recheck", action="store_true",
                        help="已存入的文件也重新读取校验 / read and check again files already stored")
+    check.add_argument("--gx", metavar="DIR", help="在此保存 GX 校验结果与数据文档 / keep the GX validation results "
+                       "and Data Docs in this folder")
     check.set_defaults(func=cmd_check)
 
     portal_help = "只处理这个门户 / only this portal (its `name` in the YAML)"

@@ -24,6 +24,7 @@ class DemoResult:
     warehouse: str
     site: Path
     scorecard_page: Path
+    data_docs: Path | None = None  # this run's GX Data Docs (home/runs/<run id>/gx/…/index.html)
 
 
 def run_demo(home: Path | None = None, progress: Callable[[str], None] = print) -> DemoResult:
@@ -43,8 +44,9 @@ def run_demo(home: Path | None = None, progress: Callable[[str], None] = print) 
         crawl_report = jobs.crawl_portals(portals, store_uri, progress=progress)
     progress(crawl_report.summary())
 
+    folder = jobs.run_folder(home, run_id)
     documents = jobs.process_crawl(crawl_report, url, run_id, only_new=False, progress=progress,
-                                   regions=jobs.portal_regions(portals))
+                                   regions=jobs.portal_regions(portals), folder=folder)
     wh = Warehouse.open(url)
     try:
         site = write_site(wh, home / "report")
@@ -52,4 +54,5 @@ def run_demo(home: Path | None = None, progress: Callable[[str], None] = print) 
         wh.close()
     readable = sorted((d for d in documents if d.status == "ok"), key=lambda d: d.source.format)
     page = write_scorecard(readable[0], home / "scorecard.html") if readable else site
-    return DemoResult(documents=documents, warehouse=url, site=site, scorecard_page=page)
+    return DemoResult(documents=documents, warehouse=url, site=site, scorecard_page=page,
+                      data_docs=jobs.data_docs(folder))

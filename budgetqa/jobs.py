@@ -45,6 +45,7 @@ CHECK_BATCH_SECONDS = 5.0
 def process_files(
     paths: Iterable[Path], wh=None, run_id: str | None = None, *, urls: dict[str, str] | None = None,
     progress: Say | None = None, prepare: Callable[[list[Document]], None] | None = None,
+    gx_dir: Path | None = None,
 ) -> list[Document]:
     """extract → (prepare) → validate → score → store, as the files are read: each file's documents
     are committed in their own short transaction as soon as they are checked (validation runs over
@@ -63,7 +64,7 @@ def process_files(
         batch = [d for documents in waiting for d in documents]
         if prepare:
             prepare(batch)
-        check_documents(batch)
+        check_documents(batch, gx_dir=gx_dir if batch else None)  # each batch adds its GX results
         if wh is not None:
             with wh.session():  # one opening of a DuckDB file for the batch, one transaction per file
                 for documents in waiting:
@@ -112,13 +113,14 @@ def split_stored(paths: Iterable[Path], wh) -> tuple[list[Path], list[tuple[Path
     return todo, done
 
 
-def validate_documents(documents: list[Document]) -> list[Document]:
+def validate_documents(documents: list[Document], gx_dir: Path | None = None) -> list[Document]:
     """Run the rule suites over all documents at once and attach the findings; a copy of a file
-    (`duplicate_of`) is validated once, through its original, and shares its findings."""
+    (`duplicate_of`) is validated once, through its original, and shares its findings. With
+    `gx_dir`, GX keeps the suites, Validation Results and Data Docs of this validation there."""
     from expectations import validate
 
     originals = [d for d in documents if not d.duplicate_of]
-    for document, findings in zip(originals, validate(originals), strict=True):
+    for document, findings in zip(originals, validate(originals, gx_dir=gx_dir), strict=True):
         document.findings = findings
     by_path = {d.source.path: d for d in originals}
     for document in documents:
@@ -135,9 +137,36 @@ def score_documents(documents: list[Document]) -> list[Document]:
     return documents
 
 
-def check_documents(documents: list[Document]) -> list[Document]:
-    """validate → score."""
-    return score_documents(validate_documents(documents))
+def check_documents(documents: list[Document], gx_dir: Path | None = None) -> list[Document]:
+    """validate → score (GX results and Data Docs kept under `gx_dir` when given)."""
+    return score_documents(validate_documents(documents, gx_dir=gx_dir))
+
+
+def run_folder(home: Path, run_id: str) -> Path:
+    """Where a run keeps its files: <home>/runs/<run id>, with the GX project (suites, batches,
+    Validation Results, Data Docs) in its gx/ folder and run.json."""
+    return home / "runs" / run_id
+
+
+def data_docs(folder: Path) -> Path | None:
+    """The GX Data Docs index page of the run kept in `folder`, if GX built one."""
+    from expectations import data_docs_index
+
+    index = data_docs_index(folder)
+    return index if index.is_file() else None
+
+
+def record_run(folder: Path, run_id: str, documents: list[Document]) -> Path | None:
+    """Write <folder>/run.json (the run's id, counts and its Data Docs page, relative to the folder,
+    for the report to link); returns the Data Docs index page if GX built one."""
+    import json
+
+    found = data_docs(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    record = {"run": run_id, "counts": run_counts(documents),
+              "data_docs": found.relative_to(folder).as_posix() if found else None}
+    (folder / "run.json").write_text(json.dumps(record, ensure_ascii=False, indent=2), encoding="utf-8")
+    return found
 
 
 def report_json(documents: list[Document]) -> dict:
@@ -212,11 +241,13 @@ def apply_crawl_hints(documents: list[Document], files: list, regions: dict[str,
 
 
 def process_crawl(crawl_report, warehouse_url: str, run_id: str, *, only_new: bool = True,
-                  progress: Say | None = None, regions: dict[str, str] | None = None) -> list[Document]:
+                  progress: Say | None = None, regions: dict[str, str] | None = None,
+                  folder: Path | None = None) -> list[Document]:
     """Record the crawl log, then extract → validate → score → store the pending files, as one run
     whose documents are committed one file at a time (`process_files`); a run left unfinished by a
     killed process is closed as failed when the next one starts.
-    `regions` maps a portal's name to its configured region (see `apply_crawl_hints`)."""
+    `regions` maps a portal's name to its configured region (see `apply_crawl_hints`). With
+    `folder` (see `run_folder`), the run's GX results and Data Docs are kept there (`record_run`)."""
     from warehouse import Warehouse
 
     wh = Warehouse.open(warehouse_url, transient=True)
@@ -228,7 +259,10 @@ def process_crawl(crawl_report, warehouse_url: str, run_id: str, *, only_new: bo
             if progress:
                 progress(f"待处理 {len(todo)} 份文件 / {len(todo)} files to process")
             documents = process_files([f.path for f in todo], wh, run_id, urls={str(f.path): f.url for f in todo},
-                                      progress=progress, prepare=lambda docs: apply_crawl_hints(docs, todo, regions))
+                                      progress=progress, prepare=lambda docs: apply_crawl_hints(docs, todo, regions),
+                                      gx_dir=folder)
+            if folder:
+                record_run(folder, run_id, documents)
             wh.finish_run(run_id, run_counts(documents, crawled=len(crawl_report.records)))
         return documents
     finally:

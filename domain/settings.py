@@ -6,6 +6,7 @@ BUDGETQA_STORE     raw file store URI (default file://<home>/raw)
 BUDGETQA_PORTALS   portal configuration YAML (default crawler/portals/)
 BUDGETQA_WORKERS   extraction processes (default 2)
 BUDGETQA_EXTRACT_TIMEOUT  seconds allowed per document (default 300)
+BUDGETQA_GX_RESULTS   keep each `run`'s GX results and Data Docs in <home>/runs/<run id>/gx (default 1; 0: off)
 BUDGETQA_CONVERT_TIMEOUT  seconds allowed per LibreOffice conversion (default 120; read by extract.convert)
 BUDGETQA_EXTRACT_MEMORY_MB address space allowed per extraction worker, in MiB (default 3072; 0 = no limit):
                    set with setrlimit(RLIMIT_AS) in the worker, so a hostile file fails alone
@@ -61,6 +62,7 @@ class Settings:
     workers: int = 2
     extract_timeout: float = 300.0
     extract_memory_mb: int = 3072
+    keep_gx_results: bool = True
 
     @classmethod
     def from_env(cls, home: Path | None = None) -> Settings:
@@ -74,4 +76,5 @@ class Settings:
             workers=int(os.environ.get("BUDGETQA_WORKERS", "2")),
             extract_timeout=float(os.environ.get("BUDGETQA_EXTRACT_TIMEOUT", "300")),
             extract_memory_mb=int(os.environ.get("BUDGETQA_EXTRACT_MEMORY_MB", "3072")),
+            keep_gx_results=os.environ.get("BUDGETQA_GX_RESULTS", "1").strip().lower() not in ("0", "false", "no", ""),
         )

@@ -59,3 +59,17 @@ def test_check_writes_the_report_and_keeps_going_past_bad_files(tmp_path: Path) 
     lines = [line for line in done.stdout.splitlines() if str(SEED_DOCX) in line or str(bad) in line]
     assert len(lines) == 2
     assert (tmp_path / "wh.duckdb").exists()
+
+
+def test_check_keeps_the_gx_record_in_the_folder_given(tmp_path: Path) -> None:
+    """`check --gx DIR`: GX's suites, Validation Results and Data Docs of this run, and run.json
+    naming the Data Docs page (relative to DIR) for the report to link."""
+    folder = tmp_path / "run"
+    done = budgetqa("check", str(SEED_DOCX), "--gx", str(folder))
+    assert done.returncode == 0, done.stderr
+    record = json.loads((folder / "run.json").read_text("utf-8"))
+    assert record["run"].startswith("check-") and record["counts"]["documents"] == 1
+    index = folder / record["data_docs"]
+    assert index.is_file() and str(index) in done.stderr
+    assert "code.parent_prefix" in index.read_text("utf-8")
+    assert list((folder / "gx" / "uncommitted" / "validations").rglob("*.json"))

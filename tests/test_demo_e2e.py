@@ -42,6 +42,10 @@ def test_demo_prints_the_scorecards_and_the_report_path(demo_home) -> None:
     assert card.exists() and card.parent == home
     page = card.read_text("utf-8")
     assert "杜集区政府办公室" in page and "2050505" in page  # the scorecard names the failing code
+    docs_line = next(line for line in lines if line.startswith("GX 数据文档"))
+    data_docs = Path(docs_line.split(": ", 1)[1])  # the run's GX Data Docs, kept under home/runs/<run id>
+    assert data_docs.is_file() and data_docs.is_relative_to(home / "runs")
+    assert (data_docs.parents[4] / "run.json").is_file()
 
 
 def test_demo_fills_the_warehouse_with_both_formats_alike(demo_home) -> None:

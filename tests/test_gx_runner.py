@@ -1,14 +1,21 @@
-"""The GX engine: one validation per rule over all documents, failures mapped back to rows."""
+"""The GX engine: one Checkpoint run over every rule's check frame of a run, failures mapped back
+to rows; with a folder, the run's suites, Validation Results and Data Docs are kept there."""
 
 from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
 
 import polars as pl
 
 from domain.model import Document, SourceFile
-from expectations import validate
+from expectations import data_docs_index, validate
 from expectations.frames import CHECK_COLUMNS
 from expectations.gx_runner import GxRunner, run
 from expectations.rules import RULES, Rule
+from expectations.suites import SUITES_DIR, rendered
 from expectations.testing import make_document, make_table, seed_document
 
 
@@ -95,3 +102,61 @@ def test_a_rule_the_engine_cannot_run_is_recorded_and_the_batch_goes_on():
     recorded = [f for f in findings if f.rule == "t.broken"]
     assert len(recorded) == 1 and recorded[0].severity == "info" and " / " in recorded[0].message
     assert any(f.rule == "code.parent_prefix" for f in findings)  # the next rule still ran
+
+
+def test_committed_suites_are_current():
+    """expectations/suites/*.json is what runs: one GX suite per rule, regenerated from rules.py."""
+    expected = rendered()
+    committed = {p.name: p.read_text(encoding="utf-8") for p in SUITES_DIR.glob("*.json")}
+    assert committed == expected, "run: python -m expectations.suites"
+    assert len(committed) == len(RULES)
+
+
+def _stored_results(gx_dir: Path) -> dict[str, dict]:
+    """Rule id → its stored GX validation result (the latest of the run folder)."""
+    out = {}
+    for path in sorted((gx_dir / "gx" / "uncommitted" / "validations").rglob("*.json")):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        for item in data["results"]:
+            out[item["expectation_config"]["meta"]["rule"]] = item
+    return out
+
+
+def test_a_run_with_a_folder_keeps_suites_results_and_data_docs(tmp_path):
+    docs = [seed_document(), seed_document()]
+    kept = validate(docs, gx_dir=tmp_path)
+    assert kept == validate([seed_document(), seed_document()])  # the file context changes no finding
+    project = tmp_path / "gx"
+    suites = {json.loads(p.read_text(encoding="utf-8"))["name"] for p in (project / "expectations").rglob("*.json")}
+    assert suites == {r.id for r in RULES}
+    assert len(list((project / "frames").glob("*.parquet"))) == len(RULES)  # the batches of the run
+    results = _stored_results(tmp_path)
+    assert set(results) == {r.id for r in RULES}
+    # every unexpected row is stored with its `cid`, and each is one finding (no gate on the seed)
+    prefix = results["code.parent_prefix"]
+    cids = [i for entry in prefix["result"]["unexpected_index_list"] for i in entry["cid"]]
+    found = [f for fs in kept for f in fs if f.rule == "code.parent_prefix"]
+    assert not prefix["success"] and len(cids) == len(set(cids)) == len(found) > 0
+    index = data_docs_index(tmp_path)
+    assert index.is_file()
+    site = index.read_text(encoding="utf-8")
+    assert all(r.id in site for r in RULES)
+    pages = list(index.parent.joinpath("validations").rglob("*.html"))
+    assert len(pages) == len(RULES)
+
+
+def test_a_second_run_in_the_same_folder_adds_its_results(tmp_path):
+    validate([seed_document()], gx_dir=tmp_path)
+    again = validate([seed_document()], gx_dir=tmp_path)
+    assert again == validate([seed_document()])
+    runs = list((tmp_path / "gx" / "uncommitted" / "validations" / "code" / "parent_prefix").rglob("*.json"))
+    assert len(runs) == 2
+
+
+def test_the_command_line_does_not_import_great_expectations():
+    """GX costs seconds to import: only the validation step imports it."""
+    code = ("import sys, budgetqa.cli, budgetqa.jobs, expectations, expectations.rules; "
+            "print(sorted(m for m in sys.modules if m.startswith('great_expectations')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).resolve().parents[1])
+    assert out.stdout.strip() == "[]"

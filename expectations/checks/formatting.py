@@ -98,7 +98,8 @@ _TITLE_YEAR = re.compile(r"(20\d{2})\s*年")
 
 
 def heading_year(documents: list[Document]) -> pl.DataFrame:
-    """A table heading names the document's year (`year_ok`); judged only when most headings agree on it."""
+    """A table heading names the document's year (`heading_year` = `document_year`); judged only when
+    most headings agree on the document's year."""
     out: list[dict] = []
     for d, doc in enumerate(documents):
         titled = [(t, table, m) for t, table in enumerate(doc.tables)
@@ -109,10 +110,10 @@ def heading_year(documents: list[Document]) -> pl.DataFrame:
         for t, table, m in titled:
             year = int(m.group(1))
             out.append({"doc": d, "table": table.kind, "tindex": t, "name": table.title, "column": "title",
-                        "expected": f"{doc.year}年", "observed": f"{year}年", "year_ok": year == doc.year,
+                        "expected": f"{doc.year}年", "observed": f"{year}年", "heading_year": year, "document_year": doc.year,
                         "message": f"表头“{table.title}”的年度 {year} 与文件年度 {doc.year} 不符 / "
                                    f"the heading says {year}, the document is for {doc.year}"})
-    return check_frame(out, {"year_ok": pl.Boolean})
+    return check_frame(out, {"heading_year": pl.Int64, "document_year": pl.Int64})
 
 
 def unit_stated(documents: list[Document]) -> pl.DataFrame:
