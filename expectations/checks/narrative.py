@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 import polars as pl
 
-from domain.model import Document
+from domain.model import THREE_PUBLIC_KINDS, Document
 from domain.units import UNITS, power_of_ten_apart, wan_per
 from expectations import catalog
 from expectations.checks.narrative_parse import Statement, clean_text, decimals, parse_paragraph, sections
@@ -137,7 +137,7 @@ def _figures(doc: Document) -> dict[str, list[float]]:
                 elif side[p] == "expenditure" and n.endswith("支出") and _is_class_name(n):
                     # only 类 lines: some regions (深圳) list 款/项 lines here, whose names a project reuses
                     add("name:" + n, col(p, "total", "amount"), u)
-        if table.kind in ("three_public", "fa_three_public"):
+        if table.kind in THREE_PUBLIC_KINDS:
             for item in ("total", "abroad", "reception", "vehicle", "vehicle_purchase", "vehicle_operation"):
                 for p in range(rows.height):  # every printed row: some tables add last year's and the change
                     if item in rows.columns:
