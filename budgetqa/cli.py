@@ -15,10 +15,11 @@ from collections.abc import Iterable
 from pathlib import Path
 from urllib.parse import unquote
 
+from domain.formats import DOCUMENT_FORMATS
 from domain.model import Document
 from domain.settings import Settings, warehouse_url
 
-DOCUMENT_SUFFIXES = (".pdf", ".docx", ".doc", ".xlsx", ".xls", ".html", ".htm", ".zip")
+DOCUMENT_SUFFIXES = tuple(f".{f}" for f in DOCUMENT_FORMATS)
 
 
 class UsageError(Exception):

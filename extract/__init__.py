@@ -16,14 +16,14 @@ from pathlib import Path
 
 import polars as pl
 
+from domain.formats import BINARY_FORMATS, image_type, sniff_format
 from domain.model import Document, SourceFile
 from extract.batch import extract_many
-from extract.detect import MAX_DEPTH, UnsafeArchive, file_sha256, image_type, sniff_format, unpack_zip
+from extract.detect import MAX_DEPTH, UnsafeArchive, file_sha256, unpack_zip
 from extract.grid import ReadError, ReadResult
 
 __all__ = ["extract_file", "extract_many", "read_any"]
 
-_BINARY_SUFFIXES = {"pdf", "doc", "docx", "xls", "xlsx", "zip"}
 # A file without tables is a disclosure only if its opening names one (a notice that merely
 # mentions 预算 once — 杭州's 消防 notice filed as a 部门预算 — is not).
 _BUDGET_WORDS = re.compile(r"(部门|单位)\s*\d*\s*年?度?\s*(预|决)算|(预|决)算(信息)?公开|(预|决)算(编制)?(情况)?的?说明|收支(预|决)算|财政拨款")
@@ -102,7 +102,7 @@ def extract_file(path: Path, url: str | None = None, _depth: int = 0, _display: 
                                         f"corrupt file: a .{claimed} is a ZIP container but its directory cannot be read")
     if fmt == "zip":
         return _extract_zip(path, url, _depth, doc)
-    if fmt == "html" and claimed in _BINARY_SUFFIXES:
+    if fmt == "html" and claimed in BINARY_FORMATS:
         return _fail(doc, "unreadable", f"文件名为 .{claimed}，内容却是 HTML 网页（多半是门户返回的错误页）"
                                         f" / named .{claimed} but the content is an HTML page (likely an error page)")
     try:

@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from domain.formats import sniff_format
 from domain.model import Document, SourceFile
 
 DEFAULT_TIMEOUT = 300.0  # seconds per document; the slowest real disclosure reads in < 10 s
@@ -111,8 +112,6 @@ def _stop(slot: _Slot, *, force: bool) -> None:
 def _failed(path: str, url: str | None, sha: str, status: str, error: str) -> Document:
     fmt = "unknown"
     with contextlib.suppress(Exception):  # only a label for the report
-        from extract.detect import sniff_format
-
         fmt = sniff_format(Path(path))
     return Document(source=SourceFile(path=path, sha256=sha, format=fmt, url=url), status=status, error=error)
 

@@ -11,7 +11,7 @@ import pytest
 from crawler import ConfigError, load_portals
 from crawler.localserver import Route, serve
 from crawler.spiders.base import page_count
-from crawler.store import open_store, sniff_format, url_key
+from crawler.store import open_store, stored_suffix, url_key
 from crawler.titles import parse_title
 
 REPO = Path(__file__).resolve().parents[1]
@@ -81,7 +81,7 @@ def test_store_keeps_each_file_once_and_sniffs_format(tmp_path: Path) -> None:
     again = store.put(b"%PDF-1.4 hello", "pdf")
     assert created and again == (sha, path, False)
     assert path == tmp_path / "objects" / sha[:2] / f"{sha}.pdf"
-    assert sniff_format(b"<!DOCTYPE html><html>", "") == "html"
+    assert stored_suffix(b"<!DOCTYPE html><html>", "") == "html"
     assert url_key("https://A.gov.cn/x.pdf?a=1") == url_key("http://a.gov.cn/x.pdf?a=1")
     with pytest.raises(ValueError, match="unsupported"):
         open_store("s3://bucket/raw")
