@@ -27,6 +27,8 @@ from pathlib import Path
 
 from domain.formats import sniff_format
 from domain.model import Document, SourceFile
+from extract.detect import file_sha256
+from extract.document import extract_file
 
 DEFAULT_TIMEOUT = 300.0  # seconds per document; the slowest real disclosure reads in < 10 s
 _GRACE = 3.0
@@ -46,7 +48,6 @@ def _worker() -> None:
     out = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)  # stray prints from libraries must not corrupt the protocol
     sys.stdout = sys.stderr
-    from extract import extract_file
     from extract.convert import kill_active
 
     def on_term(signum, frame):  # noqa: ARG001 — the parent gave up on this document
@@ -128,9 +129,6 @@ def extract_many(
     `urls` maps str(path) → source URL. `workers` ≤ 0 reads in this process (no time limit).
     `progress(done, total, path)` is called as each distinct file finishes.
     """
-    from extract import extract_file
-    from extract.detect import file_sha256
-
     urls = urls or {}
     items = [str(p) for p in paths]
     hashes: list[str | None] = []
