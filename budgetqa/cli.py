@@ -79,7 +79,7 @@ def _run_id(kind: str) -> str:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from budgetqa import jobs
+    from orchestration import jobs
 
     paths = expand_paths(args.paths)
     if args.json and not Path(args.json).resolve().parent.is_dir():
@@ -102,7 +102,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def _portals(args: argparse.Namespace, settings: Settings) -> list:
-    from budgetqa import jobs
+    from orchestration import jobs
 
     config = Path(args.config) if args.config else settings.portals
     if not config.exists():
@@ -111,7 +111,7 @@ def _portals(args: argparse.Namespace, settings: Settings) -> list:
 
 
 def cmd_crawl(args: argparse.Namespace) -> int:
-    from budgetqa import jobs
+    from orchestration import jobs
 
     settings = Settings.from_env()
     portals = _portals(args, settings)
@@ -126,7 +126,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from budgetqa import jobs
+    from orchestration import jobs
 
     settings = Settings.from_env()
     portals = _portals(args, settings)
