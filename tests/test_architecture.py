@@ -37,6 +37,12 @@ def test_no_private_name_crosses_modules(graph):
     assert graph.private == []
 
 
+def test_a_package_is_entered_from_outside_only(graph):
+    """Modules import their siblings, never their own package's __init__ (which names the entry points)."""
+    inward = [m for m, targets in graph.edges.items() if "." in m and m.split(".")[0] in targets]
+    assert inward == []
+
+
 def test_the_checker_finds_what_it_forbids(tmp_path: Path):
     """On a small tree with each fault: a lazy cycle, a domain → stage import, a stage → budgetqa
     import and a private name used by another module."""

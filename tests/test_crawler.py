@@ -26,6 +26,14 @@ def test_real_portal_examples_load() -> None:
     assert trs.paging.template == "index_{n}.html" and trs.paging.first == 1
 
 
+def test_every_family_has_a_spider_and_a_default_pager() -> None:
+    from crawler.config import FAMILIES, FAMILY_PAGING
+    from crawler.spiders import SPIDERS
+
+    assert set(SPIDERS) == set(FAMILIES) == set(FAMILY_PAGING)
+    assert all(cls.family == family for family, cls in SPIDERS.items())
+
+
 def test_demo_portal_config_fills_base_url() -> None:
     (demo,) = load_portals(REPO / "demo" / "portal.yaml", base_url="http://127.0.0.1:8123")
     assert demo.start_urls == ["http://127.0.0.1:8123/index.html"]
