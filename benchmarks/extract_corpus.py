@@ -20,11 +20,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from domain.formats import DOCUMENT_FORMATS  # noqa: E402
 from domain.model import TABLE_KINDS  # noqa: E402
 from extract import extract_many  # noqa: E402
 
 DEFAULT = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "real"
-SUFFIXES = {".pdf", ".doc", ".docx", ".xls", ".xlsx", ".html", ".htm", ".zip"}
+SUFFIXES = {f".{f}" for f in DOCUMENT_FORMATS}
 # The tables a complete disclosure always has (others, e.g. 政府性基金, may be legitimately absent).
 CORE = {
     "budget": ("overall_summary", "income_summary", "expenditure_summary", "fiscal_summary", "gpb_expenditure",

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import re
+import sys
 import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -26,12 +27,15 @@ from typing import Any
 
 import yaml
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from domain.model import SUMMARY_KINDS  # noqa: E402
+
 GROUNDTRUTH_DIR = Path(__file__).resolve().parents[1] / "tests" / "data" / "groundtruth"
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 # `i:`/`e:`/`f:` column roles → the `side` of a summary table's rows; `f:` is the third list of the
 # 3-block 收支总表 (支出用途: 基本支出, 项目支出 …), as extract/ names it.
 SIDES = {"i": "income", "e": "expenditure", "f": "expenditure_by_use"}
-SUMMARY_KINDS = frozenset({"fiscal_summary", "overall_summary", "fa_overall_summary", "fa_fiscal_summary"})
 
 CellKey = tuple[str, int, str, str, str]  # kind, occurrence of the kind, side, row key, measure
 

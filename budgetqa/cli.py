@@ -15,10 +15,11 @@ from collections.abc import Iterable
 from pathlib import Path
 from urllib.parse import unquote
 
+from domain.formats import DOCUMENT_FORMATS
 from domain.model import REPORT_SCHEMA, Document
 from domain.settings import Settings, redact, redact_url, warehouse_url
 
-DOCUMENT_SUFFIXES = (".pdf", ".docx", ".doc", ".xlsx", ".xls", ".html", ".htm", ".zip")
+DOCUMENT_SUFFIXES = tuple(f".{f}" for f in DOCUMENT_FORMATS)
 
 
 class UsageError(Exception):
@@ -92,7 +93,7 @@ def _run_id(kind: str) -> str:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from budgetqa import jobs
+    from orchestration import jobs
 
     paths = expand_paths(args.paths)
     if args.json and not Path(args.json).resolve().parent.is_dir():
@@ -157,7 +158,7 @@ def _in_order(paths: list[Path], documents: list[Document], stored: dict[Path, d
 
 
 def _portals(args: argparse.Namespace, settings: Settings) -> list:
-    from budgetqa import jobs
+    from orchestration import jobs
 
     config = Path(args.config) if args.config else settings.portals
     if not config.exists():
@@ -166,7 +167,7 @@ def _portals(args: argparse.Namespace, settings: Settings) -> list:
 
 
 def cmd_crawl(args: argparse.Namespace) -> int:
-    from budgetqa import jobs
+    from orchestration import jobs
 
     settings = Settings.from_env()
     portals = _portals(args, settings)
@@ -181,7 +182,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from budgetqa import jobs
+    from orchestration import jobs
 
     settings = Settings.from_env()
     portals = _portals(args, settings)

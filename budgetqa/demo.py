@@ -11,9 +11,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from budgetqa import jobs
 from domain.model import Document
 from domain.settings import REPO_ROOT, warehouse_url
+from orchestration import jobs
 
 DEMO_ROOT = REPO_ROOT / "demo"
 

@@ -15,6 +15,8 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from domain.formats import DOCUMENT_FORMATS
+
 FAMILIES: dict[str, str] = {
     "trs": "TRS CMS list pages (createPageHTML → index_N.html)",
     "gdcms": "gdcms list (content/post_N.html)",
@@ -32,7 +34,8 @@ FAMILY_PAGING: dict[str, dict[str, Any]] = {
     "xxgk": {"template": "index_{n}.html", "first": 1},
     "platform": {"style": "none"},
 }
-DEFAULT_EXTENSIONS = ["pdf", "doc", "docx", "xls", "xlsx", "zip", "html"]
+# Links followed when the YAML names no `extensions`: every document format but the .htm spelling.
+DEFAULT_EXTENSIONS = [f for f in DOCUMENT_FORMATS if f != "htm"]
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
 
 

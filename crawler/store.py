@@ -15,14 +15,14 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import hashlib
-import io
 import json
 import os
-import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
+
+from domain.formats import BINARY_FORMATS, sniff_format
 
 
 def url_key(url: str) -> str:
@@ -36,27 +36,17 @@ def url_ext(url: str) -> str:
     return name.rsplit(".", 1)[-1].lower() if "." in name else ""
 
 
-def sniff_format(data: bytes, fallback: str = "") -> str:
-    head = data[:2048].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-    if data.startswith(b"%PDF"):
-        return "pdf"
-    if data.startswith(b"PK\x03\x04"):
-        try:
-            names = zipfile.ZipFile(io.BytesIO(data)).namelist()
-        except zipfile.BadZipFile:
-            return fallback or "zip"
-        if any(n.startswith("word/") for n in names):
-            return "docx"
-        if any(n.startswith("xl/") for n in names):
-            return "xlsx"
-        return "zip"
-    if data.startswith(b"\xd0\xcf\x11\xe0"):
-        if b"W\x00o\x00r\x00d\x00D\x00o\x00c" in data[:65536] or fallback == "doc":
-            return "doc"
-        return "xls" if fallback != "doc" else "doc"
-    if head.startswith((b"<!doctype html", b"<html", b"<table", b"<?xml", b"<head", b"<meta")):
-        return "html"
-    return fallback or "bin"
+# Sniffed formats a stored file is named by; anything else keeps the suffix of its link.
+_NAMED_FORMATS = frozenset({*BINARY_FORMATS, "html"})
+
+
+def stored_suffix(data: bytes, fallback: str = "") -> str:
+    """The suffix a stored file is named with: its format sniffed from the bytes, else the link's
+    suffix (`fallback`), else 'zip' for a broken ZIP and 'bin' for bytes of no known format."""
+    fmt = sniff_format(data)
+    if fmt in _NAMED_FORMATS:
+        return fmt
+    return fallback or ("zip" if fmt == "corrupt_zip" else "bin")
 
 
 class FileStore:
@@ -126,7 +116,7 @@ class FileStore:
         existing = self.find(sha)
         if existing:
             return sha, existing, False
-        path = self.objects / sha[:2] / f"{sha}.{sniff_format(data, fallback_ext)}"
+        path = self.objects / sha[:2] / f"{sha}.{stored_suffix(data, fallback_ext)}"
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".part")
         tmp.write_bytes(data)

@@ -60,6 +60,18 @@ FINAL_ACCOUNTS_TABLE_KINDS: dict[str, str] = {
 TABLE_KINDS: dict[str, str] = {**BUDGET_TABLE_KINDS, **FINAL_ACCOUNTS_TABLE_KINDS}
 # Tables of indicators (目标值 95%, 指标值 …), not of money: their cells are not checked as amounts.
 INDICATOR_KINDS = frozenset({"performance_targets"})
+# Summary tables print an income side and an expenditure side (`Table.rows` column "side").
+SUMMARY_KINDS = frozenset({"fiscal_summary", "overall_summary", "fa_overall_summary", "fa_fiscal_summary"})
+# The 三公 经费 tables, budget and final accounts.
+THREE_PUBLIC_KINDS = frozenset({"three_public", "fa_three_public"})
+# 经济分类 codes of 三公 spending → (the 三公 table's measure, the line's name). The 302 lines are
+# in the 基本支出表; 31013 公务用车购置 is capital spending.
+THREE_PUBLIC_CODES: dict[str, tuple[str, str]] = {
+    "30212": ("abroad", "因公出国（境）费用"),
+    "30217": ("reception", "公务接待费"),
+    "30231": ("vehicle_operation", "公务用车运行维护费"),
+    "31013": ("vehicle_purchase", "公务用车购置"),
+}
 
 # Canonical measure columns of a normalised table (`Table.rows`), with the header words
 # that name them. Every table kind uses a subset of these.

@@ -1,7 +1,9 @@
-"""Units of money as printed (元, 千元, 万元, 亿元) and the one conversion between them.
+"""Units of money as printed (元, 千元, 万元, 亿元), the one conversion between them, and the
+printed precision of an amount.
 
 Every rule that compares amounts of two tables, or a narrative figure with a table, converts
-through `to_wan`; nothing else multiplies by 10 000.
+through `to_wan`; nothing else multiplies by 10 000. The decimals an amount is printed with
+(its rounding step) are read by `printed_decimals` only.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ WAN_PER_UNIT: dict[str, float] = {"元": 1e-4, "千元": 1e-1, "万元": 1.0, "�
 UNITS: tuple[str, ...] = tuple(WAN_PER_UNIT)
 UNIT_PATTERN = r"(?:亿元|万元|千元|元)"
 _UNIT_LINE = re.compile(r"单\s*位\s*[:：]?\s*(亿元|万元|千元|元)")
+_NUMBER_TEXT = re.compile(r"\d[\d,]*(?:\.(\d+))?")
 
 
 def wan_per(unit: str | None, default: str = "万元") -> float:
@@ -47,3 +50,9 @@ def power_of_ten_apart(a: float, b: float, tolerance: float = 1e-3) -> int | Non
         if abs(ratio / 10**k - 1) < tolerance:
             return k
     return None
+
+
+def printed_decimals(text: str | None) -> int:
+    """The decimals the first number in `text` is printed with: '1,234.560000' → 6, '44.36%' → 2, '12' → 0."""
+    m = _NUMBER_TEXT.search(text) if text else None
+    return len(m.group(1)) if m and m.group(1) else 0

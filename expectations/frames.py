@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 import polars as pl
 
 from domain.model import Document, Table
+from domain.units import printed_decimals
 
 # Identity and reporting columns of every check frame.
 CHECK_COLUMNS: dict[str, pl.DataType] = {
@@ -57,7 +58,6 @@ MAX_DUPLICATES = 2
 TOTAL_NAME = re.compile(r"(合\s*计|总\s*计)")
 SUBTOTAL_NAME = re.compile(r"(小\s*计|本年收入合计|本年支出合计)")
 ORDINAL_NAME = re.compile(r"^[一二三四五六七八九十]+[、.．]")
-_NUMBER_TEXT = re.compile(r"-?\d[\d,]*(?:\.(\d+))?")
 _SPACE = re.compile(r"\s+")
 
 
@@ -133,17 +133,6 @@ def is_total(name: str | None) -> bool:
     return bool(name and TOTAL_NAME.search(name))
 
 
-def decimals_of(texts: Iterable[str | None]) -> int:
-    """The printed precision: the most decimals any amount text shows."""
-    best = 0
-    for text in texts:
-        if text:
-            m = _NUMBER_TEXT.search(text)
-            if m and m.group(1):
-                best = max(best, len(m.group(1)))
-    return best
-
-
 @dataclass
 class TableView:
     """What the rules need from a Table: values by column, problem cells, precision."""
@@ -166,7 +155,7 @@ class TableView:
             bad = cells.filter(pl.col("problem").is_not_null()
                                & ~((pl.col("problem") == "bad_grouping") & pl.col("value").is_not_null()))
             problems = {(int(r), str(c)) for r, c in bad.select("row", "column").iter_rows()}
-        dec = decimals_of(texts)
+        dec = max(map(printed_decimals, texts), default=0)  # the printed precision: the most decimals shown
         if not texts:
             dec = 2 if (table.unit or "万元") == "万元" else 2
         return cls(table, dec, problems)

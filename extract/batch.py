@@ -28,7 +28,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from domain.formats import sniff_format
 from domain.model import Document, SourceFile
+from extract.detect import file_sha256
+from extract.document import extract_file, over_memory_reason
 
 DEFAULT_TIMEOUT = 300.0  # seconds per document; the slowest real disclosure reads in < 10 s
 _GRACE = 3.0
@@ -48,20 +51,6 @@ def limit_memory(memory_mb: int | None) -> None:
         resource.setrlimit(resource.RLIMIT_AS, (limit if hard == resource.RLIM_INFINITY else min(limit, hard), hard))
 
 
-def memory_limit_mb() -> int | None:
-    """This process's address-space limit in MiB, if one is set."""
-    import resource
-
-    soft, _hard = resource.getrlimit(resource.RLIMIT_AS)
-    return None if soft == resource.RLIM_INFINITY else soft >> 20
-
-
-def over_memory_reason(limit_mb: int | None) -> str:
-    limit = f"{limit_mb} MiB" if limit_mb else "?"
-    return (f"读取所需内存超出上限（{limit}），已放弃 / gave up: reading needs more memory than the limit ({limit}); "
-            "文件可能是恶意构造的 / the file may be hostile")
-
-
 def _send(fh, obj: object) -> None:
     data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
     fh.write(struct.pack(">Q", len(data)) + data)
@@ -74,7 +63,6 @@ def _worker(memory_mb: int | None = None) -> None:
     out = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)  # stray prints from libraries must not corrupt the protocol
     sys.stdout = sys.stderr
-    from extract import extract_file
     from extract.convert import kill_active
 
     def on_term(signum, frame):  # noqa: ARG001 — the parent gave up on this document
@@ -168,8 +156,6 @@ def _stop(slot: _Slot, *, force: bool) -> None:
 def _failed(path: str, url: str | None, sha: str, status: str, error: str) -> Document:
     fmt = "unknown"
     with contextlib.suppress(Exception):  # only a label for the report
-        from extract.detect import sniff_format
-
         fmt = sniff_format(Path(path))
     return Document(source=SourceFile(path=path, sha256=sha, format=fmt, url=url), status=status, error=error)
 
@@ -192,9 +178,6 @@ def extract_many(
     those of its copies (`duplicate_of` set); `tick()` about every second while the workers read.
     An exception from `on_result` or `tick` stops the batch.
     """
-    from extract import extract_file
-    from extract.detect import file_sha256
-
     urls = urls or {}
     items = [str(p) for p in paths]
     hashes: list[str | None] = []

@@ -1,4 +1,4 @@
-"""Format sniffing from the bytes (never the file name) and bounded ZIP unpacking."""
+"""Bounded ZIP unpacking and file hashing (the format of a file is sniffed by domain.formats)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-OLE2_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")
 # ZIP bounds: no zip bombs.
 MAX_MEMBERS = 200
 MAX_TOTAL_BYTES = 300 * 1024 * 1024
@@ -22,63 +21,6 @@ MAX_OFFICE_MEMBER_BYTES = 64 * 1024 * 1024
 MAX_OFFICE_TOTAL_BYTES = 256 * 1024 * 1024
 MAX_OFFICE_RATIO = 200
 RATIO_FLOOR_BYTES = 1024 * 1024  # a member smaller than this cannot hurt, whatever its ratio
-
-
-# Leading bytes of image formats (a scan or a photo saved under a document's name).
-IMAGE_MAGIC: dict[bytes, str] = {
-    b"\x89PNG\r\n\x1a\n": "PNG",
-    b"\xff\xd8\xff": "JPEG",
-    b"GIF87a": "GIF",
-    b"GIF89a": "GIF",
-    b"II*\x00": "TIFF",
-    b"MM\x00*": "TIFF",
-    b"BM": "BMP",
-}
-
-
-def image_type(head: bytes) -> str | None:
-    """'PNG', 'JPEG', … when the bytes start like an image, else None."""
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "WEBP"
-    return next((name for magic, name in IMAGE_MAGIC.items() if head.startswith(magic)), None)
-
-
-def sniff_format(path: Path) -> str:
-    """'pdf', 'docx', 'xlsx', 'zip', 'doc', 'xls', 'html', 'image', 'corrupt_zip' (ZIP magic but
-    no readable ZIP directory: a broken DOCX/XLSX/ZIP), 'empty' or 'unknown'."""
-    with open(path, "rb") as fh:
-        head = fh.read(4096)
-    if not head:
-        return "empty"
-    if b"%PDF-" in head[:1024]:
-        return "pdf"
-    if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
-        try:
-            with zipfile.ZipFile(path) as zf:
-                names = zf.namelist()
-        except (zipfile.BadZipFile, OSError, ValueError):
-            return "corrupt_zip"
-        if "[Content_Types].xml" in names:
-            if any(n.startswith("word/") for n in names):
-                return "docx"
-            if any(n.startswith("xl/") for n in names):
-                return "xlsx"
-            return "unknown"  # pptx and other OOXML
-        return "zip"
-    if head.startswith(OLE2_MAGIC):
-        with open(path, "rb") as fh:
-            data = fh.read(2 * 1024 * 1024)
-        if "WordDocument".encode("utf-16-le") in data:
-            return "doc"
-        if "Workbook".encode("utf-16-le") in data or "Book".encode("utf-16-le") in data:
-            return "xls"
-        return "unknown"
-    if image_type(head):
-        return "image"
-    text = head.lstrip(b"\xef\xbb\xbf").lstrip().lower()
-    if text.startswith((b"<!doctype html", b"<html")) or any(tag in text for tag in (b"<html", b"<table", b"<body")):
-        return "html"
-    return "unknown"
 
 
 class UnsafeArchive(Exception):

@@ -14,7 +14,7 @@ import codecs
 import re
 from pathlib import Path
 
-from extract.docx import RawCell, _Flow
+from extract.flow import Flow, RawCell
 from extract.grid import ReadError, ReadResult
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:\-]+)""", re.I)
@@ -191,7 +191,7 @@ def read_html(path: Path) -> ReadResult:
     except (lxml.etree.ParserError, ValueError) as e:
         raise ReadError("unreadable", f"HTML 无法解析 / cannot parse the HTML: {e}") from e
 
-    flow = _Flow()
+    flow = Flow()
     line: list[str] = []
     t_index = 0
 

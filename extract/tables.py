@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from domain.model import CELL_COLUMNS, ROW_KEY_COLUMNS, Table
+from domain.model import CELL_COLUMNS, ROW_KEY_COLUMNS, SUMMARY_KINDS, Table
 from extract.grid import Grid
 from extract.kinds import compact, kind_from_header, kind_from_title, table_number, title_is_known
 from extract.normalise import EMPTY_MARKERS, clean_code, clean_name, parse_amount, split_code_parts
@@ -24,7 +24,6 @@ from extract.normalise import EMPTY_MARKERS, clean_code, clean_name, parse_amoun
 BY_USE = "expenditure_by_use"  # `side` of a summary's third list: expenditure by use (基本支出, 项目支出 …)
 # 决算 fund tables printed as balances: 年初结转和结余 + 本年收入 = 本年支出 + 年末结转和结余
 BALANCE_KINDS = frozenset({"fa_gov_fund", "fa_soe_capital"})
-SUMMARY_KINDS = frozenset({"fiscal_summary", "overall_summary", "fa_overall_summary", "fa_fiscal_summary"})
 
 _UNIT = re.compile(r"单位[:：]?(万元|千元|亿元|元)")
 _DEPT_LINE = re.compile(r"^(部门|编制单位|预算单位|单位名称|部门名称|编报单位|填报单位)(名称)?[:：]")

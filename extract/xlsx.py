@@ -15,7 +15,7 @@ import re
 import zipfile
 from pathlib import Path
 
-from extract.docx import CAPTION_RE, NOTE_RE, RawCell, _Flow
+from extract.flow import CAPTION_RE, NOTE_RE, Flow, RawCell
 from extract.grid import ReadError, ReadResult, check_office_file
 
 _QUOTED = re.compile(r'"[^"]*"|\[[^\]]*\]|\\.|_.|\*.')
@@ -169,7 +169,7 @@ def read_xlsx(path: Path) -> ReadResult:
     """Read an .xlsx workbook: grids per sheet (several when a sheet holds several tables), and
     the remaining text rows as paragraphs, sheet by sheet."""
     wb = _open_workbook(path)
-    flow = _Flow()
+    flow = Flow()
     try:
         for ws in wb.worksheets:
             flow.new_context()

@@ -1,1 +1,3 @@
-"""Dagster orchestration of the budgetqa stages (assets call budgetqa.jobs; see definitions.py)."""
+"""Composition of the stages: the product's jobs as plain functions (orchestration.jobs, called by the
+`budgetqa` command line and by Dagster) and the Dagster assets, resources and schedule (assets.py,
+resources.py, definitions.py). Importing this package does not import Dagster."""

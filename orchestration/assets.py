@@ -1,6 +1,6 @@
 """crawled_files → documents → findings → scorecards → report.
 
-Each asset calls the plain functions of budgetqa.jobs / warehouse / report; those know nothing
+Each asset calls the plain functions of orchestration.jobs / warehouse / report; those know nothing
 of Dagster. Documents travel between steps through the run's IO manager (pickled).
 """
 
@@ -11,8 +11,8 @@ from pathlib import Path
 
 import dagster as dg
 
-from budgetqa import jobs
 from domain.model import CATEGORIES, SEVERITIES, STATUSES, Document
+from orchestration import jobs
 from orchestration.resources import BudgetQASettings
 
 GROUP = "budgetqa"

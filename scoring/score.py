@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterable
 
 from domain.model import CATEGORIES, READING_GATE, SEVERITIES, Document, Finding, Scorecard
+from domain.units import printed_decimals
 from scoring import weights as W
 
 CLEAN = 100.0
@@ -18,7 +19,7 @@ def _amount(text: str | None) -> tuple[float, int] | None:
     if not m:
         return None
     digits = m.group(1).replace(",", "").replace("−", "-")
-    return float(digits), len(digits.partition(".")[2])
+    return float(digits), printed_decimals(digits)
 
 
 def is_rounding_gap(finding: Finding) -> bool:

@@ -11,7 +11,7 @@ import pytest
 from crawler import ConfigError, load_portals
 from crawler.localserver import Route, serve
 from crawler.spiders.base import page_count
-from crawler.store import open_store, sniff_format, url_key
+from crawler.store import open_store, stored_suffix, url_key
 from crawler.titles import parse_title
 
 REPO = Path(__file__).resolve().parents[1]
@@ -24,6 +24,14 @@ def test_real_portal_examples_load() -> None:
     assert all(not p.local for p in portals)
     trs = next(p for p in portals if p.family == "trs")
     assert trs.paging.template == "index_{n}.html" and trs.paging.first == 1
+
+
+def test_every_family_has_a_spider_and_a_default_pager() -> None:
+    from crawler.config import FAMILIES, FAMILY_PAGING
+    from crawler.spiders import SPIDERS
+
+    assert set(SPIDERS) == set(FAMILIES) == set(FAMILY_PAGING)
+    assert all(cls.family == family for family, cls in SPIDERS.items())
 
 
 def test_demo_portal_config_fills_base_url() -> None:
@@ -81,7 +89,7 @@ def test_store_keeps_each_file_once_and_sniffs_format(tmp_path: Path) -> None:
     again = store.put(b"%PDF-1.4 hello", "pdf")
     assert created and again == (sha, path, False)
     assert path == tmp_path / "objects" / sha[:2] / f"{sha}.pdf"
-    assert sniff_format(b"<!DOCTYPE html><html>", "") == "html"
+    assert stored_suffix(b"<!DOCTYPE html><html>", "") == "html"
     assert url_key("https://A.gov.cn/x.pdf?a=1") == url_key("http://a.gov.cn/x.pdf?a=1")
     with pytest.raises(ValueError, match="unsupported"):
         open_store("s3://bucket/raw")

@@ -7,8 +7,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from domain.formats import sniff_format
 from extract import extract_file
-from extract.detect import sniff_format
 from tests.shared_inputs import CORPUS
 
 ROOT = Path(__file__).resolve().parents[1]

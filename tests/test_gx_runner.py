@@ -155,7 +155,7 @@ def test_a_second_run_in_the_same_folder_adds_its_results(tmp_path):
 
 def test_the_command_line_does_not_import_great_expectations():
     """GX costs seconds to import: only the validation step imports it."""
-    code = ("import sys, budgetqa.cli, budgetqa.jobs, expectations, expectations.rules; "
+    code = ("import sys, budgetqa.cli, orchestration.jobs, expectations, expectations.rules; "
             "print(sorted(m for m in sys.modules if m.startswith('great_expectations')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=Path(__file__).resolve().parents[1])

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from benchmarks.mutations.generate import render
-from domain.units import convert, power_of_ten_apart, to_wan, wan_per
+from domain.units import convert, power_of_ten_apart, printed_decimals, to_wan, wan_per
 from expectations import validate
 from extract import extract_file
 from tests.fixtures.seed_docs import load_blocks
@@ -61,6 +61,11 @@ def test_one_conversion_for_every_unit():
     assert convert(4579.0, "千元", "万元") == pytest.approx(457.9)
     assert power_of_ten_apart(1682.76, 0.168276) == 4 and power_of_ten_apart(3.0, 2.0) is None
     assert _rescale("457.90", "元") == "4579000" and _rescale("457.90", "亿元") == "0.045790"
+
+
+def test_printed_decimals_is_the_rounding_step_of_the_text():
+    texts = ["1,234.560000", "457.90.", "-12.5", "44.36%", "1682.76，万元", "１２.５", "2024", "", None, "无"]
+    assert [printed_decimals(t) for t in texts] == [6, 2, 1, 2, 2, 1, 0, 0, 0, 0]
 
 
 @pytest.mark.slow

@@ -32,6 +32,7 @@ from crawler.downloadermiddlewares.safety import domain_allowed
 from crawler.session import Session
 from crawler.store import url_ext, url_key
 from crawler.titles import parse_title, year_of
+from domain.formats import BINARY_FORMATS, UNREAD_ATTACHMENT_FORMATS
 
 # Statuses the callbacks see themselves (3xx are left to RedirectMiddleware).
 HANDLED_STATUSES = [304, *range(400, 600)]
@@ -39,7 +40,8 @@ WAF_STATUSES = {403, 405, 412, 422, 429, 503, 520, 521, 522, 523, 525}
 _DATE = re.compile(r"((?:19|20)\d{2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
 _PUBLISHED = re.compile(r"(?:发布|成文|公开|更新)(?:时间|日期)\s*[：:]?\s*" + _DATE.pattern)
 _JS_HINTS = ("请开启JavaScript", "请启用JavaScript", "enable JavaScript", "开启浏览器的JavaScript")
-_LOCAL_EXTS = ("pdf", "doc", "docx", "xls", "xlsx", "zip", "rar", "wps", "et")
+# Attachments downloaded from an article page: the binary document formats and those recorded unread.
+_LOCAL_EXTS = (*BINARY_FORMATS, *UNREAD_ATTACHMENT_FORMATS)
 
 
 def status_problem(status: int) -> str | None:

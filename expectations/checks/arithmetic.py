@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 
 import polars as pl
 
-from domain.model import INDICATOR_KINDS, MEASURES, Document, Table
+from domain.model import INDICATOR_KINDS, MEASURES, SUMMARY_KINDS, THREE_PUBLIC_KINDS, Document, Table
 from expectations.frames import (
     CODED_KINDS,
     ORDINAL_NAME,
@@ -28,7 +28,6 @@ from expectations.frames import (
 )
 
 EXTRA = {"excess": pl.Float64}
-SUMMARY_KINDS = frozenset({"fiscal_summary", "overall_summary", "fa_overall_summary", "fa_fiscal_summary"})
 LIST_KINDS = frozenset({"projects", "procurement", "purchased_services", "fa_procurement"})
 
 
@@ -249,7 +248,6 @@ def income_equals_expenditure(documents: list[Document]) -> pl.DataFrame:
 
 # “三公”经费、会议费、培训费支出预算表 (江苏): its 合计 is not the 三公 total
 _WITH_MEETINGS = re.compile(r"三公[”\"]?经费[、和及]会议费")
-THREE_PUBLIC_KINDS = frozenset({"three_public", "fa_three_public"})
 # (whole, parts) by measure column, and the same by row name when the items are rows.
 THREE_PUBLIC_PARTS = [("total", ("abroad", "vehicle", "reception")),
                       ("vehicle", ("vehicle_purchase", "vehicle_operation"))]
@@ -425,7 +423,7 @@ def carryover_total(documents: list[Document]) -> pl.DataFrame:
 
 # --- 决算: 年初结转和结余 + 本年收入 = 本年支出 + 年末结转和结余 ------------------------------------
 
-FA_SUMMARY_KINDS = frozenset({"fa_overall_summary", "fa_fiscal_summary"})
+FA_SUMMARY_KINDS = frozenset(k for k in SUMMARY_KINDS if k.startswith("fa_"))
 _YEAR_END = re.compile(r"年末.*结转|结转下年")
 
 

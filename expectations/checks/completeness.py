@@ -6,7 +6,7 @@ import re
 
 import polars as pl
 
-from domain.model import MIN_NARRATIVE_PARAGRAPHS, TABLE_KINDS, Document
+from domain.model import MIN_NARRATIVE_PARAGRAPHS, TABLE_KINDS, THREE_PUBLIC_CODES, Document
 from expectations.checks.narrative_parse import clean_text, heading_section, sections
 from expectations.frames import check_frame, value
 
@@ -25,9 +25,6 @@ REQUIRED_TABLES: dict[str, list[tuple[str, str]]] = {
         ("fa_gpb_basic_expenditure", "warning"), ("fa_gov_fund", "warning"),
     ],
 }
-# 经济分类 lines that show the department spends 三公 money.
-THREE_PUBLIC_CODES = {"30212": "因公出国（境）费用", "30217": "公务接待费", "30231": "公务用车运行维护费",
-                      "31013": "公务用车购置"}
 
 
 def _kind(doc: Document) -> str | None:
@@ -48,7 +45,7 @@ def _three_public_evidence(doc: Document) -> str:
                     col = next((c for c in ("total", "amount", "public") if c in table.rows.columns), None)
                     v = value(table, p, col) if col else None
                     if v:
-                        seen.append(f"{code} {THREE_PUBLIC_CODES[code]} {v:.2f}")
+                        seen.append(f"{code} {THREE_PUBLIC_CODES[code][1]} {v:.2f}")
     return "；表中有 " + "、".join(seen) if seen else ""
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from domain.model import TABLE_KINDS, Document
+from domain.model import TABLE_KINDS, THREE_PUBLIC_CODES, THREE_PUBLIC_KINDS, Document
 from domain.scope import scope_of
 from domain.units import wan_per
 from expectations import catalog
@@ -264,8 +264,7 @@ def _factor(unit: str | None) -> float:
 
 
 # 经济分类 line of the 基本支出表 → the 三公 item that includes it (三公 covers basic AND project spending).
-THREE_PUBLIC_LINES = {"30212": ("abroad", "因公出国（境）费用"), "30217": ("reception", "公务接待费"),
-                      "30231": ("vehicle_operation", "公务用车运行维护费")}
+THREE_PUBLIC_LINES = {code: line for code, line in THREE_PUBLIC_CODES.items() if code.startswith("302")}
 _ITEM_ROW = {"abroad": re.compile(r"因公出国"), "reception": re.compile(r"公务接待"),
              "vehicle_operation": re.compile(r"运行(维护)?费|运[行营]")}
 
@@ -294,7 +293,7 @@ def three_public_items(documents: list[Document]) -> pl.DataFrame:
     """A 302 line of the 基本支出表 (30217 公务接待费 …) is not more than the 三公 table's item."""
     out: list[dict] = []
     for d, doc in enumerate(documents):
-        tp = next(((t, tb) for t, tb in enumerate(doc.tables) if tb.kind in ("three_public", "fa_three_public")
+        tp = next(((t, tb) for t, tb in enumerate(doc.tables) if tb.kind in THREE_PUBLIC_KINDS
                    and tb.rows.height), None)
         if tp is None:
             continue

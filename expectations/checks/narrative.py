@@ -13,10 +13,10 @@ from collections.abc import Iterator
 
 import polars as pl
 
-from domain.model import Document
-from domain.units import UNITS, power_of_ten_apart, wan_per
+from domain.model import THREE_PUBLIC_KINDS, Document
+from domain.units import UNITS, power_of_ten_apart, printed_decimals, wan_per
 from expectations import catalog
-from expectations.checks.narrative_parse import Statement, clean_text, decimals, parse_paragraph, sections
+from expectations.checks.narrative_parse import Statement, clean_text, parse_paragraph, sections
 from expectations.frames import (
     SUBTOTAL_NAME,
     check_frame,
@@ -137,7 +137,7 @@ def _figures(doc: Document) -> dict[str, list[float]]:
                 elif side[p] == "expenditure" and n.endswith("支出") and _is_class_name(n):
                     # only 类 lines: some regions (深圳) list 款/项 lines here, whose names a project reuses
                     add("name:" + n, col(p, "total", "amount"), u)
-        if table.kind in ("three_public", "fa_three_public"):
+        if table.kind in THREE_PUBLIC_KINDS:
             for item in ("total", "abroad", "reception", "vehicle", "vehicle_purchase", "vehicle_operation"):
                 for p in range(rows.height):  # every printed row: some tables add last year's and the change
                     if item in rows.columns:
@@ -267,7 +267,7 @@ def _unit_slip(st: Statement, cands: list[float]) -> tuple[float, str] | None:
         meant = next((u for u in UNITS if abs(wan_per(u) / (wan_per(st.unit) * 10**k) - 1) < 1e-9), None)
         if meant is None:
             continue
-        step = 10 ** -decimals(st.amount_text) * wan_per(meant)
+        step = 10 ** -printed_decimals(st.amount_text) * wan_per(meant)
         if abs(float(st.amount_text.replace(",", "")) * wan_per(meant) - c) <= max(0.5 * step, 0.005) + 1e-6:
             return c, meant
     return None
@@ -289,7 +289,7 @@ def _compared(documents: list[Document], three_public: bool | None) -> Iterator[
 
 
 def _tolerance(st: Statement) -> tuple[float, float]:
-    step = 10 ** -decimals(st.amount_text) * wan_per(st.unit)
+    step = 10 ** -printed_decimals(st.amount_text) * wan_per(st.unit)
     return step, max(0.5 * step, 0.005) + 1e-6
 
 
@@ -391,7 +391,7 @@ def share(documents: list[Document]) -> pl.DataFrame:
                 wholes = _wholes(figs, sts, k, paras[:i], texts[:i])
                 if not wholes:
                     continue
-                dec = decimals(st.share_text or "")
+                dec = printed_decimals(st.share_text or "")
                 unit = 10.0 ** -dec
                 diffs = []
                 for w in wholes:
@@ -421,7 +421,7 @@ def shares_sum(documents: list[Document]) -> pl.DataFrame:
             whole = sts[0].amount
             if whole <= 0 or abs(sum(s.amount for s in parts) - whole) > 0.01 * len(parts) + 1e-6:
                 continue
-            dec = max(decimals(s.share_text or "") for s in parts)
+            dec = max(printed_decimals(s.share_text or "") for s in parts)
             total = sum(s.share for s in parts)
             out.append(_base(d, parts[0], "100%", _fmt(total, dec) + "%",
                              f"各项占比合计 {_fmt(total, dec)}%，应为 100% / the shares add to {_fmt(total, dec)}%, not 100%",
@@ -434,7 +434,7 @@ def _rate_parts(st: Statement) -> tuple[float, float, float] | None:
     if st.change is None or st.rate is None:
         return None
     base = st.amount - st.change
-    step = 10 ** -decimals(st.amount_text) * wan_per(st.unit)
+    step = 10 ** -printed_decimals(st.amount_text) * wan_per(st.unit)
     if base <= step / 2 or st.change == 0:
         return None
     rate = st.change / base * 100
@@ -442,7 +442,7 @@ def _rate_parts(st: Statement) -> tuple[float, float, float] | None:
     extremes = [(st.change + dc) / (base + db) * 100 for dc in (-half, half) for db in (-2 * half, 2 * half)
                 if base + db > 0]
     slack = max(abs(r - rate) for r in extremes) if extremes else 0.0
-    return base, rate, 0.5 * 10 ** -decimals(st.rate_text or "") + slack + 1e-9
+    return base, rate, 0.5 * 10 ** -printed_decimals(st.rate_text or "") + slack + 1e-9
 
 
 def change_rate(documents: list[Document]) -> pl.DataFrame:
@@ -455,10 +455,10 @@ def change_rate(documents: list[Document]) -> pl.DataFrame:
                 if not parts:
                     continue
                 base, rate, tol = parts
-                unit = 10.0 ** -decimals(st.rate_text or "")
+                unit = 10.0 ** -printed_decimals(st.rate_text or "")
                 if 0 <= abs(rate) - abs(st.rate) < unit + tol:
                     tol += unit  # truncated, not rounded (15.57% printed 15.5%): still the same rate
-                dec = max(decimals(st.rate_text or ""), 2)
+                dec = max(printed_decimals(st.rate_text or ""), 2)
                 out.append(_base(
                     d, st, _fmt(abs(rate), dec) + "%", f"{st.rate_text}%",
                     f"“{st.label}{st.amount_text}{st.unit}”变动 {st.change_text}万元，上年基数 {base:.2f}，"
@@ -476,7 +476,7 @@ def rate_from_zero_base(documents: list[Document]) -> pl.DataFrame:
             for st in sts:
                 if st.change is None or st.rate is None or st.change == 0:
                     continue
-                step = 10 ** -decimals(st.amount_text) * wan_per(st.unit)
+                step = 10 ** -printed_decimals(st.amount_text) * wan_per(st.unit)
                 base = st.amount - st.change
                 out.append(_base(
                     d, st, "—", f"{st.rate_text}%",
@@ -533,7 +533,7 @@ def breakdown_sum(documents: list[Document]) -> pl.DataFrame:
                 if len(items) < 2 or not _REST.match(items[-1].label):
                     continue
                 total = sum(s.amount for s in items)
-                dec = max(decimals(s.amount_text) for s in [st, *items])
+                dec = max(printed_decimals(s.amount_text) for s in [st, *items])
                 out.append(_base(d, st, _fmt(total, dec), st.amount_text,
                                  f"“{st.label}{st.amount_text}万元”与其中各项之和 {_fmt(total, dec)} 不符 / "
                                  f"the parts add to {_fmt(total, dec)}, not {st.amount_text}",

@@ -29,10 +29,6 @@ TOKEN = re.compile(
 DELIM = re.compile(r"[，,。；;：:、（）()]")
 
 
-def decimals(text: str) -> int:
-    return len(text.split(".")[1]) if "." in text else 0
-
-
 @dataclass
 class Statement:
     paragraph: int

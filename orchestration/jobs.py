@@ -1,6 +1,6 @@
 """The product's jobs as plain functions that chain the stages of the data flow.
 
-The command line (`budgetqa.cli`) and the Dagster assets (`orchestration`) both call these;
+The command line (`budgetqa.cli`) and the Dagster assets (orchestration/assets.py) both call these;
 neither the stages nor these functions know Dagster exists.
 """
 
