@@ -20,8 +20,9 @@ def now() -> str:
 
 
 class Session:
-    def __init__(self, store: FileStore, progress: Callable[[str], None] | None = None):
+    def __init__(self, store: FileStore, progress: Callable[[str], None] | None = None, *, dry_run: bool = False):
         self.store = store
+        self.dry_run = dry_run  # `budgetqa portal test`: attachments are listed, not fetched
         self.state = store.load_state()
         self.records: list[CrawlRecord] = []
         self.shas_this_crawl: set[str] = set()
