@@ -245,3 +245,38 @@ def test_job_folder_removed_when_the_crawl_is_terminated(tmp_path: Path) -> None
     assert list(jobs.iterdir()) == []
     crawls = [p for p in Path("/proc").glob("[0-9]*/cmdline") if str(tmp_path) in p.read_text(errors="replace")]
     assert crawls == []  # the crawl process was stopped with its parent
+
+
+@needs_corpus
+def test_known_file_without_validators_is_checked_by_head(tmp_path: Path) -> None:
+    """A server that sends no ETag / Last-Modified: a known attachment is re-checked by HEAD (same
+    Content-Length → unchanged, nothing downloaded); a replaced file of another size is downloaded."""
+    pdf = tmp_path / "served.pdf"
+    shutil.copy(REAL / "renwu" / "001_上海" / "2026年上海市水务局_部门预算.pdf", pdf)
+    path = "/202310/P020231027_1.pdf"
+    with serve(SITES / "trs", {path: Route(file=pdf, validators=False)}) as base:
+        (tmp_path / "p.yaml").write_text(TRS.format(name="trs", base=base), "utf-8")
+        portals = crawler.load_portals(tmp_path / "p.yaml")
+        store = (tmp_path / "store").as_uri()
+        crawler.crawl(portals, store)
+        n = len(base.requests)
+        second = crawler.crawl(portals, store)
+        asked = [(r["method"], r["status"], r["bytes"]) for r in base.requests[n:] if r["path"] == path]
+        assert asked == [("HEAD", 200, 0)]
+        rec = next(r for r in second.records if r.url.endswith(path))
+        assert (rec.outcome, rec.status, rec.size) == ("unchanged", 200, 0)
+
+        shutil.copy(REAL / "renwu" / "001_上海" / "2026年上海市财政局_部门预算.pdf", pdf)
+        n = len(base.requests)
+        third = crawler.crawl(portals, store)
+        asked = [(r["method"], r["status"]) for r in base.requests[n:] if r["path"] == path]
+    assert asked == [("HEAD", 200), ("GET", 200)]
+    assert next(r for r in third.records if r.url.endswith(path)).outcome == "new_version"
+
+
+def test_unresolvable_name_is_a_dns_failure_not_an_allowance(tmp_path: Path) -> None:
+    (tmp_path / "p.yaml").write_text(TRS.format(name="nodns", base="http://czj.nosuch.invalid").replace(
+        "local: true\n", ""), "utf-8")
+    report = crawler.crawl(crawler.load_portals(tmp_path / "p.yaml"), (tmp_path / "s").as_uri())
+    status = report.portal_status()["nodns"]
+    assert status["status"] == "failed" and status["cause"] == "DNS lookup failed / 域名解析失败"

@@ -184,10 +184,29 @@ class PortalSpider(Spider):
                                 format=doc["ext"] or None, **{k: doc.get(k) for k in (
                                     "referer", "title", "published", "department", "year", "doc_kind")})
             return None
-        return Request(url, callback=self.parse_document, errback=self.on_error, meta={
+        prev = self.session.previous(url)
+        if prev and prev.get("size") and not (prev.get("etag") or prev.get("last_modified")):
+            # known, but the server sent no validators: HEAD first, the body only when the size differs
+            return Request(url, method="HEAD", callback=self.parse_head, errback=self.on_error, meta={
+                "kind": "document", "root": root, "doc": doc, "handle_httpstatus_list": HANDLED_STATUSES})
+        return self._get(doc, root)
+
+    def _get(self, doc: dict[str, Any], root: str) -> Request:
+        return Request(doc["url"], callback=self.parse_document, errback=self.on_error, meta={
             "kind": "document", "root": root, "doc": doc, "conditional": True,
             "handle_httpstatus_list": HANDLED_STATUSES,
         })
+
+    def parse_head(self, response: Response) -> Iterable[Request]:
+        """A known document without validators: the same Content-Length as stored → unchanged (not
+        downloaded); another size, no length, or a server that refuses HEAD → the GET."""
+        doc = response.meta["doc"]
+        prev = self.session.previous(doc["url"])
+        length = _header(response, "Content-Length")
+        if response.status == 200 and prev and length and length.isdigit() and int(length) == prev.get("size"):
+            self.session.known_unchanged(portal=self.portal.name, doc=doc, status=200)
+            return
+        yield self._get(doc, response.meta["root"])
 
     # ---------- incremental: what a page linked to last time ----------
     def remembered(self, response: Response, compute: Callable[[], list[dict[str, Any]]], *,
