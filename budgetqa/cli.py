@@ -1,14 +1,19 @@
-"""`budgetqa` — the command line (CONTRACT §2): check | crawl | run | report | demo.
+"""`budgetqa` — the command line (CONTRACT §2): check | crawl | run | report | demo | portal test.
 
 Exit codes: 0 done (whatever the findings), 2 usage error (bad arguments, missing file, unknown
-portal, unusable configuration or warehouse URL), 1 the job itself failed (e.g. the crawl process).
+portal, unusable configuration or warehouse URL — every portal YAML is checked before anything is
+fetched), 1 the job itself failed (e.g. the crawl process), 3 partial: the crawl ran but at least
+one portal yielded no document (unreachable, unreadable, or nothing found); the other portals'
+files were stored (and, for `run`, processed); a summary per portal names the cause.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Iterable
@@ -166,6 +171,22 @@ def _portals(args: argparse.Namespace, settings: Settings) -> list:
     return jobs.load_portals(config, portal=args.portal)
 
 
+EXIT_PARTIAL = 3
+
+
+def _crawl_outcome(report) -> int:  # noqa: ANN001 — crawler.CrawlReport, imported lazily
+    """Print the crawl's cost and one line per portal; 3 when a portal yielded nothing."""
+    print(report.summary())
+    print("门户 / portals:")
+    for line in report.portal_lines():
+        print(line)
+    failed = report.failed_portals()
+    if failed:
+        _progress(f"部分门户失败 / {len(failed)} portal(s) yielded nothing: {', '.join(failed)} (exit {EXIT_PARTIAL})")
+        return EXIT_PARTIAL
+    return 0
+
+
 def cmd_crawl(args: argparse.Namespace) -> int:
     from orchestration import jobs
 
@@ -177,8 +198,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         jobs.record_crawl_log(report, wh)
     finally:
         wh.close()
-    print(report.summary())
-    return 0
+    return _crawl_outcome(report)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -197,7 +217,37 @@ def cmd_run(args: argparse.Namespace) -> int:
     if folder and (index := jobs.data_docs(folder)):
         print(f"GX 数据文档 / GX Data Docs: {index}")
     print(f"报告 / report: {_write_report(settings.warehouse, settings.report_dir)}")
-    return 0
+    return _crawl_outcome(report)
+
+
+def cmd_portal_test(args: argparse.Namespace) -> int:
+    """Fetch the first list page(s) of a portal YAML and print what it finds; nothing is stored."""
+    import crawler
+
+    path = Path(args.file)
+    if not path.exists():
+        raise UsageError(f"找不到门户配置 / no such file: {args.file}")
+    portals = crawler.load_portals(path)
+    report = crawler.dry_run(portals, pages=args.pages, log=_progress if args.verbose else None)
+    for name, status in report.portal_status().items():
+        recs = [r for r in report.records if r.portal == name]
+        print(f"门户 / portal {name}: 页面 pages {report.stats.get(name, {}).get('pages', 0)}, "
+              f"请求 requests {status['requests']}, 字节 bytes {status['bytes']:,}")
+        found = [r for r in recs if not r.is_error]
+        items = list(dict.fromkeys(r.referer or r.url for r in found))
+        print(f"  条目 items {len(items)}, 附件 attachments {len(found)}, 错误 errors {status['errors']}")
+        for item in items:
+            print(f"  条目 / item: {unquote(item)}")
+            for r in (r for r in found if (r.referer or r.url) == item):
+                who = " | ".join(str(x) if x is not None else "?" for x in (r.department, r.year, r.doc_kind))
+                print(f"    附件 / attachment: {r.title or '?'} | {who} | 发布 published {r.published or '?'} | "
+                      f"{r.format or '?'} | {unquote(r.url)}")
+        for r in recs:
+            if r.is_error:
+                print(f"  错误 / error: {unquote(r.url)} — {r.outcome.removeprefix('error: ')}")
+    print("未存储任何文件 / nothing was stored")
+    failed = report.failed_portals()
+    return EXIT_PARTIAL if failed else 0
 
 
 def _write_report(url: str, out: Path, *, must_exist: bool = False) -> Path:
@@ -271,6 +321,15 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--warehouse", metavar="DB", help="数据仓库路径或 URL / warehouse (default BUDGETQA_WAREHOUSE)")
     report.set_defaults(func=cmd_report)
 
+    portal = sub.add_parser("portal", help="门户配置工具 / portal YAML tools")
+    portal_sub = portal.add_subparsers(dest="portal_command", required=True)
+    test = portal_sub.add_parser("test", help="试抓首页，列出找到的条目与附件，不存储 / fetch the first list "
+                                             "page(s) and print the items and attachments found; stores nothing")
+    test.add_argument("file", metavar="FILE.yaml", help="门户配置 / the portal YAML")
+    test.add_argument("--pages", type=int, default=1, metavar="N", help="列表页数 / list pages per start URL (default 1)")
+    test.add_argument("-v", "--verbose", action="store_true", help="显示抓取进度 / show crawl progress")
+    test.set_defaults(func=cmd_portal_test)
+
     demo = sub.add_parser("demo", help="在内置演示门户上运行完整流程 / the main job on the bundled demo portal")
     demo.add_argument("--home", metavar="DIR", help="工作目录 / working folder (default var/demo)")
     demo.set_defaults(func=cmd_demo)
@@ -282,6 +341,9 @@ def main(argv: list[str] | None = None) -> int:
 
     parser = build_parser()
     args = parser.parse_args(argv)
+    # SIGTERM (a scheduler's timeout) unwinds like Ctrl-C: the crawl process is stopped and temp folders removed
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, lambda signum, _frame: sys.exit(128 + signum))
     try:
         return args.func(args)
     except (UsageError, crawler.ConfigError) as exc:

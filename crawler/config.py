@@ -8,6 +8,7 @@ demo and the tests, whose portals live on 127.0.0.1 at a port chosen at run time
 from __future__ import annotations
 
 import ipaddress
+import re
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -90,7 +91,7 @@ class PortalConfig:
     extensions: list[str] = field(default_factory=lambda: list(DEFAULT_EXTENSIONS))
     inline_html: str = "auto"  # auto | always | never: save the article HTML when its tables are inline
     content_selector: str | None = None  # CSS of an article's body (inline-HTML documents keep only it)
-    revalidate: bool = False  # re-check known attachments (conditional GET) even when their page is unchanged
+    revalidate: bool = True  # re-check known attachments (conditional GET) even when their page is unchanged
     title_pattern: str | None = None  # regex with named groups department / year
     api: ApiConfig = field(default_factory=ApiConfig)
     timeout: float = 60.0  # seconds per request
@@ -112,15 +113,26 @@ class PortalConfig:
         if unknown:
             raise ConfigError(f"{where}: 未知字段 unknown field(s) {sorted(unknown)}")
         data = dict(data)
-        try:
-            paging = {**FAMILY_PAGING.get(str(data.get("family")), {}), **(data.get("paging") or {})}
-            data["paging"] = Paging(**paging)
-            data["api"] = ApiConfig(**(data.get("api") or {}))
-        except TypeError as exc:
-            raise ConfigError(f"{where}: {exc}") from exc
         for key in ("start_urls", "allowed_domains", "include", "exclude", "extensions"):
             if isinstance(data.get(key), str):
                 data[key] = [data[key]]
+        for key in ("name", "family"):
+            if not data.get(key):
+                raise ConfigError(f"{where}: 缺少字段 missing field {key!r}")
+        api = data.get("api")
+        if isinstance(api, dict) and isinstance(api.get("regions"), list):  # ids written as numbers
+            data["api"] = {**api, "regions": [str(r) if isinstance(r, int) else r for r in api["regions"]]}
+        _check_types(where, "", data, cls)
+        for key, sub in (("paging", Paging), ("api", ApiConfig)):
+            if data.get(key) is not None and not isinstance(data[key], dict):
+                raise ConfigError(f"{where}: 字段 field {key!r}: 须为映射 / must be a mapping, got {data[key]!r}")
+            extra = set(data.get(key) or {}) - {f.name for f in fields(sub)}
+            if extra:
+                raise ConfigError(f"{where}: 字段 field {key!r}: 未知字段 unknown field(s) {sorted(extra)}")
+            _check_types(where, f"{key}.", data.get(key) or {}, sub)
+        paging = {**FAMILY_PAGING.get(str(data.get("family")), {}), **(data.get("paging") or {})}
+        data["paging"] = Paging(**paging)
+        data["api"] = ApiConfig(**(data.get("api") or {}))
         if source and not data.get("source"):
             data["source"] = source
         portal = cls(**data)
@@ -130,6 +142,21 @@ class PortalConfig:
     def validate(self, where: str) -> None:
         if not self.name:
             raise ConfigError(f"{where}: 缺少 name / missing name")
+        for key in ("timeout", "max_size_mb"):
+            if getattr(self, key) <= 0:
+                raise ConfigError(f"{where}: 字段 field {key!r}: 须大于 0 / must be > 0, got {getattr(self, key)!r}")
+        for key in ("delay", "retries", "retry_backoff"):
+            if getattr(self, key) < 0:
+                raise ConfigError(f"{where}: 字段 field {key!r}: 不能为负 / must be >= 0, got {getattr(self, key)!r}")
+        if self.concurrency_per_domain < 1 or self.paging.max_pages < 1:
+            raise ConfigError(f"{where}: 字段 field 'concurrency_per_domain' / 'paging.max_pages': 须 ≥ 1 / must be >= 1")
+        if self.paging.style not in ("auto", "none"):
+            raise ConfigError(f"{where}: 字段 field 'paging.style': 须为 auto/none / must be auto or none")
+        for key in ("item_pattern", "sublists", "title_pattern"):
+            try:
+                re.compile(getattr(self, key) or "")
+            except re.error as exc:
+                raise ConfigError(f"{where}: 字段 field {key!r}: 不是正则表达式 / not a regex: {exc}") from exc
         if self.family not in FAMILIES:
             raise ConfigError(f"{where}: 未知门户类型 unknown family {self.family!r}; one of {sorted(FAMILIES)}")
         urls = list(self.start_urls)
@@ -161,6 +188,38 @@ class PortalConfig:
         if self.start_kind not in ("list", "article"):
             raise ConfigError(f"{where}: start_kind 须为 list/article")
         self.extensions = [e.lower().lstrip(".") for e in self.extensions]
+
+
+_TYPE_WORDS = {"str": "文本 / a string", "int": "整数 / an integer", "float": "数字 / a number",
+               "bool": "true/false", "list[str]": "文本列表 / a list of strings",
+               "list[int]": "整数列表 / a list of integers"}
+
+
+def _type_ok(kind: str, value: Any) -> bool:
+    if value is None:
+        return "None" in kind
+    kind = kind.replace(" | None", "")
+    if kind == "bool":
+        return isinstance(value, bool)
+    if kind == "int":
+        return isinstance(value, int) and not isinstance(value, bool)
+    if kind == "float":
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    if kind == "str":
+        return isinstance(value, str)
+    if kind.startswith("list["):
+        return isinstance(value, list) and all(_type_ok(kind[5:-1], v) for v in value)
+    return True  # nested dataclasses are checked on their own
+
+
+def _check_types(where: str, prefix: str, data: dict[str, Any], cls: type) -> None:
+    """Each YAML value of the type its field declares, so `timeout: "abc"` fails here, naming the
+    field, before anything is fetched (not later inside Scrapy)."""
+    for f in fields(cls):
+        if f.name in data and not _type_ok(str(f.type), data[f.name]):
+            kind = str(f.type).replace(" | None", "")
+            raise ConfigError(f"{where}: 字段 field {prefix + f.name!r}: 须为 must be {_TYPE_WORDS.get(kind, kind)}, "
+                              f"got {data[f.name]!r}")
 
 
 def _is_ip_literal(host: str) -> bool:

@@ -7,7 +7,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-OUTCOMES = ("new", "unchanged", "new_version", "duplicate")  # or "error: <cause>"
+OUTCOMES = ("new", "unchanged", "new_version", "duplicate", "found")  # or "error: <cause>"; found = dry run
+STATUS_WORDS = {"ok": "正常", "partial": "部分失败", "failed": "失败"}
 
 
 @dataclass
@@ -57,6 +58,7 @@ class CrawlReport:
     started_at: str | None = None
     finished_at: str | None = None
     stats: dict[str, Any] = field(default_factory=dict)  # per portal: pages, requests, bytes
+    portals: list[str] = field(default_factory=list)  # every portal configured for this crawl
 
     def records_as_dicts(self) -> list[dict[str, Any]]:
         return [asdict(r) for r in self.records]
@@ -80,20 +82,59 @@ class CrawlReport:
     def errors(self) -> list[CrawlRecord]:
         return [r for r in self.records if r.is_error]
 
+    def cost(self) -> tuple[int, int]:
+        """(requests, bytes downloaded) of this crawl, all portals."""
+        return (sum(s.get("requests", 0) for s in self.stats.values()),
+                sum(s.get("bytes", 0) for s in self.stats.values()))
+
     def summary(self) -> str:
         c = self.outcomes()
         errors = sum(v for k, v in c.items() if k.startswith("error"))
-        portals = len({r.portal for r in self.records})
+        portals = len(set(self.portals) | {r.portal for r in self.records})
+        requests, nbytes = self.cost()
         return (
             f"抓取 {portals} 个门户：新文件 {c['new']}，新版本 {c['new_version']}，未变 {c['unchanged']}，"
-            f"重复 {c['duplicate']}，错误 {errors} / crawled {portals} portal(s): new {c['new']}, "
-            f"new_version {c['new_version']}, unchanged {c['unchanged']}, duplicate {c['duplicate']}, errors {errors}"
+            f"重复 {c['duplicate']}，错误 {errors}，请求 {requests} 次，下载 {nbytes:,} 字节 / crawled {portals} "
+            f"portal(s): new {c['new']}, new_version {c['new_version']}, unchanged {c['unchanged']}, "
+            f"duplicate {c['duplicate']}, errors {errors}, requests {requests}, bytes {nbytes:,}"
         )
+
+    def portal_status(self) -> dict[str, dict[str, Any]]:
+        """Per portal: `failed` (no document at all: unreachable, unreadable or nothing found — the
+        cause is the first page-level error), `partial` (documents, but a list / article / API page
+        failed) or `ok`; with its counts and its cost."""
+        names = list(dict.fromkeys([*self.portals, *(r.portal for r in self.records)]))
+        result: dict[str, dict[str, Any]] = {}
+        for name in names:
+            recs = [r for r in self.records if r.portal == name]
+            docs = [r for r in recs if not r.is_error]
+            errors = [r for r in recs if r.is_error]
+            page_errors = [r for r in errors if r.kind != "document"]
+            status = "failed" if not docs else "partial" if page_errors else "ok"
+            first = (page_errors or errors or [None])[0]
+            cause = first.outcome.removeprefix("error: ") if first else "no answer at all / 无任何结果"
+            stats = self.stats.get(name, {})
+            result[name] = {"status": status, "documents": len(docs), "errors": len(errors),
+                            "page_errors": len(page_errors), "cause": None if status == "ok" else cause,
+                            "requests": stats.get("requests", 0), "bytes": stats.get("bytes", 0)}
+        return result
+
+    def failed_portals(self) -> list[str]:
+        return [n for n, s in self.portal_status().items() if s["status"] == "failed"]
+
+    def portal_lines(self) -> list[str]:
+        """One line per portal for the command line: status, documents, errors, cost and the cause."""
+        lines = []
+        for name, s in self.portal_status().items():
+            line = (f"  {name}: {STATUS_WORDS[s['status']]} / {s['status']} — 文件 documents {s['documents']}, "
+                    f"错误 errors {s['errors']}, 请求 requests {s['requests']}, 字节 bytes {s['bytes']:,}")
+            lines.append(line + (f" — {s['cause']}" if s["cause"] else ""))
+        return lines
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "store_uri": self.store_uri, "started_at": self.started_at, "finished_at": self.finished_at,
-            "stats": self.stats, "records": self.records_as_dicts(),
+            "stats": self.stats, "records": self.records_as_dicts(), "portals": self.portals,
         }
 
     @classmethod
@@ -101,4 +142,5 @@ class CrawlReport:
         return cls(
             store_uri=data["store_uri"], started_at=data.get("started_at"), finished_at=data.get("finished_at"),
             stats=data.get("stats", {}), records=[CrawlRecord(**r) for r in data.get("records", [])],
+            portals=data.get("portals", []),
         )

@@ -20,8 +20,9 @@ def now() -> str:
 
 
 class Session:
-    def __init__(self, store: FileStore, progress: Callable[[str], None] | None = None):
+    def __init__(self, store: FileStore, progress: Callable[[str], None] | None = None, *, dry_run: bool = False):
         self.store = store
+        self.dry_run = dry_run  # `budgetqa portal test`: attachments are listed, not fetched
         self.state = store.load_state()
         self.records: list[CrawlRecord] = []
         self.shas_this_crawl: set[str] = set()
@@ -59,13 +60,14 @@ class Session:
             headers["If-Modified-Since"] = prev["last_modified"]
         return headers
 
-    def known_unchanged(self, *, portal: str, doc: dict[str, Any]) -> CrawlRecord:
-        """A known document whose page did not change: logged as unchanged, not requested (status None)."""
+    def known_unchanged(self, *, portal: str, doc: dict[str, Any], status: int | None = None) -> CrawlRecord:
+        """A known document whose page did not change: logged as unchanged, not requested (status None),
+        or confirmed by a HEAD answer of the same size (status 200, nothing downloaded)."""
         prev = self.previous(doc["url"])
         assert prev is not None
         self.shas_this_crawl.add(prev["sha256"])
         path = self.store.find(prev["sha256"])
-        return self.record(portal=portal, url=doc["url"], kind="document", status=None, size=0,
+        return self.record(portal=portal, url=doc["url"], kind="document", status=status, size=0,
                            sha256=prev["sha256"], path=str(path), format=path.suffix.lstrip(".") if path else None,
                            outcome="unchanged", **_doc_fields(doc))
 
@@ -97,7 +99,7 @@ class Session:
         entry = dict(prev or {})
         entry.update(url=url, sha256=sha, fetched_at=fetched_at, path=str(path))
         if body is not None:
-            entry.update(etag=etag, last_modified=last_modified)
+            entry.update(etag=etag, last_modified=last_modified, size=size)
         self.state["urls"][url_key(url)] = entry
         self.store.add_metadata({
             "url": url, "sha256": sha, "fetched_at": fetched_at, "status": status, "size": size,

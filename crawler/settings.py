@@ -21,7 +21,9 @@ BASE: dict[str, Any] = {
     "DOWNLOAD_WARNSIZE": 0,
     "REDIRECT_MAX_TIMES": 5,
     "METAREFRESH_ENABLED": True,
-    "HTTPCACHE_ENABLED": False,  # incremental state lives in the raw store (crawler.store)
+    "HTTPCACHE_ENABLED": False,
+    # resolve once, check every address, connect only to those (crawler.downloadermiddlewares.safety)
+    "TWISTED_DNS_RESOLVER": "crawler.downloadermiddlewares.safety.SafeResolver",  # incremental state lives in the raw store (crawler.store)
     "DOWNLOADER_MIDDLEWARES": {
         # before RobotsTxtMiddleware (100): never fetch even robots.txt from a refused host
         "crawler.downloadermiddlewares.safety.SafetyMiddleware": 40,

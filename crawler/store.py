@@ -96,7 +96,7 @@ class FileStore:
                 entry.update(url=rec["url"], sha256=rec["sha256"], fetched_at=rec.get("fetched_at"),
                              path=rec.get("path"))
                 if rec.get("status") != 304:
-                    entry.update(etag=rec.get("etag"), last_modified=rec.get("last_modified"))
+                    entry.update(etag=rec.get("etag"), last_modified=rec.get("last_modified"), size=rec.get("size"))
         return state
 
     def save_state(self, state: dict[str, Any]) -> None:

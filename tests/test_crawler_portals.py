@@ -106,7 +106,7 @@ def test_trs_portal_first_crawl_collects_exact_documents_and_errors(tmp_path: Pa
         "202409/P020240929_gone.pdf": "error: dead link (HTTP 404) / 链接失效",
         "202402/t20240219_11373437.html": "error: server error (HTTP 500) / 服务器错误",
         "202307/t20230731_11179281.html": "error: timeout / 超时",
-        "redirect/P020230731.pdf": "error: refused private address 169.254.169.254 / 拒绝访问内网地址 "
+        "redirect/P020230731.pdf": "error: refused metadata address 169.254.169.254 / 拒绝访问云元数据地址 "
                                    "(redirected to http://169.254.169.254/latest/meta-data/x.pdf)",
         "private/201909/t20190927_3491140.html": "error: robots.txt forbids / robots.txt 禁止抓取",
     }
@@ -129,7 +129,7 @@ def test_trs_portal_first_crawl_collects_exact_documents_and_errors(tmp_path: Pa
 def test_trs_second_crawl_fetches_only_what_can_have_changed(tmp_path: Path, trs_site) -> None:
     base, gen = trs_site
     store = tmp_path / "store"
-    portals = portal(tmp_path, base, TRS_YAML)
+    portals = portal(tmp_path, base, TRS_YAML + "revalidate: false\n")  # opted out: known attachments not asked
     first = crawler.crawl(portals, store.as_uri())
     base.wait_idle()  # the slow page is logged when its answer is done, after the crawler gave up
     attachments = ("/uploadfiles/", "/202509/P", "/202502/P", "/202310/P")
@@ -155,10 +155,10 @@ def test_trs_second_crawl_fetches_only_what_can_have_changed(tmp_path: Path, trs
     assert sorted(r.outcome for r in second.errors()) == sorted(r.outcome for r in first.errors())
     assert len(second.stored_files()) == 5  # every known file is still in the crawl's report
 
-    # the portal replaces a file at the same URL; `revalidate: true` re-checks known attachments (304 or new bytes)
+    # the portal replaces a file at the same URL; by default known attachments are re-checked (304 or new bytes)
     (gen / "b.xlsx").write_bytes(xlsx_bytes(250.0))
     n_second = len(base.requests)
-    third = crawler.crawl(portal(tmp_path, base, TRS_YAML + "revalidate: true\n"), store.as_uri())
+    third = crawler.crawl(portal(tmp_path, base, TRS_YAML), store.as_uri())
     asked = {unquote(r["path"]): r["status"] for r in base.requests[n_second:] if r["path"].startswith(attachments)}
     assert asked == {"/uploadfiles/202602/长沙市财政局2026年部门预算.pdf": 304, "/uploadfiles/202402/P020240219_copy.pdf": 304,
                      "/202509/P020250929_1.docx": 304, "/202509/P020250929_2.xlsx": 200,
@@ -348,7 +348,7 @@ def test_hanweb_column_inline_table_and_waf(tmp_path: Path) -> None:
     inline_url = "/art/2026/2/11/art_1229_5002.html"
     page = (site / inline_url.lstrip("/")).read_text("utf-8")
     with serve(site) as base:
-        portals = portal(tmp_path, base, HANWEB_YAML)
+        portals = portal(tmp_path, base, HANWEB_YAML + "revalidate: false\n")
         first = crawler.crawl(portals, store.as_uri())
         outcomes = by_url(first)
         assert outcomes == {
@@ -380,8 +380,8 @@ def test_hanweb_column_inline_table_and_waf(tmp_path: Path) -> None:
                          "/col/col1229/index.html?uid=5207&pageNum=2",
                          "/module/download/downfile.jsp?classid=0&filename=2602121003.xls", "/robots.txt"]
         assert {r.outcome for r in second.records if not r.is_error} == {"unchanged"}
-        # re-validating: the inline article is fetched again, the chrome change makes no new version
-        reval = portal(tmp_path, base, HANWEB_YAML + "revalidate: true\n")
+        # re-validating (the default): the inline article is fetched again, the chrome change makes no new version
+        reval = portal(tmp_path, base, HANWEB_YAML)
         third = crawler.crawl(reval, store.as_uri())
         assert by_url(third)["art/2026/2/11/art_1229_5002.html"] == "unchanged"
         # a figure in the table changes: a new version, the old one kept

@@ -22,13 +22,14 @@ from scrapy.exceptions import (
     IgnoreRequest,
 )
 from scrapy.http import Response
+from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet import defer
 from twisted.internet import error as terror
 from twisted.python.failure import Failure
 from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding
 
 from crawler.config import PortalConfig
-from crawler.downloadermiddlewares.safety import domain_allowed
+from crawler.downloadermiddlewares.safety import domain_allowed, refused_reason
 from crawler.session import Session
 from crawler.store import url_ext, url_key
 from crawler.titles import parse_title, year_of
@@ -36,7 +37,7 @@ from domain.formats import BINARY_FORMATS, UNREAD_ATTACHMENT_FORMATS
 
 # Statuses the callbacks see themselves (3xx are left to RedirectMiddleware).
 HANDLED_STATUSES = [304, *range(400, 600)]
-WAF_STATUSES = {403, 405, 412, 422, 429, 503, 520, 521, 522, 523, 525}
+WAF_STATUSES = {412, 520, 521, 522, 523, 525}  # anti-bot firewalls (瑞数 412, Cloudflare-style 52x)
 _DATE = re.compile(r"((?:19|20)\d{2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
 _PUBLISHED = re.compile(r"(?:发布|成文|公开|更新)(?:时间|日期)\s*[：:]?\s*" + _DATE.pattern)
 _JS_HINTS = ("请开启JavaScript", "请启用JavaScript", "enable JavaScript", "开启浏览器的JavaScript")
@@ -47,6 +48,14 @@ _LOCAL_EXTS = (*BINARY_FORMATS, *UNREAD_ATTACHMENT_FORMATS)
 def status_problem(status: int) -> str | None:
     if status == 404 or status == 410:
         return f"dead link (HTTP {status}) / 链接失效"
+    if status in (405, 501):
+        return f"method not allowed (HTTP {status}) / 请求方法不被允许"
+    if status in (401, 403):
+        return f"forbidden (HTTP {status}), login or access rule / 禁止访问"
+    if status == 429:
+        return f"rate limited (HTTP {status}) / 请求过于频繁"
+    if status == 503:
+        return f"service unavailable (HTTP {status}), overload or maintenance / 服务暂不可用"
     if status in WAF_STATUSES:
         return f"blocked, WAF or rate limit (HTTP {status}) / 被防火墙拦截"
     if status >= 500:
@@ -66,7 +75,9 @@ def failure_cause(failure: Failure) -> str:
     if isinstance(exc, DownloadCancelledError | defer.CancelledError) and "size" in str(exc):
         return "too large / 文件超过大小限制"
     if isinstance(exc, CannotResolveHostError | terror.DNSLookupError):
-        return "DNS lookup failed / 域名解析失败"
+        request = getattr(failure, "request", None)
+        host = urlparse_cached(request).hostname if request is not None else None
+        return refused_reason(host or "") or "DNS lookup failed / 域名解析失败"
     if isinstance(exc, DownloadConnectionRefusedError | terror.ConnectionRefusedError):
         return "connection refused / 连接被拒绝"
     return f"{type(exc).__name__}: {exc}"[:200]
@@ -121,6 +132,7 @@ class PortalSpider(Spider):
         self.requested: set[str] = set()
         self.items_per_root: Counter[str] = Counter()
         self.root_problems: dict[str, str] = {}
+        self.answered_roots: set[str] = set()  # roots with at least one page answered and read
         self.pages = 0
 
     @classmethod
@@ -169,10 +181,34 @@ class PortalSpider(Spider):
         if not self._first_time(url):
             return None
         doc = {**doc, "url": url, "ext": doc.get("ext") or url_ext(url)}
-        return Request(url, callback=self.parse_document, errback=self.on_error, meta={
+        if self.session.dry_run:  # `portal test`: what the YAML finds, nothing fetched or stored
+            self.session.record(portal=self.portal.name, url=url, kind="document", outcome="found",
+                                format=doc["ext"] or None, **{k: doc.get(k) for k in (
+                                    "referer", "title", "published", "department", "year", "doc_kind")})
+            return None
+        prev = self.session.previous(url)
+        if prev and prev.get("size") and not (prev.get("etag") or prev.get("last_modified")):
+            # known, but the server sent no validators: HEAD first, the body only when the size differs
+            return Request(url, method="HEAD", callback=self.parse_head, errback=self.on_error, meta={
+                "kind": "document", "root": root, "doc": doc, "handle_httpstatus_list": HANDLED_STATUSES})
+        return self._get(doc, root)
+
+    def _get(self, doc: dict[str, Any], root: str) -> Request:
+        return Request(doc["url"], callback=self.parse_document, errback=self.on_error, meta={
             "kind": "document", "root": root, "doc": doc, "conditional": True,
             "handle_httpstatus_list": HANDLED_STATUSES,
         })
+
+    def parse_head(self, response: Response) -> Iterable[Request]:
+        """A known document without validators: the same Content-Length as stored → unchanged (not
+        downloaded); another size, no length, or a server that refuses HEAD → the GET."""
+        doc = response.meta["doc"]
+        prev = self.session.previous(doc["url"])
+        length = _header(response, "Content-Length")
+        if response.status == 200 and prev and length and length.isdigit() and int(length) == prev.get("size"):
+            self.session.known_unchanged(portal=self.portal.name, doc=doc, status=200)
+            return
+        yield self._get(doc, response.meta["root"])
 
     # ---------- incremental: what a page linked to last time ----------
     def remembered(self, response: Response, compute: Callable[[], list[dict[str, Any]]], *,
@@ -253,6 +289,8 @@ class PortalSpider(Spider):
             url = (response.meta.get("redirect_urls") or [response.url])[0]
             self.record_error(url, response.meta.get("kind", "page"), problem, response.meta, response.status)
             return True
+        if response.meta.get("root"):
+            self.answered_roots.add(response.meta["root"])
         return False
 
     # ---------- items ----------
@@ -455,8 +493,12 @@ class PortalSpider(Spider):
                 lists[key] = count
             elif root not in self.root_problems:
                 before = lists.get(key)
-                cause = (f"layout change: list yielded no disclosure items (previously {before}) / 版式变化"
-                         if before else "layout change? list yielded no disclosure items / 列表未找到公开条目")
+                if root not in self.answered_roots:  # never read: not a layout matter
+                    cause = "no answer: the list page was not fetched / 未取得列表页"
+                elif before:
+                    cause = f"layout change: list yielded no disclosure items (previously {before}) / 版式变化"
+                else:
+                    cause = "layout change? list yielded no disclosure items / 列表未找到公开条目"
                 self.session.record(portal=self.portal.name, url=root, kind="list", outcome=f"error: {cause}")
         self.session.progress(f"{self.portal.name}: 完成 finished ({reason}), {self.pages} pages")
 
