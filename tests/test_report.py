@@ -218,6 +218,12 @@ def test_report_out_never_deletes_what_it_did_not_write(site, tmp_path, capsys):
     assert main(["report", "--out", str(out), "--warehouse", warehouse]) == 0
     assert (out / ".budgetqa-site").is_file() and (out / "index.html").is_file() and not (out / "doc" / "stale.html").exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["mine", "site"]
+    # a site written before the marker existed (e.g. an older demo's var/demo/report) is still replaced
+    older = tmp_path / "older"
+    (older / "doc").mkdir(parents=True)
+    (older / "index.html").write_text("<footer>budgetqa · 预决算公开质量评分</footer>", encoding="utf-8")
+    assert main(["report", "--out", str(older), "--warehouse", warehouse]) == 0
+    assert (older / ".budgetqa-site").is_file()
 
 
 def test_exports_have_chinese_headers_and_one_sheet_per_view(site):
