@@ -47,16 +47,18 @@ def dept_href(department: str | None, region: str | None) -> str:
     return f"dept/{dept_key(department, region)}.html"
 
 
-def archive_name(sha256: str, fmt: str | None) -> str:
-    """Where the site keeps its copy of the original file: `files/<sha16>.<format>`."""
-    return f"files/{sha256[:16]}.{(fmt or 'bin').lower()}"
+def archive_name(sha256: str, path: str | None, fmt: str | None) -> str:
+    """Where the site keeps its copy of the original: `files/<sha16>.<format>`, or `.zip` for a ZIP member
+    (the site keeps the whole archive it came in)."""
+    suffix = "zip" if path and "!/" in path else (fmt or "bin").lower()
+    return f"files/{sha256[:16]}.{suffix}"
 
 
-def archive_href(archive: str | None, fmt: str | None = None, page: int | None = None) -> str | None:
-    """A relative link to the site's copy (at the page for PDFs), or None when the site has none."""
+def archive_href(archive: str | None, page: int | None = None) -> str | None:
+    """A relative link to the site's copy (at the page for a PDF), or None when the site has none."""
     if not archive:
         return None
-    return f"{archive}#page={page}" if page and (fmt or "").lower() == "pdf" else archive
+    return f"{archive}#page={page}" if page and archive.endswith(".pdf") else archive
 
 
 @cache
@@ -286,8 +288,11 @@ def _export_extra(out_dir: Path, rankings: list[dict], rules: pl.DataFrame) -> d
 
 
 def _archive(src: str | None, dest: Path) -> bool:
-    """The original file into the site (a hard link when it can, else a copy); False if it is not on disk."""
-    if not src or "://" in src or not Path(src).is_file():  # a ZIP member (`a.zip!/b.pdf`) or a file gone
+    """The original file into the site (a hard link when it can, else a copy); for a ZIP member
+    (`a.zip!/b.pdf`) its archive; False if it is not on disk."""
+    if src and "!/" in src:
+        src = src.split("!/", 1)[0]
+    if not src or "://" in src or not Path(src).is_file():
         return False
     dest.parent.mkdir(parents=True, exist_ok=True)
     try:
@@ -365,11 +370,12 @@ def _build(warehouse: Warehouse, out_dir: Path, year: int | None) -> None:
     cards = warehouse.scorecards()
     runs = warehouse.runs()
     findings = warehouse.findings()
+    by_sha = {c["sha256"]: c for c in cards}
     rankings, apart, years = ranking_views(cards)
     rules = rule_summary(findings, cards)
     rule_rows = [r | {"zh": L.rule_zh(r["rule"])} for r in rules.to_dicts()]
-    archives = {c["sha256"]: archive_name(c["sha256"], c["format"]) for c in cards
-                if _archive(c["path"], out_dir / archive_name(c["sha256"], c["format"]))}
+    archives = {c["sha256"]: archive_name(c["sha256"], c["path"], c["format"]) for c in cards}
+    archives = {sha: name for sha, name in archives.items() if _archive(by_sha[sha]["path"], out_dir / name)}
     ranked_depts = {(r["department"], r["region"]) for r in rankings}
     for card in cards:
         doc = warehouse.document(card["sha256"])

@@ -6,6 +6,7 @@ import json
 import shutil
 import subprocess
 import tempfile
+import zipfile
 from pathlib import Path
 
 import polars as pl
@@ -258,11 +259,17 @@ def test_ranking_ties_kinds_and_documents_apart(tmp_path):
             document("c", [], department="丙局", **common),
             document("d", [finding("arithmetic", "error")], department="丙局", **(common | {"kind": "final_accounts"})),
             document("e", [], department=None, **common)]
+    with zipfile.ZipFile(tmp_path / "bundle.zip", "w") as z:  # 丙局's budget came inside a ZIP
+        z.writestr("c.pdf", b"%PDF-1.4 stand-in")
+    docs[2].source.path = f"{tmp_path}/bundle.zip!/c.pdf"
     for d in docs:
         d.scorecard = score_document(d)
     with Warehouse.open(f"duckdb://{tmp_path}/wh.duckdb") as wh:
         wh.save_documents(docs, "r")
         index = write_site(wh, tmp_path / "out")
+    zipped = html.fromstring((index.parent / doc_href(docs[2].doc_id)).read_text(encoding="utf-8"))
+    assert zipped.xpath('//a[@id="archive"]/@href') == [f"../files/{docs[2].doc_id[:16]}.zip"]
+    assert zipfile.ZipFile(index.parent / "files" / f"{docs[2].doc_id[:16]}.zip").namelist() == ["c.pdf"]
     dom = render(index)
     both = visible(dom, "ranking")
     assert [c[1] for c in both] == ["乙局", "甲局", "丙局"]  # 丙局's final account has an error: grade B at best
