@@ -64,10 +64,11 @@ def served(tmp_path_factory):
         server.server_close()
 
 
-def test_every_link_and_anchor_of_the_site_resolves_over_http_from_a_sub_path(served):
-    base, site, built = served
+def crawl(base: str) -> tuple[dict[str, html.HtmlElement], int, int, list[str], list[str]]:
+    """Every page reachable from `base`index.html, loaded in Chromium; returns the pages, the number of
+    href/src and of #anchors checked, what is broken, and the console messages."""
     pages: dict[str, html.HtmlElement] = {}
-    queue, links, broken, console = [base + "index.html"], 0, [], []
+    queue, links, broken, console, fetched = [base + "index.html"], 0, [], [], set()
     while queue:
         url = queue.pop()
         if url in pages:
@@ -91,7 +92,8 @@ def test_every_link_and_anchor_of_the_site_resolves_over_http_from_a_sub_path(se
                 page_url, anchor = urldefrag(target)
                 if page_url.endswith(".html"):
                     queue.append(page_url)
-                else:
+                elif page_url not in fetched:
+                    fetched.add(page_url)
                     with urlopen(page_url) as r:  # a download or an archived original
                         if r.status != 200 or not r.read():
                             broken.append(f"{url}: {raw} → {r.status}")
@@ -107,6 +109,12 @@ def test_every_link_and_anchor_of_the_site_resolves_over_http_from_a_sub_path(se
                 continue
             if target not in pages or not pages[target].xpath("//*[@id=$a]", a=anchor):
                 broken.append(f"{url}: no #{anchor} in {target}")
+    return pages, links, anchors, broken, console
+
+
+def test_every_link_and_anchor_of_the_site_resolves_over_http_from_a_sub_path(served):
+    base, site, built = served
+    pages, links, anchors, broken, console = crawl(base)
     raw = "".join(p.read_text(encoding="utf-8") for p in site.rglob("*.html"))
     weights = sorted(((p.stat().st_size, p.relative_to(site).as_posix()) for p in site.rglob("*.html")), reverse=True)
     print(f"\ndemo site: built in {built:.1f} s (crawl, extract, validate, score, report); {len(pages)} pages, "
