@@ -252,10 +252,13 @@ def cmd_portal_test(args: argparse.Namespace) -> int:
 
 def _write_report(url: str, out: Path, *, must_exist: bool = False) -> Path:
     from report import write_site
+    from report.site import SiteRefused
 
     wh = _open_warehouse(url, must_exist=must_exist)
     try:
         return write_site(wh, out)
+    except SiteRefused as exc:
+        raise UsageError(str(exc)) from exc
     finally:
         wh.close()
 

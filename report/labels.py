@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from urllib.parse import urlsplit
+
 from domain.model import MEASURES, TABLE_KINDS
 
 CATEGORY: dict[str, tuple[str, str]] = {
@@ -41,8 +44,32 @@ def table_name(kind: str | None) -> str:
     return TABLE_KINDS.get(kind, kind)
 
 
-def location_text(loc: dict | None) -> str:
-    """'第3页 · 坐标 (72, 410)–(520, 428)', '单元格 表2!C12', '第41段' — as much as is known."""
+_DOCX_CELL = re.compile(r"^t(\d+)/r(\d+)/c(\d+)$")
+_SHEET_CELL = re.compile(r"^(.*)!\$?([A-Z]{1,3})\$?(\d+)$")
+
+
+def cell_words(cell: str | None, column: str | None = None) -> tuple[str, str]:
+    """A cell reference in words, Chinese and English.
+
+    't7/r15/c0' (0-based DOCX/HTML indices) → ('第8张表 第16行 合计列', 'table 8, row 16, column 合计') when the
+    finding names its measure column, else '第1列'; '表2!C12' → ('工作表“表2” C12单元格（第12行 C列）', 'sheet 表2, cell C12').
+    """
+    if not cell:
+        return "", ""
+    words = MEASURES.get(column or "")
+    if m := _DOCX_CELL.match(cell):
+        t, r, c = (int(g) + 1 for g in m.groups())
+        zh_col, en_col = (f"{words}列", f"column {words}") if words else (f"第{c}列", f"column {c}")
+        return f"第{t}张表 第{r}行 {zh_col}", f"table {t}, row {r}, {en_col}"
+    if m := _SHEET_CELL.match(cell):
+        sheet, col, row = m.groups()
+        extra = f"，{words}" if words else ""
+        return f"工作表“{sheet}” {col}{row}单元格（第{row}行 {col}列{extra}）", f"sheet {sheet}, cell {col}{row}"
+    return f"单元格 {cell}", f"cell {cell}"
+
+
+def location_text(loc: dict | None, column: str | None = None) -> str:
+    """'第3页 · 坐标 (72, 410)–(520, 428)', '第8张表 第16行 合计列', '第41段' — as much as is known."""
     if not loc:
         return "—"
     parts = []
@@ -52,10 +79,38 @@ def location_text(loc: dict | None) -> str:
         x0, top, x1, bottom = (round(v) for v in loc["bbox"])
         parts.append(f"坐标 ({x0}, {top})–({x1}, {bottom})")
     if loc.get("cell"):
-        parts.append(f"单元格 {loc['cell']}")
+        parts.append(cell_words(loc["cell"], column)[0])
     if loc.get("paragraph") is not None:
         parts.append(f"第{loc['paragraph']}段")
     return " · ".join(parts) or "—"
+
+
+def location_en(loc: dict | None, column: str | None = None) -> str:
+    """The same in English: 'page 3', 'table 8, row 16, column 合计', 'paragraph 41'."""
+    if not loc:
+        return ""
+    parts = []
+    if loc.get("page") is not None:
+        parts.append(f"page {loc['page']}")
+    if loc.get("cell"):
+        parts.append(cell_words(loc["cell"], column)[1])
+    if loc.get("paragraph") is not None:
+        parts.append(f"paragraph {loc['paragraph']}")
+    return ", ".join(parts)
+
+
+def public_url(url: str | None) -> str | None:
+    """The URL if a reader elsewhere can open it: http(s) and not this machine (a demo's 127.0.0.1 server)."""
+    if not url:
+        return None
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    host = (parts.hostname or "").lower()
+    if parts.scheme not in ("http", "https") or not host or host == "localhost" or host.startswith("127.") or host == "::1":
+        return None
+    return url
 
 
 def fmt_score(score: float | None) -> str:

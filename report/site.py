@@ -6,8 +6,11 @@ Jinja2 into self-contained pages (inline CSS and one small inline script, no ext
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
+import os
 import shutil
+import tempfile
 from dataclasses import asdict
 from datetime import datetime
 from functools import cache
@@ -16,11 +19,20 @@ from pathlib import Path
 import polars as pl
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from domain.model import CATEGORIES, SEVERITIES, Document
+from domain.model import CATEGORIES, SEVERITIES, Document, Scorecard
 from report import labels as L
 from warehouse import Warehouse
 
 TEMPLATES = Path(__file__).parent / "templates"
+# Written into every site: `write_site` replaces a folder only if it holds one (or is empty).
+MARKER = ".budgetqa-site"
+# What a site written before the marker existed holds (the demo's folder from an older version).
+_LEGACY_SITE = {"index.html", "rules.html", "doc", "dept", "data"}
+KINDS = ("budget", "final_accounts")
+
+
+class SiteRefused(Exception):
+    """`--out` names a folder the report did not write: nothing is deleted, nothing written."""
 
 
 def doc_href(sha256: str) -> str:
@@ -35,12 +47,18 @@ def dept_href(department: str | None, region: str | None) -> str:
     return f"dept/{dept_key(department, region)}.html"
 
 
-def source_href(path: str | None, fmt: str | None = None, page: int | None = None) -> str | None:
-    """A link that opens the stored file (at the page for PDFs: `file:///…pdf#page=N`)."""
-    if not path or "://" in path and not path.startswith("file://"):
-        return path
-    uri = path if path.startswith("file://") else Path(path).absolute().as_uri()
-    return f"{uri}#page={page}" if page and (fmt or "").lower() == "pdf" else uri
+def archive_name(sha256: str, path: str | None, fmt: str | None) -> str:
+    """Where the site keeps its copy of the original: `files/<sha16>.<format>`, or `.zip` for a ZIP member
+    (the site keeps the whole archive it came in)."""
+    suffix = "zip" if path and "!/" in path else (fmt or "bin").lower()
+    return f"files/{sha256[:16]}.{suffix}"
+
+
+def archive_href(archive: str | None, page: int | None = None) -> str | None:
+    """A relative link to the site's copy (at the page for a PDF), or None when the site has none."""
+    if not archive:
+        return None
+    return f"{archive}#page={page}" if page and archive.endswith(".pdf") else archive
 
 
 @cache
@@ -53,10 +71,10 @@ def environment() -> Environment:
         status_zh=lambda k: L.zh(L.STATUS, k), table_name=L.table_name, column_name=L.column_name,
         location_text=L.location_text, bbox_text=L.bbox_text, rule_zh=L.rule_zh,
         fmt_score=L.fmt_score, grade_class=L.grade_class, score_class=L.score_class, doc_href=doc_href,
-        source_href=source_href,
+        archive_href=archive_href, public_url=L.public_url, location_en=L.location_en,
     )
     env.globals.update(css=(TEMPLATES / "style.css").read_text(encoding="utf-8"), categories=CATEGORIES,
-                       dept_href=dept_href, severities=SEVERITIES)
+                       dept_href=dept_href, severities=SEVERITIES, kinds=KINDS)
     return env
 
 
@@ -93,52 +111,132 @@ def rule_summary(findings: list[dict], cards: list[dict]) -> pl.DataFrame:
             .sort(["departments", "findings", "rule"], descending=[True, True, False]))
 
 
-def ranking_rows(warehouse: Warehouse) -> tuple[list[dict], list[int]]:
-    """Rows for the filterable ranking: each department's latest year (view 'latest') and every year."""
-    latest = [r | {"view": "latest"} for r in warehouse.rankings()]
-    years = sorted({c["year"] for c in warehouse.scorecards() if c["year"] is not None}, reverse=True)
-    per_year = [r | {"view": str(y)} for y in years for r in warehouse.rankings(year=y)]
-    return latest + per_year, years
+def _card(c: dict) -> Scorecard:
+    return Scorecard(score=c["score"], grade=c["grade"], categories=c["categories"], counts=c["counts"])
 
 
-def department_pages(rankings: list[dict], cards: list[dict]) -> list[dict]:
-    """Per department: its documents by year and the trend (from the 'latest' ranking rows)."""
+def _grade_order(grade: str | None) -> int:
+    from scoring.weights import GRADE_FLOORS, LOWEST_GRADE
+
+    order = [g for g, _ in GRADE_FLOORS] + [LOWEST_GRADE]
+    return order.index(grade) if grade in order else len(order)
+
+
+def rank_rows(rows: list[dict]) -> list[dict]:
+    """Sort one view's rows best first and number them: by grade, then score as printed (one decimal).
+
+    Rows equal on both share a rank and are marked `tie` (competition ranking: 1, 2, 2, 4); rows
+    without a score come last with rank None. The grade comes first so the order never contradicts
+    it (99.9 B, capped for an error, ranks below 99.5 A).
+    """
+    def key(r: dict) -> tuple:
+        return (_grade_order(r["grade"]), -round(r["score"], 1))
+
+    rows = sorted(rows, key=lambda r: (r["score"] is None, key(r) if r["score"] is not None else (), r["department"] or "",
+                                       r["region"] or ""))
+    keys = [key(r) if r["score"] is not None else None for r in rows]
+    for i, r in enumerate(rows):
+        if keys[i] is None:
+            r["rank"], r["tie"] = None, False
+            continue
+        first = keys.index(keys[i])
+        r["rank"], r["tie"] = first + 1, keys.count(keys[i]) > 1
+    return rows
+
+
+def ranking_views(cards: list[dict]) -> tuple[list[dict], list[dict], list[int]]:
+    """Ranking rows for every (year, kind) view, the documents not ranked, and the years (newest first).
+
+    kind is `all` (budget and final accounts of the year together, as `scoring.score_department`
+    combines them), `budget` or `final_accounts`. A document whose department or year was not
+    recognised is listed apart and never ranked: it cannot be compared with anything.
+    """
+    from scoring import score_department
+
+    ranked = [c for c in cards if c["department"] and c["year"] is not None]
+    apart = [c for c in cards if not (c["department"] and c["year"] is not None)]
+    by_dept: dict[tuple, list[dict]] = {}
+    for c in ranked:
+        by_dept.setdefault((c["department"], c["region"]), []).append(c)
+    views: dict[tuple[int, str], list[dict]] = {}
+    for (dept, region), docs in by_dept.items():
+        years = sorted({c["year"] for c in docs})
+        trend = []
+        for y in years:
+            sc = score_department(_card(c) for c in docs if c["year"] == y)
+            trend.append({"year": y, "score": sc.score, "grade": sc.grade})
+        for y in years:
+            for kind in ("all", *KINDS):
+                members = [c for c in docs if c["year"] == y and kind in ("all", c["kind"])]
+                if not members:
+                    continue
+                sc = score_department(_card(c) for c in members)
+                views.setdefault((y, kind), []).append({
+                    "department": dept, "region": region, "year": y, "kind": kind, "view": str(y),
+                    "score": sc.score, "grade": sc.grade, "categories": sc.categories,
+                    "errors": sc.counts.get("error", 0), "warnings": sc.counts.get("warning", 0),
+                    "infos": sc.counts.get("info", 0),
+                    "documents": [{"sha256": c["sha256"], "kind": c["kind"], "status": c["status"], "score": c["score"],
+                                   "grade": c["grade"]} for c in members],
+                    "trend": trend,
+                })
+    rows = [r for key in sorted(views, key=lambda k: (-k[0], k[1])) for r in rank_rows(views[key])]
+    return rows, apart, sorted({y for y, _ in views}, reverse=True)
+
+
+def default_year(rows: list[dict]) -> int | None:
+    """The newest year with a scored department: the ranking shows one year at a time."""
+    scored = [r["year"] for r in rows if r["score"] is not None]
+    return max(scored) if scored else max((r["year"] for r in rows), default=None)
+
+
+def department_pages(rows: list[dict], cards: list[dict]) -> list[dict]:
+    """Per department: its documents by year, the trend, and its latest scored year's categories."""
     out = []
-    for r in rankings:
-        docs = [c for c in cards if c["department"] == r["department"] and c["region"] == r["region"]]
+    for (dept, region) in dict.fromkeys((r["department"], r["region"]) for r in rows):
+        mine = [r for r in rows if r["department"] == dept and r["region"] == region and r["kind"] == "all"]
+        latest = max(mine, key=lambda r: (r["score"] is not None, r["year"]))
+        docs = [c for c in cards if c["department"] == dept and c["region"] == region]
         years = sorted({c["year"] for c in docs}, key=lambda y: (y is None, -(y or 0)))
-        out.append(r | {"by_year": [{"year": y, "documents": [c for c in docs if c["year"] == y],
-                                     "trend": next((t for t in r["trend"] if t["year"] == y), None)} for y in years]})
+        out.append(latest | {"by_year": [{"year": y, "documents": [c for c in docs if c["year"] == y],
+                                          "trend": next((t for t in latest["trend"] if t["year"] == y), None)}
+                                         for y in years]})
     return out
 
 
 # -- rendering ----------------------------------------------------------------------------------
-def render_document(doc: dict, index_href: str | None = None, dept_link: str | None = None) -> str:
-    """One self-contained HTML page for a document entry in the report shape (CONTRACT §3)."""
+def render_document(doc: dict, index_href: str | None = None, dept_link: str | None = None, root: str | None = None) -> str:
+    """One self-contained HTML page for a document entry in the report shape (CONTRACT §3).
+
+    `root` is the relative path to the site's top ('../' for doc/ pages), None for a page on its
+    own (no site links); `doc['archive']` is the site's copy of the file, relative to the page.
+    """
     findings = doc.get("findings") or []
     card = doc.get("scorecard")
     counts = (card or {}).get("counts") or {s: sum(f["severity"] == s for f in findings) for s in SEVERITIES}
+    groups = group_findings(findings)
     return environment().get_template("document.html.j2").render(
-        doc=doc, card=card, groups=group_findings(findings), n_findings=len(findings), counts=counts,
-        index_href=index_href, dept_link=dept_link, generated=_generated())
+        doc=doc, card=card, groups=groups, n_findings=len(findings), counts=counts, root=root,
+        with_findings={g["category"] for g in groups}, index_href=index_href, dept_link=dept_link,
+        archive=doc.get("archive"), generated=_generated())
 
 
 def render_index(rankings: list[dict], cards: list[dict], run: dict | None = None, year: int | None = None,
-                 years: list[int] | None = None, rules: list[dict] | None = None, copies: list[dict] | None = None) -> str:
+                 years: list[int] | None = None, rules: list[dict] | None = None, copies: list[dict] | None = None,
+                 apart: list[dict] | None = None, archives: dict[str, str] | None = None) -> str:
     scored = sum(c["score"] is not None for c in cards)
-    if not any("view" in r for r in rankings):
-        rankings = [r | {"view": "latest"} for r in rankings]
     regions = sorted({r["region"] for r in rankings if r["region"]})
     by_sha = {c["sha256"]: c for c in cards}
     dupes = [c | {"original": by_sha.get(c["sha256"])} for c in copies or [] if c["path"] != by_sha.get(c["sha256"], {}).get("path")]
     return environment().get_template("index.html.j2").render(
-        rankings=rankings, cards=cards, run=run, year=year, years=years or [], regions=regions, scored=scored,
-        unscored=[c for c in cards if c["status"] != "ok"], rules=rules or [], dupes=dupes,
-        n_departments=sum(r["view"] == "latest" for r in rankings), generated=_generated())
+        rankings=rankings, cards=cards, run=run, year=year or default_year(rankings), years=years or [],
+        regions=regions, scored=scored, unscored=[c for c in cards if c["status"] != "ok"], rules=rules or [],
+        dupes=dupes, apart=apart or [], archives=archives or {}, root="",
+        n_departments=len({(r["department"], r["region"]) for r in rankings}), generated=_generated())
 
 
 def render_department(dept: dict) -> str:
-    return environment().get_template("department.html.j2").render(d=dept, generated=_generated())
+    return environment().get_template("department.html.j2").render(d=dept, root="../", generated=_generated())
 
 
 def render_rules(rules: list[dict], findings: list[dict], cards: list[dict]) -> str:
@@ -150,7 +248,14 @@ def render_rules(rules: list[dict], findings: list[dict], cards: list[dict]) -> 
         e["n"] += 1
     return environment().get_template("rules.html.j2").render(
         rules=rules, docs_by_rule={k: sorted(v.values(), key=lambda e: -e["n"]) for k, v in docs_by_rule.items()},
-        generated=_generated())
+        root="", generated=_generated())
+
+
+def render_methodology() -> str:
+    """How a score is made, what the grades mean, what 'not assessed' means and what a score does not say."""
+    from scoring import weights as W
+
+    return environment().get_template("methodology.html.j2").render(W=W, root="", generated=_generated())
 
 
 def write_scorecard(document: Document | dict, out: Path) -> Path:
@@ -164,45 +269,130 @@ def write_scorecard(document: Document | dict, out: Path) -> Path:
     return out
 
 
-def _export_extra(out_dir: Path, rankings: list[dict], rules: pl.DataFrame) -> None:
-    """rankings.* (one row per department and year view) and rules.* next to the warehouse exports."""
-    flat = [{"view": r["view"], "rank": r["rank"], "department": r["department"], "region": r["region"],
-             "year": r["year"], "score": r["score"], "grade": r["grade"],
-             **{c: r["categories"].get(c) for c in CATEGORIES}, "errors": r["errors"], "warnings": r["warnings"],
-             "documents": len(r["documents"])} for r in rankings]
-    schema = {"view": pl.Utf8, "rank": pl.Int64, "department": pl.Utf8, "region": pl.Utf8, "year": pl.Int64,
-              "score": pl.Float64, "grade": pl.Utf8, **dict.fromkeys(CATEGORIES, pl.Float64),
-              "errors": pl.Int64, "warnings": pl.Int64, "documents": pl.Int64}
-    for name, frame in (("rankings", pl.DataFrame(flat, schema=schema)), ("rules", rules)):
+def _export_extra(out_dir: Path, rankings: list[dict], rules: pl.DataFrame) -> dict[str, pl.DataFrame]:
+    """rankings.* (one row per department, year and kind) and rules.* next to the warehouse exports."""
+    flat = [{"view": r["view"], "kind": r["kind"], "rank": r["rank"], "tie": r["tie"], "department": r["department"],
+             "region": r["region"], "year": r["year"], "score": r["score"], "grade": r["grade"],
+             **{f"score_{c}": r["categories"].get(c) for c in CATEGORIES}, "errors": r["errors"],
+             "warnings": r["warnings"], "documents": len(r["documents"])} for r in rankings]
+    schema = {"view": pl.Utf8, "kind": pl.Utf8, "rank": pl.Int64, "tie": pl.Boolean, "department": pl.Utf8,
+              "region": pl.Utf8, "year": pl.Int64, "score": pl.Float64, "grade": pl.Utf8,
+              **{f"score_{c}": pl.Float64 for c in CATEGORIES}, "errors": pl.Int64, "warnings": pl.Int64,
+              "documents": pl.Int64}
+    frames = {"rankings": pl.DataFrame(flat, schema=schema), "rules": rules}
+    for name, frame in frames.items():
         frame.write_csv(out_dir / f"{name}.csv", include_bom=True)
         frame.write_parquet(out_dir / f"{name}.parquet")
         (out_dir / f"{name}.json").write_text(frame.write_json(), encoding="utf-8")
+    return frames
+
+
+def _archive(src: str | None, dest: Path) -> bool:
+    """The original file into the site (a hard link when it can, else a copy); for a ZIP member
+    (`a.zip!/b.pdf`) its archive; False if it is not on disk."""
+    if src and "!/" in src:
+        src = src.split("!/", 1)[0]
+    if not src or "://" in src or not Path(src).is_file():
+        return False
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(src, dest)
+    except OSError:
+        shutil.copyfile(src, dest)
+    return True
+
+
+def is_site(folder: Path) -> bool:
+    """True for a folder `write_site` wrote (its marker, or the layout of a site from before the marker)."""
+    if (folder / MARKER).is_file():
+        return True
+    names = {p.name for p in folder.iterdir()}
+    index = folder / "index.html"
+    return names <= _LEGACY_SITE and index.is_file() and "budgetqa" in index.read_text(encoding="utf-8", errors="replace")
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two folders in one step (Linux renameat2 RENAME_EXCHANGE); False where it is not available."""
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    return renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0
+
+
+def _swap_in(new: Path, out_dir: Path) -> None:
+    """Put the finished site `new` at `out_dir`, removing the previous site only once it is replaced."""
+    if not out_dir.exists():
+        new.rename(out_dir)
+        return
+    if _exchange(new, out_dir):  # `new` now holds the previous site
+        shutil.rmtree(new)
+        return
+    old = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old-", dir=out_dir.parent))
+    old.rmdir()
+    out_dir.rename(old)
+    new.rename(out_dir)
+    shutil.rmtree(old)
 
 
 def write_site(warehouse: Warehouse, out_dir: Path, year: int | None = None) -> Path:
-    """Write the site into `out_dir`; returns the path of index.html."""
-    out_dir = Path(out_dir)
-    for sub in ("doc", "dept", "data"):
-        shutil.rmtree(out_dir / sub, ignore_errors=True)  # no stale pages of documents that are gone
+    """Write the site at `out_dir`; returns the path of index.html.
+
+    The site is built in a new folder beside `out_dir`, then swapped in, so a reader never sees half
+    a site and a failed build leaves the previous one. A folder that is neither empty nor a site this
+    function wrote (see `is_site`) is refused with `SiteRefused`: the report never deletes a user's files.
+    """
+    out_dir = Path(out_dir).absolute()
+    if out_dir.exists() and not out_dir.is_dir():
+        raise SiteRefused(f"--out 不是文件夹 / --out is not a folder: {out_dir}")
+    if out_dir.is_dir() and any(out_dir.iterdir()) and not is_site(out_dir):
+        raise SiteRefused(f"文件夹非空且不是 budgetqa 报告网站，未写入任何内容 / the folder is not empty and is not a "
+                          f"budgetqa site (no {MARKER}); nothing written: {out_dir}")
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    new = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.new-", dir=out_dir.parent))
+    try:
+        new.chmod(0o755)
+        _build(warehouse, new, year)
+        (new / MARKER).write_text("budgetqa report site: `budgetqa report --out` may replace this folder\n",
+                                  encoding="utf-8")
+        _swap_in(new, out_dir)
+    finally:
+        shutil.rmtree(new, ignore_errors=True)
+    return out_dir / "index.html"
+
+
+def _build(warehouse: Warehouse, out_dir: Path, year: int | None) -> None:
+    from report.exports import write_tables
+
+    for sub in ("doc", "dept", "data", "files"):
         (out_dir / sub).mkdir(parents=True, exist_ok=True)
     cards = warehouse.scorecards()
     runs = warehouse.runs()
     findings = warehouse.findings()
-    rankings, years = ranking_rows(warehouse)
+    by_sha = {c["sha256"]: c for c in cards}
+    rankings, apart, years = ranking_views(cards)
     rules = rule_summary(findings, cards)
     rule_rows = [r | {"zh": L.rule_zh(r["rule"])} for r in rules.to_dicts()]
-    latest = [r for r in rankings if r["view"] == "latest"]
+    archives = {c["sha256"]: archive_name(c["sha256"], c["path"], c["format"]) for c in cards}
+    archives = {sha: name for sha, name in archives.items() if _archive(by_sha[sha]["path"], out_dir / name)}
+    ranked_depts = {(r["department"], r["region"]) for r in rankings}
     for card in cards:
         doc = warehouse.document(card["sha256"])
-        page = render_document(doc, index_href="../index.html", dept_link="../" + dept_href(card["department"], card["region"]))
+        if card["sha256"] in archives:
+            doc["archive"] = "../" + archives[card["sha256"]]
+        dept = (card["department"], card["region"])
+        page = render_document(doc, index_href="../index.html", root="../",
+                               dept_link="../" + dept_href(*dept) if dept in ranked_depts else None)
         (out_dir / doc_href(card["sha256"])).write_text(page, encoding="utf-8")
-    for dept in department_pages(latest, cards):
+    for dept in department_pages(rankings, cards):
         (out_dir / dept_href(dept["department"], dept["region"])).write_text(render_department(dept), encoding="utf-8")
     (out_dir / "rules.html").write_text(render_rules(rule_rows, findings, cards), encoding="utf-8")
+    (out_dir / "methodology.html").write_text(render_methodology(), encoding="utf-8")
     warehouse.export(out_dir / "data")
-    _export_extra(out_dir / "data", rankings, rules)
-    index = out_dir / "index.html"
-    shown = [r for r in rankings if r["view"] == str(year)] if year else rankings
-    index.write_text(render_index(shown, cards, runs[0] if runs else None, year, years, rule_rows,
-                                  warehouse.copies()), encoding="utf-8")
-    return index
+    frames = _export_extra(out_dir / "data", rankings, rules)
+    write_tables(out_dir / "data", frames["rankings"], frames["rules"])
+    shown = [r for r in rankings if r["year"] == year] if year else rankings
+    (out_dir / "index.html").write_text(
+        render_index(shown, cards, runs[0] if runs else None, year, years, rule_rows, warehouse.copies(), apart, archives),
+        encoding="utf-8")

@@ -134,6 +134,13 @@ def test_export_csv_parquet_json(url, tmp_path):
     cards = pl.read_parquet(paths["scorecards.parquet"])
     assert cards.height == 4 and set(cards["grade"].drop_nulls()) <= set("ABCDE")
     assert cards.filter(pl.col("status") != "ok")["score"].to_list() == [None]
+    # the file's format and the `format` category score are two columns (the score once overwrote the format)
+    by_sha = {d.source.sha256: d for d in docs}
+    for row in cards.iter_rows(named=True):
+        doc = by_sha[row["sha256"]]
+        assert row["format"] == doc.source.format
+        assert row["score_format"] == (doc.scorecard.categories.get("format") if doc.status == "ok" else None)
+    assert cards["format"].to_list().count("xlsx") == 1
     report = json.loads(paths["report.json"].read_text(encoding="utf-8"))
     assert report["schema"] == REPORT_SCHEMA and len(report["documents"]) == 4
 

@@ -477,7 +477,7 @@ def _scorecard(card: dict) -> Scorecard | None:
 def _flat_card(c: dict) -> dict:
     flat = {k: c[k] for k in ("sha256", "department", "region", "year", "kind", "status", "error",
                               "score", "grade", "path", "url", "format")}
-    flat |= {c2: c["categories"].get(c2) for c2 in CATEGORIES}
+    flat |= {f"score_{c2}": c["categories"].get(c2) for c2 in CATEGORIES}  # not bare: `format` is the file's
     flat |= {"errors": c["counts"]["error"], "warnings": c["counts"]["warning"], "infos": c["counts"]["info"],
              "run_id": c["run_id"]}
     return flat
@@ -492,7 +492,7 @@ def _schema(spec: str) -> dict:
 
 _CARD_SCHEMA = _schema(
     "sha256:s department:s region:s year:i kind:s status:s error:s score:f grade:s path:s url:s format:s "
-    + " ".join(f"{c}:f" for c in CATEGORIES) + " errors:i warnings:i infos:i run_id:s"
+    + " ".join(f"score_{c}:f" for c in CATEGORIES) + " errors:i warnings:i infos:i run_id:s"
 )
 _FINDING_SCHEMA = _schema(
     "sha256:s department:s region:s year:i source:s ordinal:i rule:s category:s severity:s table:s code:s "
