@@ -63,9 +63,9 @@ class GxRunner:
     given rules over their check frames through one Checkpoint."""
 
     def __init__(self, gx_dir: Path | None = None) -> None:
-        from expectations.suites import _gx
+        from expectations.suites import import_gx
 
-        gx = _gx()
+        gx = import_gx()
         from great_expectations.data_context.types.base import ProgressBarsConfig
 
         for name in ("great_expectations", "great_expectations.core", "great_expectations.data_context"):
