@@ -17,6 +17,7 @@ tests/data/groundtruth/README.md). This module has three parts:
 from __future__ import annotations
 
 import argparse
+import difflib
 import re
 import sys
 import unicodedata
@@ -98,6 +99,21 @@ class TableCells:
     kind: str
     title: str
     cells: dict[CellKey, float] = field(default_factory=dict)
+    # the measure keys of the table's columns, left to right, each once (`Table.measures`); None: the
+    # truth does not state them
+    roles: list[str] | None = None
+    unit: str | None = None
+
+
+# column roles that are not measures (row keys, ignored columns)
+_ROW_ROLES = frozenset({"code", "name", "unit", "label", "lei", "kuan", "xiang", "-"})
+
+
+def measure_roles(roles: list[str]) -> list[str]:
+    """A ground-truth `roles` list (every printed column, `i:`/`e:` sides) → the table's measure keys
+    left to right, each once: what `Table.measures` holds."""
+    keys = [r.split(":", 1)[-1] for r in roles]
+    return list(dict.fromkeys(k for k in keys if k not in _ROW_ROLES))
 
 
 def _table_cells(
@@ -135,7 +151,8 @@ def truth_tables(doc: dict) -> list[TableCells]:
                         f"{doc.get('source')}: {kind} row {r!r} has {len(vals)} values for {measures}"
                     )
                 rows.append((side, str(code or ""), str(name or ""), dict(zip(measures, vals, strict=True))))
-        out.append(TableCells(kind, t.get("title", ""), _table_cells(kind, occ, rows)))
+        roles = measure_roles(t["roles"]) if "roles" in t else None
+        out.append(TableCells(kind, t.get("title", ""), _table_cells(kind, occ, rows), roles, t.get("unit")))
     return out
 
 
@@ -155,7 +172,7 @@ def extracted_tables(document: Any) -> list[TableCells]:
             side = "" if r.get("side") == "list2" else r.get("side") or ""
             values = {m: r.get(m) for m in t.measures if m in r}
             rows.append((side, r.get("code") or "", r.get("name") or "", values))
-        out.append(TableCells(t.kind, t.title, _table_cells(t.kind, occ, rows)))
+        out.append(TableCells(t.kind, t.title, _table_cells(t.kind, occ, rows), list(t.measures), t.unit))
     return out
 
 
@@ -175,6 +192,22 @@ class Comparison:
     wrong: list[tuple[CellKey, float, float]]  # key, expected, got
     missing: list[tuple[CellKey, float]]
     extra: list[tuple[CellKey, float]]
+    # column roles, over the tables whose truth states them: aligned in order (difflib), so a dropped
+    # column costs one role and two swapped columns (预算数 | 决算数 read the wrong way) cost one
+    roles_correct: int = 0
+    roles_truth: int = 0
+    roles_got: int = 0
+    roles_wrong: list[tuple[str, list[str], list[str]]] = field(default_factory=list)  # table, expected, got
+    units_right: int = 0
+    units_expected: int = 0  # matched tables whose truth states a unit
+
+    @property
+    def role_precision(self) -> float:
+        return self.roles_correct / self.roles_got if self.roles_got else 1.0
+
+    @property
+    def role_recall(self) -> float:
+        return self.roles_correct / self.roles_truth if self.roles_truth else 1.0
 
     @property
     def precision(self) -> float:
@@ -215,7 +248,25 @@ def compare(truth: list[TableCells], got: list[TableCells], tol: float = 0.005) 
             wrong.append((k, v, gc[k]))
     extra = [(k, v) for k, v in gc.items() if k not in tc]
     found = sum(1 for k in t_by if k in g_by)
-    return Comparison(len(t_by), found, missing_t, extra_t, correct, len(tc), len(gc), wrong, missing, extra)
+    c = Comparison(len(t_by), found, missing_t, extra_t, correct, len(tc), len(gc), wrong, missing, extra)
+    with_roles = any(t.roles is not None for t in truth)
+    for key, t in t_by.items():
+        g = g_by.get(key)
+        if g is not None and t.unit:
+            c.units_expected += 1
+            c.units_right += g.unit == t.unit
+        if t.roles is None:
+            continue
+        got = (g.roles or []) if g is not None else []
+        ok = sum(b.size for b in difflib.SequenceMatcher(None, t.roles, got, autojunk=False).get_matching_blocks())
+        c.roles_correct += ok
+        c.roles_truth += len(t.roles)
+        c.roles_got += len(got)
+        if ok != len(t.roles) or ok != len(got):
+            c.roles_wrong.append((f"{key[0]}#{key[1]}" if key[1] else key[0], t.roles, got))
+    if with_roles:  # a table the truth does not hold: its roles are all extra
+        c.roles_got += sum(len(g.roles or []) for key, g in g_by.items() if key not in t_by)
+    return c
 
 
 def _occurrences(tables: list[TableCells]) -> list[tuple[int, TableCells]]:
@@ -241,6 +292,12 @@ def merge(results: list[Comparison]) -> Comparison:
         c.wrong += r.wrong
         c.missing += r.missing
         c.extra += r.extra
+        c.roles_correct += r.roles_correct
+        c.roles_truth += r.roles_truth
+        c.roles_got += r.roles_got
+        c.roles_wrong += r.roles_wrong
+        c.units_right += r.units_right
+        c.units_expected += r.units_expected
     return c
 
 

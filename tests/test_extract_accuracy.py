@@ -46,6 +46,35 @@ def test_extraction_matches_ground_truth(doc: dict) -> None:
     assert c.missing_tables == [] and c.extra_tables == [], (c.missing_tables, c.extra_tables)
     assert c.recall >= FLOOR, (c.recall, c.wrong[:5], c.missing[:5])
     assert c.precision >= FLOOR, (c.precision, c.wrong[:5], c.extra[:5])
+    # column roles, where the truth states them (the three 决算, the blank template included)
+    assert c.role_recall >= FLOOR and c.role_precision >= FLOOR, c.roles_wrong
+
+
+def test_final_accounts_truth_states_column_roles() -> None:
+    require_corpus()
+    fa = [d for d in DOCS if d["id"].endswith("_fa")]
+    assert {"pt_guihua_2024_fa", "pt_shegong_2024_fa", "pt_template_2024_fa"} <= {d["id"] for d in fa}
+    for doc in fa:
+        tables = truth_tables(doc)
+        assert len(tables) == 9 and all(t.roles for t in tables), doc["id"]
+        roles = {t.kind: t.roles for t in tables}
+        assert roles["fa_gov_fund"] == ["carryover_start", "income", "total", "basic", "project", "carryover_end"]
+        assert roles["fa_three_public"][:2] == ["budget_total", "total"]
+        got = [t for d in extract_file(Path(doc["path"])) for t in extracted_tables(d)]
+        c = compare(tables, got)
+        assert c.units_expected == 9 and c.units_right == 9, doc["id"]
+
+
+def test_compare_scores_column_roles_in_order() -> None:
+    truth = [TableCells("fa_three_public", "t", {}, ["budget_total", "total", "budget_abroad", "abroad"], "万元")]
+    swapped = [TableCells("fa_three_public", "g", {}, ["total", "budget_total", "budget_abroad", "abroad"], "元")]
+    c = compare(truth, swapped)
+    assert (c.roles_correct, c.roles_truth, c.roles_got) == (3, 4, 4)  # a swapped pair costs one role
+    assert (c.units_right, c.units_expected) == (0, 1)
+    dropped = compare(truth, [TableCells("fa_three_public", "g", {}, ["budget_total", "budget_abroad", "abroad"])])
+    assert dropped.role_recall == pytest.approx(0.75) and dropped.role_precision == 1.0
+    extra = compare(truth, [*truth, TableCells("fa_assets", "g", {}, ["amount"])])
+    assert extra.role_precision == pytest.approx(0.8) and extra.extra_tables == ["fa_assets"]
 
 
 def test_compare_counts_wrong_missing_and_extra_cells() -> None:
