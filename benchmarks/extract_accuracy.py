@@ -12,7 +12,9 @@ Target: every table kind right and ≥ 99.5% of cells right on born-digital file
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -20,12 +22,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.groundtruth_tools import (  # noqa: E402
     Comparison,
+    TableCells,
     compare,
     extracted_tables,
     load_all,
     merge,
     truth_tables,
 )
+from domain.model import FINAL_ACCOUNTS_TABLE_KINDS  # noqa: E402
 from extract import extract_file  # noqa: E402
 
 TARGET = 0.995
@@ -36,6 +40,27 @@ def evaluate(doc: dict) -> Comparison:
     docs = extract_file(Path(doc["path"]))
     got = [t for d in docs for t in extracted_tables(d)]
     return compare(truth_tables(doc), got)
+
+
+def generated_final_accounts() -> dict[str, Comparison]:
+    """The generated 决算 (tests/fixtures/final_accounts_docs.py: every fa_* kind, the template's layout plus
+    机关运行经费/政府采购/国有资产 tables) in DOCX, XLSX and PDF: kinds and column roles against its stated
+    roles (its cells are checked by the rules' tests, not here)."""
+    from tests.fixtures import final_accounts_docs as fa
+
+    out = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for fmt in fa.FORMATS:
+            if fmt == "pdf" and not shutil.which("soffice"):
+                continue
+            path = fa.build(Path(tmp) / f"generated_fa.{fmt}", fmt, cache_dir=Path(tmp) / "cache")
+            got = [t for d in extract_file(path) for t in extracted_tables(d)]
+            truth = [TableCells(kind, name, {}, fa.ROLES[kind], "万元") for kind, name in FINAL_ACCOUNTS_TABLE_KINDS.items()]
+            c = compare(truth, got)
+            c.got_cells = c.truth_cells = c.correct = 0  # roles only
+            c.extra = []
+            out[fmt] = c
+    return out
 
 
 def line(name: str, c: Comparison) -> str:
@@ -87,6 +112,15 @@ def main() -> None:
         print(line(f"FORMAT {fmt} ({len(cs)} documents)", merge(cs)))
     total = merge([c for cs in by_format.values() for c in cs])
     print(line(f"OVERALL ({sum(map(len, by_format.values()))} documents)", total))
+    if not a.only:
+        gen = generated_final_accounts()
+        for fmt, c in gen.items():
+            print(line(f"generated 决算 ({fmt}, roles only)", c))
+            for s in details(c, a.show):
+                print(s)
+        total_gen = merge(list(gen.values()))
+        print(f"generated 决算: kinds {total_gen.tables_found}/{total_gen.tables_expected}, column roles precision "
+              f"{total_gen.role_precision:.2%} recall {total_gen.role_recall:.2%} over {total_gen.roles_truth}")
     if total.roles_truth:
         print(f"column roles over {total.roles_truth} stated roles: precision {total.role_precision:.2%}, "
               f"recall {total.role_recall:.2%}; units right {total.units_right}/{total.units_expected}")

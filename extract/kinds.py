@@ -87,6 +87,16 @@ def kind_from_title(title: str | None) -> str | None:
     return None
 
 
+def final_kind_from_title(title: str | None) -> str | None:
+    """The 决算 kind a title names inside a final-accounts document when the title itself says neither
+    预算 nor 决算 ('政府采购情况表', '国有资产占用情况表', '机关运行经费支出情况表'); None otherwise."""
+    t = compact(title or "")
+    if not t or "预算" in t.replace("一般公共预算", "").replace("基金预算", "").replace("经营预算", "") or "决算" in t:
+        return None
+    kind = next((rule.kind for rule in TITLE_RULES if rule.matches(t, True)), None)
+    return kind if kind and kind.startswith("fa_") else None
+
+
 def title_is_known(title: str | None) -> bool:
     """True when some rule (perhaps a 'not a contract kind' rule) recognises the title."""
     if not title:

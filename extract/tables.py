@@ -18,7 +18,14 @@ import polars as pl
 
 from domain.model import CELL_COLUMNS, ROW_KEY_COLUMNS, SUMMARY_KINDS, Table
 from extract.grid import Grid
-from extract.kinds import compact, kind_from_header, kind_from_title, table_number, title_is_known
+from extract.kinds import (
+    compact,
+    final_kind_from_title,
+    kind_from_header,
+    kind_from_title,
+    table_number,
+    title_is_known,
+)
 from extract.normalise import EMPTY_MARKERS, clean_code, clean_name, parse_amount, split_code_parts
 
 BY_USE = "expenditure_by_use"  # `side` of a summary's third list: expenditure by use (基本支出, 项目支出 …)
@@ -398,6 +405,10 @@ def _columns(
             if not rows[r][c] and filled[r][c - 1] and any(rows[x][c] for x in range(r + 1, len(rows))):
                 if not covers(r, src[r][c - 1], c):
                     continue
+                # a header cell above starts at c, so a label below cannot reach over its border (决算 三公:
+                # 公务接待费 spans two rows beside 公务用车运行维护费; DOCX/XLSX give no geometry to tell)
+                if any(rows[x][c] for x in range(r)):
+                    continue
                 filled[r][c] = filled[r][c - 1]
                 src[r][c] = src[r][c - 1]
     cols: list[_Column] = []
@@ -678,11 +689,23 @@ def _continues(prev: _Parsed, cur: _Parsed) -> bool:
     return same_title and (same_header or not cur.header)
 
 
+def _kinds_of_final_accounts(parsed: list[_Parsed]) -> None:
+    """In a document whose tables are mostly 决算 tables, a table whose title says neither 预算 nor 决算
+    ('政府采购情况表', '国有资产占用情况表') is the 决算 table it names, not a budget table (or none)."""
+    kinds = [p.kind for p in parsed if p.kind]
+    if sum(k.startswith("fa_") for k in kinds) <= len(kinds) / 2:
+        return
+    for p in parsed:
+        if p.title and not (p.kind or "").startswith("fa_") and (k := final_kind_from_title(p.title)):
+            p.kind = k
+
+
 def normalise_grids(grids: list[Grid]) -> list[Table]:
     """All grids of a document → its recognised tables in order, split tables joined."""
+    parsed_all = [_analyse(grid) for grid in grids]
+    _kinds_of_final_accounts(parsed_all)
     merged: list[_Parsed] = []
-    for grid in grids:
-        cur = _analyse(grid)
+    for cur in parsed_all:
         if merged and _continues(merged[-1], cur):
             merged[-1].data_rows.extend(cur.data_rows)
             merged[-1].notes.extend(cur.notes)

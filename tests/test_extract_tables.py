@@ -393,3 +393,38 @@ def test_group_label_spreads_only_over_the_columns_its_cell_covers():
     flat = frame.with_columns(pl.lit(None, pl.Float64).alias("x0"), pl.lit(None, pl.Float64).alias("x1"))
     t = normalise_grid(Grid(index=0, cells=flat, before=before, pages=[1]), 0)
     assert "meeting" not in t.measures
+
+
+def _doc_grids(final: bool) -> list[Grid]:
+    """Two coded tables of a 决算 (or of a budget) and three tables whose titles say neither 决算 nor 预算."""
+    word = "决算" if final else "预算"
+    coded = [["科目编码", "科目名称", "合计", "基本支出", "项目支出"], ["201", "一般公共服务支出", "3.00", "1.00", "2.00"]]
+    return [
+        _grid(coded, [f"一般公共预算财政拨款支出{word}表", "单位：万元"], 1, 0),
+        _grid(coded, [f"支出{word}表" if final else "部门支出总表", "单位：万元"], 2, 1),
+        _grid([["项目", "预算数", "决算数"], ["一、货物", "2.00", "1.50"], ["合计", "2.00", "1.50"]],
+              ["政府采购情况表", "单位：万元"], 3, 2),
+        _grid([["项目", "金额"], ["一、流动资产", "5.00"], ["资产总计", "5.00"]], ["国有资产占用情况表", "单位：万元"], 4, 3),
+        _grid([["科目编码", "科目名称", "金额"], ["30201", "办公费", "1.00"]], ["机关运行经费支出情况表", "单位：万元"], 5, 4),
+    ]
+
+
+def test_titles_without_final_word_take_the_final_kind_in_a_final_accounts_document():
+    kinds = [t.kind for t in normalise_grids(_doc_grids(final=True))]
+    assert kinds == ["fa_gpb_expenditure", "fa_expenditure", "fa_procurement", "fa_assets", "fa_operating_costs"]
+    # the 预算数 beside the 决算数 of a 决算 table is the budget column, not a second amount
+    assert normalise_grids(_doc_grids(final=True))[2].measures == ["budget", "amount"]
+    # in a budget the same titles keep their budget reading (机关运行经费, 国有资产: no budget kind)
+    assert [t.kind for t in normalise_grids(_doc_grids(final=False))] == [
+        "gpb_expenditure", "expenditure_summary", "procurement"]
+
+
+def test_group_label_does_not_reach_over_the_border_of_a_cell_above():
+    """决算 三公 in DOCX/XLSX (no geometry): 公务接待费 spans two header rows beside 公务用车运行维护费; the
+    empty cell under it is not 公务用车运行维护费's."""
+    rows = [["公务用车购置及运行维护费", "", "公务接待费", ""], ["公务用车运行维护费", "", "", ""],
+            ["预算数", "决算数", "预算数", "决算数"], ["1.50", "1.20", "0.60", "0.39"]]
+    flat = _grid(rows, []).cells.with_columns(pl.lit(None, pl.Float64).alias("x0"), pl.lit(None, pl.Float64).alias("x1"))
+    t = normalise_grid(Grid(index=0, cells=flat, before=["财政拨款“三公”经费支出决算表", "单位：万元"], pages=[1]), 0)
+    assert t.measures == ["budget_vehicle_operation", "vehicle_operation", "budget_reception", "reception"]
+    assert t.rows.select("budget_reception", "reception").row(0) == (0.60, 0.39)
