@@ -28,6 +28,11 @@ CHECK_COLUMNS: dict[str, pl.DataType] = {
     "column": pl.Utf8,  # measure key
     "expected": pl.Utf8,  # as the document would print it
     "observed": pl.Utf8,
+    # the same amounts as numbers at their printed precision, and one unit of the last printed
+    # decimal (Finding.expected_value / observed_value / rounding_step); null when not amounts
+    "expected_value": pl.Float64,
+    "observed_value": pl.Float64,
+    "rounding_step": pl.Float64,
     "paragraph": pl.Int64,
     "message": pl.Utf8,  # "中文 / English"
     "severity": pl.Utf8,  # overrides the rule's severity when not null
@@ -148,25 +153,36 @@ class TableView:
     @classmethod
     def _of(cls, table: Table) -> TableView:
         cells = table.cells
-        texts = cells["text"].to_list() if "text" in cells.columns else []
         problems: set[tuple[int, str]] = set()
         if "problem" in cells.columns and cells.height:
             # a misplaced thousands separator ('120258,600') still reads as one number: keep checking it
             bad = cells.filter(pl.col("problem").is_not_null()
                                & ~((pl.col("problem") == "bad_grouping") & pl.col("value").is_not_null()))
             problems = {(int(r), str(c)) for r, c in bad.select("row", "column").iter_rows()}
-        dec = max(map(printed_decimals, texts), default=0)  # the printed precision: the most decimals shown
-        if not texts:
-            dec = 2 if (table.unit or "万元") == "万元" else 2
-        return cls(table, dec, problems)
+        if not cells.height:
+            return cls(table, 2, problems)
+        if "decimals" not in cells.columns:  # a Document pickled before cells carried their decimals
+            cells = cells.with_columns(pl.col("text").map_elements(printed_decimals, return_dtype=pl.Int64)
+                                       .alias("decimals"))
+        # the printed precision: the most decimals an amount of the table is printed with
+        return cls(table, int(cells["decimals"].max() or 0), problems)
 
     @property
     def tolerance(self) -> float:
         """One unit of the printed last decimal (0.01 for 2 decimals), plus float epsilon."""
         return 10.0 ** (-self.decimals) + 1e-6
 
+    @property
+    def step(self) -> float:
+        """One unit of the printed last decimal: the rounding step of the table's amounts."""
+        return 10.0 ** -self.decimals
+
     def fmt(self, value: float | None) -> str:
         return fmt_amount(value, self.decimals)
+
+    def printed(self, value: float | None) -> float | None:
+        """`value` as the table would print it (rounded to its decimals), as a number."""
+        return printed_amount(value, self.decimals)
 
     def measures(self, *wanted: str) -> list[str]:
         cols = self.table.rows.columns
@@ -177,6 +193,13 @@ def fmt_amount(value: float | None, decimals: int = 2) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
     return f"{value:.{decimals}f}"
+
+
+def printed_amount(value: float | None, decimals: int) -> float | None:
+    """`value` rounded to `decimals`, the number fmt_amount prints; None for a missing value."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    return round(value, decimals)
 
 
 def fmt_percent(value: float, decimals: int) -> str:

@@ -203,6 +203,8 @@ def to_finding(rule: Rule, row: dict, locator: Locator) -> Finding:
         table=row.get("table"), message=row.get("message") or f"{rule.zh} / {rule.en}",
         code=row.get("code"), row=name.strip() if isinstance(name, str) else name,
         column=row.get("column"), expected=row.get("expected"), observed=row.get("observed"), location=location,
+        expected_value=row.get("expected_value"), observed_value=row.get("observed_value"),
+        rounding_step=row.get("rounding_step"),
     )
 
 

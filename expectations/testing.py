@@ -8,6 +8,7 @@ import re
 import polars as pl
 
 from domain.model import CELL_COLUMNS, ROW_KEY_COLUMNS, Document, Paragraph, SourceFile, Table
+from domain.units import printed_decimals
 
 
 def parse_amount(text: str) -> tuple[float | None, str | None]:
@@ -36,7 +37,8 @@ def make_table(kind: str, measures: list[str], rows: list[tuple | dict], *, numb
             v, problem = parse_amount(text or "")
             rec[m] = v
             if (text or "").strip():
-                cells.append({"row": i, "column": m, "text": text, "value": v, "problem": problem, "page": page,
+                cells.append({"row": i, "column": m, "text": text, "value": v, "problem": problem,
+                              "decimals": printed_decimals(text), "page": page,
                               "x0": 200.0 + 60 * j, "top": top, "x1": 255.0 + 60 * j, "bottom": top + 16,
                               "address": f"t{index}/r{i}/c{j + 2}"})
         keys.append(rec)

@@ -102,6 +102,22 @@ def test_one_defect_one_rule(rendering):
     assert len(places) == len(set(places))
 
 
+def test_amount_findings_carry_their_numbers(rendering):
+    """A finding about amounts carries them as numbers, equal to what it prints, with the rounding step
+    of the more precise of the two; scoring reads these (never the strings). Codes and names carry none."""
+    fmt, _, findings = rendering
+    amounts = [f for f in findings if f.rule in ("narrative.amount_matches_table", "narrative.share",
+                                                 "narrative.change_rate", "narrative.breakdown_sum")]
+    assert len(amounts) >= 8, fmt
+    for f in amounts:
+        exp, obs = (t.rstrip("%").replace(",", "") for t in (f.expected, f.observed))
+        decimals = max(len(t.partition(".")[2]) for t in (exp, obs))
+        assert (f.expected_value, f.observed_value) == (float(exp), float(obs)), (fmt, f.rule, f.expected)
+        assert f.rounding_step == pytest.approx(10.0 ** -decimals)
+    codes = [f for f in findings if f.category in ("code", "format", "completeness")]
+    assert codes and all(f.expected_value is None and f.rounding_step is None for f in codes)
+
+
 def _find(findings, rule, key=None):
     return next(f for f in findings if f.rule == rule and (key is None or key in (f.code, clean_name(f.row))))
 

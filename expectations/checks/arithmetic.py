@@ -64,6 +64,7 @@ def _record(d: int, t: int, table: Table, pos: int, column: str, cmp: tuple[floa
         "code": rows["code"][pos] if "code" in rows.columns else None,
         "name": rows["name"][pos] if "name" in rows.columns else None,
         "column": column, "expected": view.fmt(exp), "observed": view.fmt(obs),
+        "expected_value": view.printed(exp), "observed_value": view.printed(obs), "rounding_step": view.step,
         "message": f"{zh}：应为 {view.fmt(exp)}，列示 {view.fmt(obs)} / {en}: expected {view.fmt(exp)}, "
                    f"printed {view.fmt(obs)}{note}",
         "severity": "info" if rounding else None,

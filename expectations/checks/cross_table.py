@@ -132,6 +132,8 @@ def _amount_record(code: str, this: tuple, other: tuple) -> dict:
     return {
         "table": tab.kind, "tindex": t, "row": int(it["row"]), "code": it["code"], "name": it["name"],
         "column": col, "expected": other_view.fmt(want), "observed": view.fmt(got),
+        "expected_value": other_view.printed(want), "observed_value": view.printed(got),
+        "rounding_step": max(view.step, other_view.step),
         "message": f"科目 {code} 在{TABLE_KINDS[tab.kind]}中为 {view.fmt(got)}，{TABLE_KINDS[other_tab.kind]}中为 "
                    f"{other_view.fmt(want)} / {code}: {tab.kind}.{col} differs from {other_tab.kind}.{other_col}",
     }
@@ -251,6 +253,7 @@ def totals(documents: list[Document]) -> pl.DataFrame:
             out.append({
                 "doc": d, "table": B.kind, "tindex": tb, "row": int(B.rows["row"][pb]), "code": None,
                 "name": B.rows["name"][pb], "column": cb, "expected": va.fmt(xa), "observed": vb.fmt(xb),
+                "expected_value": va.printed(xa), "observed_value": vb.printed(xb), "rounding_step": max(va.step, vb.step),
                 "message": f"{TABLE_KINDS[B.kind]}合计 {vb.fmt(xb)} 与{TABLE_KINDS[sa.kind]} {va.fmt(xa)} 不一致 / "
                            f"{B.kind}.{cb} total differs from {sa.kind}.{ca}",
                 "excess": abs(xa - xb) - max(va.tolerance, vb.tolerance), "other_tindex": ta,

@@ -245,6 +245,18 @@ def _fmt(v: float, dec: int) -> str:
     return f"{v:.{dec}f}"
 
 
+def _printed(text: str) -> float:
+    """The number a statement prints ('1,234.5' → 1234.5), in its own unit."""
+    return float(text.replace(",", ""))
+
+
+def _numbers(expected: float, exp_dec: int, observed: float, obs_dec: int) -> dict:
+    """A row's compared amounts as numbers (expected at the precision it is shown with) and its
+    rounding step: one unit of the last decimal of the two."""
+    return {"expected_value": round(expected, exp_dec), "observed_value": observed,
+            "rounding_step": 10.0 ** -max(exp_dec, obs_dec)}
+
+
 _YEAR_BEFORE = re.compile(r"(\d{4})\s*年|上年|去年|上一年")
 
 
@@ -307,7 +319,9 @@ def _amount_rows(documents: list[Document], three_public: bool) -> list[dict]:
                          f"说明中“{st.label}{st.amount_text}{st.unit}”与表中 {_fmt(best if truncated else exp, 2)}万元 不符 / "
                          f"the text states {st.amount_text} {st.unit} for {st.label}, the tables give "
                          f"{_fmt(best if truncated else exp, 2)}",
-                         excess=abs(best - st.amount) - tol, severity="info" if truncated else None))
+                         excess=abs(best - st.amount) - tol, severity="info" if truncated else None,
+                         **_numbers(best if truncated else exp, 2, _printed(st.amount_text),
+                                    printed_decimals(st.amount_text))))
     return out
 
 
@@ -406,7 +420,8 @@ def share(documents: list[Document]) -> pl.DataFrame:
                     d, st, _fmt(computed, max(dec, 2)) + "%", f"{st.share_text}%",
                     f"“{st.label}{st.amount_text}{st.unit}，占{st.share_text}%”：按金额计算应为 {computed:.2f}% / "
                     f"share stated {st.share_text}%, the amounts give {computed:.2f}%",
-                    severity="info" if dec >= 1 and gap <= unit else None, excess=gap - 0.5 * unit - 1e-9))
+                    severity="info" if dec >= 1 and gap <= unit else None, excess=gap - 0.5 * unit - 1e-9,
+                    **_numbers(computed, max(dec, 2), _printed(st.share_text or ""), dec)))
     return check_frame(out, EXTRA)
 
 
@@ -425,7 +440,8 @@ def shares_sum(documents: list[Document]) -> pl.DataFrame:
             total = sum(s.share for s in parts)
             out.append(_base(d, parts[0], "100%", _fmt(total, dec) + "%",
                              f"各项占比合计 {_fmt(total, dec)}%，应为 100% / the shares add to {_fmt(total, dec)}%, not 100%",
-                             name=sts[0].label, excess=abs(total - 100) - 10.0 ** -dec - 1e-9))
+                             name=sts[0].label, excess=abs(total - 100) - 10.0 ** -dec - 1e-9,
+                             **_numbers(100.0, 0, round(total, dec), dec)))
     return check_frame(out, EXTRA)
 
 
@@ -464,7 +480,8 @@ def change_rate(documents: list[Document]) -> pl.DataFrame:
                     f"“{st.label}{st.amount_text}{st.unit}”变动 {st.change_text}万元，上年基数 {base:.2f}，"
                     f"变动率应为 {abs(rate):.2f}%，列示 {st.rate_text}% / rate stated {st.rate_text}%, "
                     f"{st.change_text} on a base of {base:.2f} is {abs(rate):.2f}%",
-                    excess=abs(abs(rate) - abs(st.rate)) - tol))
+                    excess=abs(abs(rate) - abs(st.rate)) - tol,
+                    **_numbers(abs(rate), dec, _printed(st.rate_text or ""), printed_decimals(st.rate_text or ""))))
     return check_frame(out, EXTRA)
 
 
@@ -512,7 +529,9 @@ def consistent_statements(documents: list[Document]) -> pl.DataFrame:
                     f"同一变动（{st.change_text}万元，{st.rate_text}%）在第 {f.paragraph} 段对应 {f.amount_text}万元，"
                     f"此处对应 {st.amount_text}万元 / the same change is stated against {f.amount_text} in "
                     f"paragraph {f.paragraph} and against {st.amount_text} here",
-                    excess=abs(st.amount - f.amount) - 0.005))
+                    excess=abs(st.amount - f.amount) - 0.005,
+                    **_numbers(_printed(f.amount_text), printed_decimals(f.amount_text), _printed(st.amount_text),
+                               printed_decimals(st.amount_text))))
     return check_frame(out, EXTRA)
 
 
@@ -537,7 +556,8 @@ def breakdown_sum(documents: list[Document]) -> pl.DataFrame:
                 out.append(_base(d, st, _fmt(total, dec), st.amount_text,
                                  f"“{st.label}{st.amount_text}万元”与其中各项之和 {_fmt(total, dec)} 不符 / "
                                  f"the parts add to {_fmt(total, dec)}, not {st.amount_text}",
-                                 excess=abs(total - st.amount) - 10.0 ** -dec * len(items) / 2 - 1e-6))
+                                 excess=abs(total - st.amount) - 10.0 ** -dec * len(items) / 2 - 1e-6,
+                                 **_numbers(total, dec, _printed(st.amount_text), printed_decimals(st.amount_text))))
                 break
     return check_frame(out, EXTRA)
 
