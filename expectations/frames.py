@@ -67,41 +67,62 @@ _SPACE = re.compile(r"\s+")
 
 
 T = TypeVar("T")
-# Per-validation memo: what several rules derive from the same object (a table's hierarchy and
-# view, a document's parsed statements) is computed once. Keyed by id, checked by identity, and
-# cleared by the runner after each validate() call.
-_MEMO: dict[tuple[str, int], tuple[Any, Any, Any]] = {}
 
 
-def memo(name: str, obj: Any, compute: Callable[[], T], guard: Any = None) -> T:
-    """compute() once per (name, obj) while `guard` (e.g. table.rows) is the same object. Read-only result."""
-    key = (name, id(obj))
-    hit = _MEMO.get(key)
-    if hit is not None and hit[0] is obj and hit[1] is guard:
-        return hit[2]
-    out = compute()
-    _MEMO[key] = (obj, guard, out)
-    return out
+class Derived:
+    """What the rules of ONE validate() call derive from the same table or document — a table's view,
+    hierarchy and columns, a document's parsed statements, a builder's frame — computed once.
 
+    The call creates it (expectations.gx_runner.run) and passes it to every check-frame builder, which
+    passes it on; it goes away with the call. Entries hold their object, so an id is never reused while
+    the entry lives, and are recomputed when the guarded frame (table.rows, table.cells) was replaced.
+    Results are shared: read only.
+    """
 
-def _frame_key(build: Callable) -> str:
-    return f"frame:{build.__module__}.{build.__qualname__}"
+    def __init__(self) -> None:
+        self._store: dict[tuple[str, int], tuple[Any, Any, Any]] = {}
 
+    def get(self, name: str, obj: Any, compute: Callable[[], T], guard: Any = None) -> T:
+        """compute() once per (name, obj) while `guard` is the same object."""
+        key = (name, id(obj))
+        hit = self._store.get(key)
+        if hit is not None and hit[0] is obj and hit[1] is guard:
+            return hit[2]
+        out = compute()
+        self._store[key] = (obj, guard, out)
+        return out
 
-def shared_frame(build: Callable[[list[Document]], pl.DataFrame], documents: list[Document]) -> pl.DataFrame:
-    """A check-frame builder's frame for this validation's documents, kept for the runner: the reading
-    gate (checks/reliability.py) builds the identity rules' frames, and their rules reuse them."""
-    return memo(_frame_key(build), documents, lambda: build(documents))
+    def frame(self, build: Callable[[list[Document], Derived], pl.DataFrame], documents: list[Document]
+              ) -> pl.DataFrame:
+        """A check-frame builder's frame of these documents, built once: the reading gate
+        (checks/reliability.py) builds the identity rules' frames, and their rules reuse them."""
+        return self.get(f"frame:{build.__module__}.{build.__qualname__}", documents, lambda: build(documents, self))
 
+    def view(self, table: Table) -> TableView:
+        return self.get("view", table, lambda: TableView.of(table), table.cells)
 
-def frame_of(build: Callable[[list[Document]], pl.DataFrame], documents: list[Document]) -> pl.DataFrame:
-    """The frame a rule checks: the one shared_frame() already built for these documents, else built now."""
-    hit = _MEMO.get((_frame_key(build), id(documents)))
-    return hit[2] if hit is not None and hit[0] is documents else build(documents)
+    def hierarchy(self, table: Table) -> list[dict]:
+        """The code hierarchy of a table (see `hierarchy`)."""
+        return self.get("hierarchy", table, lambda: hierarchy(table), table.rows)
 
+    def distinct_items(self, table: Table) -> list[dict]:
+        """The hierarchy without codes printed a second time (code.duplicate reports those)."""
+        return [it for it in self.hierarchy(table) if it["duplicate_of"] is None]
 
-def clear_memo() -> None:
-    _MEMO.clear()
+    def columns(self, table: Table) -> dict[str, list]:
+        """The table's columns as Python lists (indexing a frame cell is slow)."""
+        return self.get("columns", table, lambda: {c: table.rows[c].to_list() for c in table.rows.columns},
+                        table.rows)
+
+    def value(self, table: Table, row_pos: int, column: str) -> float | None:
+        """The amount at a row position of a column, None when empty."""
+        v = self.columns(table)[column][row_pos]
+        return None if v is None or (isinstance(v, float) and math.isnan(v)) else float(v)
+
+    def positions(self, table: Table) -> dict[int, int]:
+        """Table.rows 'row' id → position in the frame."""
+        return self.get("positions", table, lambda: {int(r): i for i, r in enumerate(table.rows["row"].to_list())},
+                        table.rows)
 
 
 def check_frame(records: list[dict], extra: dict[str, pl.DataType]) -> pl.DataFrame:
@@ -148,10 +169,7 @@ class TableView:
 
     @classmethod
     def of(cls, table: Table) -> TableView:
-        return memo("view", table, lambda: cls._of(table), table.cells)
-
-    @classmethod
-    def _of(cls, table: Table) -> TableView:
+        """The view of a table, computed now (Derived.view keeps one per validate() call)."""
         cells = table.cells
         problems: set[tuple[int, str]] = set()
         if "problem" in cells.columns and cells.height:
@@ -211,11 +229,6 @@ def level_of(code: str | None) -> int | None:
 
 
 def hierarchy(table: Table) -> list[dict]:
-    """The code hierarchy of a table (memoised per validation; do not mutate the items)."""
-    return memo("hierarchy", table, lambda: _hierarchy(table), table.rows)
-
-
-def _hierarchy(table: Table) -> list[dict]:
     """Each coded row with its level and parent, by POSITION as printed.
 
     Rows with a malformed code (wrong length) get the level their neighbours imply, so
@@ -278,24 +291,3 @@ def _hierarchy(table: Table) -> list[dict]:
                 it["parent"] += base
         out.extend(items)
     return out
-
-
-def distinct_items(table: Table) -> list[dict]:
-    """The hierarchy without codes printed a second time (code.duplicate reports those)."""
-    return [it for it in hierarchy(table) if it["duplicate_of"] is None]
-
-
-def _columns(table: Table) -> dict[str, list]:
-    """The table's columns as Python lists, made once per validation (indexing a frame cell is slow)."""
-    return memo("columns", table, lambda: {c: table.rows[c].to_list() for c in table.rows.columns}, table.rows)
-
-
-def value(table: Table, row_pos: int, column: str) -> float | None:
-    v = _columns(table)[column][row_pos]
-    return None if v is None or (isinstance(v, float) and math.isnan(v)) else float(v)
-
-
-def row_positions(table: Table) -> dict[int, int]:
-    """Table.rows 'row' id → position in the frame."""
-    return memo("positions", table, lambda: {int(r): i for i, r in enumerate(table.rows["row"].to_list())},
-                table.rows)

@@ -7,7 +7,7 @@ import re
 import polars as pl
 
 from domain.model import INDICATOR_KINDS, Document
-from expectations.frames import CHECK_COLUMNS, check_frame
+from expectations.frames import CHECK_COLUMNS, Derived, check_frame
 
 # Placeholders of the template a department fills in: XX局, XX单位, 增加（减少）…
 TEMPLATE = r"(?:[XＸ×xｘ]{2,}|某某)(?:局|单位|部门|委|办|中心|县|区|市|镇|街道|公司)|(?:增加|增长|下降|减少)[（(](?:增加|增长|下降|减少)[）)]|(?:增加|增长)/(?:减少|下降)"
@@ -19,7 +19,7 @@ PROBLEM_ZH = {"trailing_dot": "金额末尾多一个小数点", "not_a_number": 
 SYSTEMATIC = 3  # this many cells of a table with the same problem: reported once for the table
 
 
-def malformed_amount(documents: list[Document]) -> pl.DataFrame:
+def malformed_amount(documents: list[Document], derived: Derived) -> pl.DataFrame:
     """Every value cell with its `problem` (null when the text is a well-formed amount)."""
     parts = []
     for d, doc in enumerate(documents):
@@ -70,7 +70,7 @@ def _is_a_note(text: str, notes: list[str]) -> bool:
     return bool(text) and any(text in note or note in text for note in notes)
 
 
-def template_text(documents: list[Document]) -> pl.DataFrame:
+def template_text(documents: list[Document], derived: Derived) -> pl.DataFrame:
     """Every paragraph, table title, note and text cell, with `text` tested against TEMPLATE."""
     out: list[dict] = []
     for d, doc in enumerate(documents):
@@ -97,7 +97,7 @@ def template_text(documents: list[Document]) -> pl.DataFrame:
 _TITLE_YEAR = re.compile(r"(20\d{2})\s*年")
 
 
-def heading_year(documents: list[Document]) -> pl.DataFrame:
+def heading_year(documents: list[Document], derived: Derived) -> pl.DataFrame:
     """A table heading names the document's year (`heading_year` = `document_year`); judged only when
     most headings agree on the document's year."""
     out: list[dict] = []
@@ -116,7 +116,7 @@ def heading_year(documents: list[Document]) -> pl.DataFrame:
     return check_frame(out, {"heading_year": pl.Int64, "document_year": pl.Int64})
 
 
-def unit_stated(documents: list[Document]) -> pl.DataFrame:
+def unit_stated(documents: list[Document], derived: Derived) -> pl.DataFrame:
     """Every amount table states its unit (`problem` null) and the unit agrees with the magnitudes.
 
     Contradiction: a table's 合计 is 10 000 times (or 1/10 000 of) the same total in another table
@@ -135,7 +135,7 @@ def unit_stated(documents: list[Document]) -> pl.DataFrame:
                         "problem": None if table.unit else "missing",
                         "message": f"{table.title or table.kind}未标明金额单位 / the table does not state its unit"})
         for sa, sb in TOTAL_PAIRS:
-            a, b = spot_total(doc, sa), spot_total(doc, sb)
+            a, b = spot_total(derived, doc, sa), spot_total(derived, doc, sb)
             if not a or not b or not a[3] or not b[3]:
                 continue
             ta, tb = doc.tables[a[0]], doc.tables[b[0]]
