@@ -16,7 +16,7 @@ from expectations.frames import CHECK_COLUMNS, Derived
 from expectations.gx_runner import GxRunner, run
 from expectations.rules import RULES, Rule
 from expectations.suites import SUITES_DIR, rendered
-from expectations.testing import make_document, make_table, seed_document
+from tests.fixtures.documents import make_document, make_table, seed_document
 
 
 def test_unexpected_rows_map_back_by_id():

@@ -7,7 +7,7 @@ import itertools
 from domain.model import CATEGORIES
 from scoring import score_department, score_document
 from scoring import weights as W
-from warehouse.sample import document, finding
+from tests.fixtures.warehouse_docs import document, finding
 
 
 def test_clean_document_scores_100_grade_a():
