@@ -48,18 +48,17 @@ def _compare(view: TableView, cells: list[tuple[int, str]], observed: float | No
     return exp, obs, abs(obs - exp) - view.tolerance, terms * 0.5 * 10.0 ** -view.decimals + 1e-6
 
 
-def _record(d: int, t: int, table: Table, pos: int, column: str, cmp: tuple[float, ...],
+def _record(derived: Derived, d: int, t: int, table: Table, pos: int, column: str, cmp: tuple[float, ...],
             view: TableView, zh: str, en: str) -> dict:
     """A check row; a difference within the accumulated rounding of many terms is only 'info'."""
-    rows = table.rows
+    cols = derived.columns(table)
     exp, obs, excess = cmp[:3]
     rounding = len(cmp) > 3 and excess > 0 and abs(obs - exp) <= cmp[3]
     note = ("（差额在各项四舍五入的累计误差之内 / within the accumulated rounding of the terms）"
             if rounding else "")
     return {
-        "doc": d, "table": table.kind, "tindex": t, "row": int(rows["row"][pos]),
-        "code": rows["code"][pos] if "code" in rows.columns else None,
-        "name": rows["name"][pos] if "name" in rows.columns else None,
+        "doc": d, "table": table.kind, "tindex": t, "row": int(cols["row"][pos]),
+        "code": cols["code"][pos] if "code" in cols else None, "name": cols["name"][pos] if "name" in cols else None,
         "column": column, "expected": view.fmt(exp), "observed": view.fmt(obs),
         "expected_value": view.printed(exp), "observed_value": view.printed(obs), "rounding_step": view.step,
         "message": f"{zh}：应为 {view.fmt(exp)}，列示 {view.fmt(obs)} / {en}: expected {view.fmt(exp)}, "
@@ -97,7 +96,7 @@ def parent_sum(documents: list[Document], derived: Derived) -> pl.DataFrame:
                     cells = [(it["row"], col)] + [(c["row"], col) for c in children]
                     cmp = _compare(view, cells, derived.value(table, p, col), parts)
                     if cmp:
-                        out.append(_record(d, t, table, p, col, cmp, view,
+                        out.append(_record(derived, d, t, table, p, col, cmp, view,
                                            f"科目 {it['code']} 的{_col_zh(col)}不等于下级科目之和",
                                            f"{it['code']} {col} is not the sum of its sub-items"))
     return check_frame(out, EXTRA)
@@ -120,7 +119,7 @@ def basic_plus_project(documents: list[Document], derived: Derived) -> pl.DataFr
                 if len(view.measures(whole, *parts)) != len(parts) + 1:
                     continue
                 for p in range(table.rows.height):
-                    r = int(table.rows["row"][p])
+                    r = int(derived.columns(table)["row"][p])
                     if derived.value(table, p, whole) is None:
                         continue  # an empty total cell: nothing printed to compare (often a reading gap)
                     cmp = _compare(view, [(r, c) for c in (whole, *parts)], derived.value(table, p, whole),
@@ -128,7 +127,7 @@ def basic_plus_project(documents: list[Document], derived: Derived) -> pl.DataFr
                     if cmp and table.kind in OPEN_EXPENDITURE_KINDS and cmp[1] > cmp[0]:
                         continue  # 支出总表 may add columns (上缴上级支出、结转下年、预留机动经费 …) beyond basic+project
                     if cmp:
-                        out.append(_record(d, t, table, p, whole, cmp, view,
+                        out.append(_record(derived, d, t, table, p, whole, cmp, view,
                                            "合计不等于基本支出与项目支出之和",
                                            "total is not basic + project"))
     return check_frame(out, EXTRA)
@@ -139,9 +138,9 @@ def _summands(derived: Derived, table: Table, total_pos: int) -> list[list[int]]
     gives no clear rule. A coded table has two readings when they differ: its top-level rows, and its
     root rows (no parent printed above them, e.g. a 款 printed without its 类 beside full 项 codes)."""
     rows = table.rows
-    side = rows["side"][total_pos] if "side" in rows.columns else ""
+    side = derived.columns(table)["side"][total_pos] if "side" in rows.columns else ""
     names = rows["raw_name"].to_list() if "raw_name" in rows.columns else rows["name"].to_list()
-    same_side = [p for p in range(total_pos) if (rows["side"][p] if "side" in rows.columns else "") == side]
+    same_side = [p for p in range(total_pos) if (derived.columns(table)["side"][p] if "side" in rows.columns else "") == side]
     coded = "code" in rows.columns and rows["code"].drop_nulls().len() > 0
     if table.kind in CODED_KINDS or (table.kind in LIST_KINDS and coded):  # a project list grouped by code
         items = [it for it in derived.distinct_items(table) if it["side"] == side]
@@ -181,19 +180,19 @@ def column_total(documents: list[Document], derived: Derived) -> pl.DataFrame:
             summary = table.kind in SUMMARY_KINDS
             seen_sides: set[str] = set()
             for p, name in enumerate(names):
-                side = rows["side"][p] if "side" in rows.columns else ""
+                side = derived.columns(table)["side"][p] if "side" in rows.columns else ""
                 target = SUBTOTAL_NAME.search(name or "") if summary else is_total(name)
                 if not target or side in seen_sides:
                     continue
-                if "code" in rows.columns and rows["code"][p]:
+                if "code" in rows.columns and derived.columns(table)["code"][p]:
                     continue
                 seen_sides.add(side)  # first total of each side only
                 readings = _summands(derived, table, p)
-                r = int(rows["row"][p])
+                r = int(derived.columns(table)["row"][p])
                 for col in view.measures() if readings else ():
                     if col == "previous" or derived.value(table, p, col) is None:
                         continue  # an empty total cell: nothing printed to compare (often a reading gap)
-                    cmps = [_compare(view, [(r, col)] + [(int(rows["row"][s]), col) for s in summands],
+                    cmps = [_compare(view, [(r, col)] + [(int(derived.columns(table)["row"][s]), col) for s in summands],
                                      derived.value(table, p, col), [derived.value(table, s, col) for s in summands])
                             for summands in readings]
                     if any(c is None for c in cmps):
@@ -201,7 +200,7 @@ def column_total(documents: list[Document], derived: Derived) -> pl.DataFrame:
                     # one reading of the table that adds up is enough: no error
                     cmp = next((c for c in cmps if c[2] <= 0), cmps[0])
                     if cmp:
-                        out.append(_record(d, t, table, p, col, cmp, view,
+                        out.append(_record(derived, d, t, table, p, col, cmp, view,
                                            f"{clean_name(name)}行不等于各项之和", "total row is not the sum of the rows"))
     return check_frame(out, EXTRA)
 
@@ -226,10 +225,10 @@ def income_equals_expenditure(documents: list[Document], derived: Derived) -> pl
 
         def grand(side: str, rows=rows, table=table, view=view) -> tuple[int, str, float] | None:
             for p in range(rows.height):
-                if rows["side"][p] == side and _GRAND.search(rows["name"][p] or ""):
+                if derived.columns(table)["side"][p] == side and _GRAND.search(derived.columns(table)["name"][p] or ""):
                     for col in view.measures("total", "amount"):
                         v = derived.value(table, p, col)
-                        if v is not None and (int(rows["row"][p]), col) not in view.problems:
+                        if v is not None and (int(derived.columns(table)["row"][p]), col) not in view.problems:
                             return p, col, v
                     return None
             return None
@@ -238,7 +237,7 @@ def income_equals_expenditure(documents: list[Document], derived: Derived) -> pl
         if not inc or not exp:
             continue
         excess = abs(inc[2] - exp[2]) - view.tolerance
-        rec = _record(d, t, table, exp[0], exp[1], (inc[2], exp[2], excess), view,
+        rec = _record(derived, d, t, table, exp[0], exp[1], (inc[2], exp[2], excess), view,
                       "支出总计与收入总计不相等", "total expenditure differs from total income")
         out.append(rec)
     return check_frame(out, EXTRA)
@@ -287,14 +286,14 @@ def three_public_sum(documents: list[Document], derived: Derived) -> pl.DataFram
                 if len(present) < len(parts) or (whole.endswith("total") and meetings):
                     continue  # 江苏: 合计 also covers 会议费 and 培训费, so it is not the 三公 total
                 for p in range(rows.height):
-                    r = int(rows["row"][p])
+                    r = int(derived.columns(table)["row"][p])
                     if derived.value(table, p, whole) is None:
                         continue  # an empty 小计/总额 cell: nothing printed to compare
                     terms = [t for c in present for t in _printed_terms(derived, table, view, p, c)]
                     cmp = _compare(view, [(r, c) for c in (whole, *terms)], derived.value(table, p, whole),
                                    [derived.value(table, p, c) for c in terms])
                     if cmp:
-                        out.append(_record(d, t, table, p, whole, cmp, view, f"“三公”经费{_col_zh(whole)}不等于各项之和",
+                        out.append(_record(derived, d, t, table, p, whole, cmp, view, f"“三公”经费{_col_zh(whole)}不等于各项之和",
                                            f"three-public {whole} is not the sum of its items"))
             # items as rows (one amount column)
             found: dict[str, int] = {}
@@ -311,10 +310,10 @@ def three_public_sum(documents: list[Document], derived: Derived) -> pl.DataFram
                     if whole not in found or not all(k in found for k in parts):
                         continue
                     p = found[whole]
-                    cells = [(int(rows["row"][found[k]]), col) for k in (whole, *parts)]
+                    cells = [(int(derived.columns(table)["row"][found[k]]), col) for k in (whole, *parts)]
                     cmp = _compare(view, cells, derived.value(table, p, col), [derived.value(table, found[k], col) for k in parts])
                     if cmp:
-                        out.append(_record(d, t, table, p, col, cmp, view, "“三公”经费合计不等于各项之和",
+                        out.append(_record(derived, d, t, table, p, col, cmp, view, "“三公”经费合计不等于各项之和",
                                            "three-public total is not the sum of its items"))
                 break
     return check_frame(out, EXTRA)
@@ -337,13 +336,13 @@ def _row_sum_rule(derived: Derived, documents: list[Document], partitions: Calla
                 if whole not in table.rows.columns or len(present) < min_parts:
                     continue
                 for p in range(table.rows.height):
-                    r = int(table.rows["row"][p])
+                    r = int(derived.columns(table)["row"][p])
                     if derived.value(table, p, whole) is None:
                         continue
                     cmp = _compare(view, [(r, c) for c in (whole, *present)], derived.value(table, p, whole),
                                    [derived.value(table, p, c) for c in present])
                     if cmp:
-                        out.append(_record(d, t, table, p, whole, cmp, view, zh, en))
+                        out.append(_record(derived, d, t, table, p, whole, cmp, view, zh, en))
                 break  # first applicable partition only
     return out
 
@@ -399,7 +398,7 @@ def carryover_total(documents: list[Document], derived: Derived) -> pl.DataFrame
         view = derived.view(table)
         names, raw = _row_names(table)
         for side in ("income", "expenditure"):
-            idx = [p for p in range(rows.height) if rows["side"][p] == side]
+            idx = [p for p in range(rows.height) if derived.columns(table)["side"][p] == side]
             sub = next((p for p in idx if SUBTOTAL_NAME.search(names[p])), None)
             grand = next((p for p in idx if _GRAND.search(names[p])), None)
             if sub is None or grand is None or grand < sub:
@@ -407,12 +406,12 @@ def carryover_total(documents: list[Document], derived: Derived) -> pl.DataFrame
             between = [p for p in idx if sub < p < grand and _CARRY.search(names[p])
                        and not _SUB_ITEM.match(raw[p])]
             for col in view.measures("total", "amount"):
-                r = int(rows["row"][grand])
-                cells = [(r, col), (int(rows["row"][sub]), col)] + [(int(rows["row"][p]), col) for p in between]
+                r = int(derived.columns(table)["row"][grand])
+                cells = [(r, col), (int(derived.columns(table)["row"][sub]), col)] + [(int(derived.columns(table)["row"][p]), col) for p in between]
                 cmp = _compare(view, cells, derived.value(table, grand, col),
                                [derived.value(table, sub, col)] + [derived.value(table, p, col) for p in between])
                 if cmp:
-                    out.append(_record(d, t, table, grand, col, cmp, view,
+                    out.append(_record(derived, d, t, table, grand, col, cmp, view,
                                        f"{names[grand]}不等于{names[sub]}与结转结余之和",
                                        "the grand total is not this year's total plus carry-overs"))
                 break
@@ -450,14 +449,14 @@ def _balance_rows(derived: Derived, documents: list[Document]) -> list[dict]:
             start, income, spent, end = cols
             view = derived.view(table)
             for p in range(table.rows.height):
-                r = int(table.rows["row"][p])
+                r = int(derived.columns(table)["row"][p])
                 vals = {c: derived.value(table, p, c) for c in cols}
                 if all(v is None for v in vals.values()):
                     continue
                 neg = -vals[spent] if vals[spent] is not None else None
                 cmp = _compare(view, [(r, c) for c in cols], vals[end], [vals[start], vals[income], neg])
                 if cmp:
-                    out.append(_record(d, t, table, p, end, cmp, view,
+                    out.append(_record(derived, d, t, table, p, end, cmp, view,
                                        "年末结转和结余不等于年初结转和结余 + 本年收入 − 本年支出",
                                        "year-end balance is not year-start balance + income − expenditure"))
     return out
@@ -467,7 +466,7 @@ def _side_total(derived: Derived, table: Table, view: TableView, side: str, name
                 ) -> tuple[int, str, list[int], int | None] | None:
     """(本年合计 position, its column, the 结转/结余 lines after it, the 总计 position) of one side."""
     rows = table.rows
-    idx = [p for p in range(rows.height) if rows["side"][p] == side]
+    idx = [p for p in range(rows.height) if derived.columns(table)["side"][p] == side]
     sub = next((p for p in idx if SUBTOTAL_NAME.search(names[p])), None)
     if sub is None:
         return None
@@ -488,7 +487,6 @@ def _summary_balance_rows(derived: Derived, documents: list[Document]) -> list[d
     for d, t, table in _summary_tables(documents):
         if table.kind not in FA_SUMMARY_KINDS:
             continue
-        rows = table.rows
         view = derived.view(table)
         names, raw = _row_names(table)
         inc = _side_total(derived, table, view, "income", names, raw)
@@ -507,11 +505,11 @@ def _summary_balance_rows(derived: Derived, documents: list[Document]) -> list[d
 
         parts = [v(inc[0], inc[1])] + [v(p, inc[1]) for p in inc[2]]
         parts += [None if (x := v(p, exp[1])) is None else -x for p in [exp[0], *others]]
-        cells = [(int(rows["row"][end]), exp[1])] + [(int(rows["row"][p]), inc[1]) for p in [inc[0], *inc[2]]]
-        cells += [(int(rows["row"][p]), exp[1]) for p in [exp[0], *others]]
+        cells = [(int(derived.columns(table)["row"][end]), exp[1])] + [(int(derived.columns(table)["row"][p]), inc[1]) for p in [inc[0], *inc[2]]]
+        cells += [(int(derived.columns(table)["row"][p]), exp[1]) for p in [exp[0], *others]]
         cmp = _compare(view, cells, v(end, exp[1]), parts)
         if cmp:
-            out.append(_record(d, t, table, end, exp[1], cmp, view,
+            out.append(_record(derived, d, t, table, end, exp[1], cmp, view,
                                "年末结转和结余不等于本年收入合计 + 年初结转和结余 − 本年支出合计",
                                "year-end balance is not this year's income + year-start balance − expenditure"))
     return out
@@ -534,13 +532,13 @@ def _fund_balance_rows(derived: Derived, documents: list[Document]) -> list[dict
         view = derived.view(table)
         names, raw = _row_names(table)
         inc = _side_total(derived, table, view, "income", names, raw)
-        exp_idx = [p for p in range(rows.height) if rows["side"][p] == "expenditure"]
+        exp_idx = [p for p in range(rows.height) if derived.columns(table)["side"][p] == "expenditure"]
         exp_sub = next((p for p in exp_idx if SUBTOTAL_NAME.search(names[p])), None)
         end = next((p for p in exp_idx if exp_sub is not None and p > exp_sub and _YEAR_END.search(names[p])), None)
         if inc is None or exp_sub is None or end is None:
             continue
         sub, col = inc[0], inc[1]
-        inc_idx = [p for p in range(rows.height) if rows["side"][p] == "income"]
+        inc_idx = [p for p in range(rows.height) if derived.columns(table)["side"][p] == "income"]
         start = next((p for p in inc_idx if p > sub and _YEAR_START.search(names[p])), None)
         if start is None:
             continue
@@ -563,12 +561,12 @@ def _fund_balance_rows(derived: Derived, documents: list[Document]) -> list[dict
                     pat.search(names[p]) and any(derived.value(table, p, c) for c in view.measures())
                     for p in exp_idx if p > end)):
                 continue  # the 年末 balance is not split into the fund columns: this fund's share is unknown
-            cells = [(int(rows["row"][end]), fund), (int(rows["row"][exp_sub]), fund), (int(rows["row"][income]), col)]
-            cells += [(int(rows["row"][start_f]), col)] if start_f is not None else []
+            cells = [(int(derived.columns(table)["row"][end]), fund), (int(derived.columns(table)["row"][exp_sub]), fund), (int(derived.columns(table)["row"][income]), col)]
+            cells += [(int(derived.columns(table)["row"][start_f]), col)] if start_f is not None else []
             cmp = _compare(view, cells, observed, parts)
             if cmp:
                 zh = _col_zh(fund)
-                out.append(_record(d, t, table, end, fund, cmp, view,
+                out.append(_record(derived, d, t, table, end, fund, cmp, view,
                                    f"{zh}财政拨款：年末结转和结余不等于本年收入 + 年初结转和结余 − 本年支出",
                                    f"{fund}: year-end balance is not income + year-start balance − expenditure"))
     return out

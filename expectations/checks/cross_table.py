@@ -214,13 +214,13 @@ def spot_total(derived: Derived, doc: Document, spot: Spot) -> tuple[int, int, s
             continue
         view = derived.view(table)
         for p, name in enumerate(rows["name"].to_list()):
-            if spot.side and "side" in rows.columns and rows["side"][p] != spot.side:
+            if spot.side and "side" in rows.columns and derived.columns(table)["side"][p] != spot.side:
                 continue
-            if "code" in rows.columns and rows["code"][p]:
+            if "code" in rows.columns and derived.columns(table)["code"][p]:
                 continue
             if name and re.search(spot.name, name):
                 for col in spot.cols:
-                    if col in rows.columns and (int(rows["row"][p]), col) not in view.problems:
+                    if col in rows.columns and (int(derived.columns(table)["row"][p]), col) not in view.problems:
                         v = derived.value(table, p, col)
                         return None if v is None else (t, p, col, v, view)
                 return None
@@ -276,7 +276,7 @@ def _three_public_amount(derived: Derived, table, item: str) -> float | None:
     if item in rows.columns:
         for p in range(rows.height):
             if "total" not in rows.columns or derived.value(table, p, "total") is not None:
-                name = (rows["name"][p] or "") if "name" in rows.columns else ""
+                name = (derived.columns(table)["name"][p] or "") if "name" in rows.columns else ""
                 if re.search(r"上年|增减|变动", name):
                     continue
                 return derived.value(table, p, item) or 0.0
@@ -307,10 +307,10 @@ def three_public_items(documents: list[Document], derived: Derived) -> pl.DataFr
             if col is None:
                 continue
             for p, code in enumerate(table.rows["code"].to_list()):
-                if code not in THREE_PUBLIC_LINES or (int(table.rows["row"][p]), col) in view.problems:
+                if code not in THREE_PUBLIC_LINES or (int(derived.columns(table)["row"][p]), col) in view.problems:
                     continue
                 item, zh = THREE_PUBLIC_LINES[code]
-                if not _ITEM_ROW[item].search(table.rows["name"][p] or ""):
+                if not _ITEM_ROW[item].search(derived.columns(table)["name"][p] or ""):
                     continue  # the code names another line here (code.catalog reports it): the subject is in doubt
                 basic = derived.value(table, p, col)
                 tp_amount = _three_public_amount(derived, three, item)
@@ -319,8 +319,8 @@ def three_public_items(documents: list[Document], derived: Derived) -> pl.DataFr
                 basic_w, tp_w = basic * _factor(table.unit), tp_amount * _factor(three.unit)
                 tol = max(derived.view(three).tolerance * _factor(three.unit), view.tolerance * _factor(table.unit))
                 out.append({
-                    "doc": d, "table": table.kind, "tindex": t, "row": int(table.rows["row"][p]), "code": code,
-                    "name": table.rows["name"][p], "column": col, "expected": f"≤ {tp_w:.2f}", "observed": f"{basic_w:.2f}",
+                    "doc": d, "table": table.kind, "tindex": t, "row": int(derived.columns(table)["row"][p]), "code": code,
+                    "name": derived.columns(table)["name"][p], "column": col, "expected": f"≤ {tp_w:.2f}", "observed": f"{basic_w:.2f}",
                     "message": f"基本支出表 {code} {zh} {basic_w:.2f}万元 大于“三公”经费表中的 {tp_w:.2f}万元 / "
                                f"{code} in the basic expenditure table exceeds the three-public item {item} "
                                f"({basic_w:.2f} > {tp_w:.2f})",
