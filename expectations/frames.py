@@ -1,7 +1,10 @@
-"""Shared building blocks for check frames: row identity, code hierarchy, number printing.
+"""Shared building blocks for check frames: row identity, code hierarchy, number printing, and
+`Derived`, what the rules of one validate() call derive once from the same table or document.
 
-Every check frame has the CHECK_COLUMNS below (the identity of the thing checked and how to
-print a finding about it) followed by the value columns its expectation tests.
+Every check frame has the CHECK_COLUMNS below (the identity of the thing checked, how to print a
+finding about it and, for amounts, the numbers compared) followed by the value columns its
+expectation tests. A table's printed precision is read from its cells' `decimals`, recorded at
+extraction; nothing here parses an amount's text.
 """
 
 from __future__ import annotations
