@@ -137,6 +137,9 @@ CELL_COLUMNS: dict[str, pl.DataType] = {
     "text": pl.Utf8,  # raw text as published
     "value": pl.Float64,  # parsed amount (null when empty or not a number)
     "problem": pl.Utf8,  # format problem of the raw text, e.g. "trailing_dot"
+    # decimals the amount is printed with (its rounding step is 10^-decimals), read once at extraction
+    # by domain.units.printed_decimals; null for code and name cells
+    "decimals": pl.Int64,
     "page": pl.Int64,
     "x0": pl.Float64,
     "top": pl.Float64,
@@ -213,9 +216,15 @@ class Finding:
     code: str | None = None
     row: str | None = None
     column: str | None = None
-    expected: str | None = None
+    expected: str | None = None  # as the document would print it (for display)
     observed: str | None = None
     location: Location = field(default_factory=Location)
+    # The compared amounts as numbers, at the precision printed, and the rounding step: one unit of
+    # the last printed decimal of the two (0.01 for 457.90). None when the finding is not about an
+    # amount. Scoring judges a rounding gap from these, never from the display strings.
+    expected_value: float | None = None
+    observed_value: float | None = None
+    rounding_step: float | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)

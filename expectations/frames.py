@@ -1,7 +1,10 @@
-"""Shared building blocks for check frames: row identity, code hierarchy, number printing.
+"""Shared building blocks for check frames: row identity, code hierarchy, number printing, and
+`Derived`, what the rules of one validate() call derive once from the same table or document.
 
-Every check frame has the CHECK_COLUMNS below (the identity of the thing checked and how to
-print a finding about it) followed by the value columns its expectation tests.
+Every check frame has the CHECK_COLUMNS below (the identity of the thing checked, how to print a
+finding about it and, for amounts, the numbers compared) followed by the value columns its
+expectation tests. A table's printed precision is read from its cells' `decimals`, recorded at
+extraction; nothing here parses an amount's text.
 """
 
 from __future__ import annotations
@@ -28,6 +31,11 @@ CHECK_COLUMNS: dict[str, pl.DataType] = {
     "column": pl.Utf8,  # measure key
     "expected": pl.Utf8,  # as the document would print it
     "observed": pl.Utf8,
+    # the same amounts as numbers at their printed precision, and one unit of the last printed
+    # decimal (Finding.expected_value / observed_value / rounding_step); null when not amounts
+    "expected_value": pl.Float64,
+    "observed_value": pl.Float64,
+    "rounding_step": pl.Float64,
     "paragraph": pl.Int64,
     "message": pl.Utf8,  # "中文 / English"
     "severity": pl.Utf8,  # overrides the rule's severity when not null
@@ -62,41 +70,62 @@ _SPACE = re.compile(r"\s+")
 
 
 T = TypeVar("T")
-# Per-validation memo: what several rules derive from the same object (a table's hierarchy and
-# view, a document's parsed statements) is computed once. Keyed by id, checked by identity, and
-# cleared by the runner after each validate() call.
-_MEMO: dict[tuple[str, int], tuple[Any, Any, Any]] = {}
 
 
-def memo(name: str, obj: Any, compute: Callable[[], T], guard: Any = None) -> T:
-    """compute() once per (name, obj) while `guard` (e.g. table.rows) is the same object. Read-only result."""
-    key = (name, id(obj))
-    hit = _MEMO.get(key)
-    if hit is not None and hit[0] is obj and hit[1] is guard:
-        return hit[2]
-    out = compute()
-    _MEMO[key] = (obj, guard, out)
-    return out
+class Derived:
+    """What the rules of ONE validate() call derive from the same table or document — a table's view,
+    hierarchy and columns, a document's parsed statements, a builder's frame — computed once.
 
+    The call creates it (expectations.gx_runner.run) and passes it to every check-frame builder, which
+    passes it on; it goes away with the call. Entries hold their object, so an id is never reused while
+    the entry lives, and are recomputed when the guarded frame (table.rows, table.cells) was replaced.
+    Results are shared: read only.
+    """
 
-def _frame_key(build: Callable) -> str:
-    return f"frame:{build.__module__}.{build.__qualname__}"
+    def __init__(self) -> None:
+        self._store: dict[tuple[str, int], tuple[Any, Any, Any]] = {}
 
+    def get(self, name: str, obj: Any, compute: Callable[[], T], guard: Any = None) -> T:
+        """compute() once per (name, obj) while `guard` is the same object."""
+        key = (name, id(obj))
+        hit = self._store.get(key)
+        if hit is not None and hit[0] is obj and hit[1] is guard:
+            return hit[2]
+        out = compute()
+        self._store[key] = (obj, guard, out)
+        return out
 
-def shared_frame(build: Callable[[list[Document]], pl.DataFrame], documents: list[Document]) -> pl.DataFrame:
-    """A check-frame builder's frame for this validation's documents, kept for the runner: the reading
-    gate (checks/reliability.py) builds the identity rules' frames, and their rules reuse them."""
-    return memo(_frame_key(build), documents, lambda: build(documents))
+    def frame(self, build: Callable[[list[Document], Derived], pl.DataFrame], documents: list[Document]
+              ) -> pl.DataFrame:
+        """A check-frame builder's frame of these documents, built once: the reading gate
+        (checks/reliability.py) builds the identity rules' frames, and their rules reuse them."""
+        return self.get(f"frame:{build.__module__}.{build.__qualname__}", documents, lambda: build(documents, self))
 
+    def view(self, table: Table) -> TableView:
+        return self.get("view", table, lambda: TableView.of(table), table.cells)
 
-def frame_of(build: Callable[[list[Document]], pl.DataFrame], documents: list[Document]) -> pl.DataFrame:
-    """The frame a rule checks: the one shared_frame() already built for these documents, else built now."""
-    hit = _MEMO.get((_frame_key(build), id(documents)))
-    return hit[2] if hit is not None and hit[0] is documents else build(documents)
+    def hierarchy(self, table: Table) -> list[dict]:
+        """The code hierarchy of a table (see `hierarchy`)."""
+        return self.get("hierarchy", table, lambda: hierarchy(table), table.rows)
 
+    def distinct_items(self, table: Table) -> list[dict]:
+        """The hierarchy without codes printed a second time (code.duplicate reports those)."""
+        return [it for it in self.hierarchy(table) if it["duplicate_of"] is None]
 
-def clear_memo() -> None:
-    _MEMO.clear()
+    def columns(self, table: Table) -> dict[str, list]:
+        """The table's columns as Python lists (indexing a frame cell is slow)."""
+        return self.get("columns", table, lambda: {c: table.rows[c].to_list() for c in table.rows.columns},
+                        table.rows)
+
+    def value(self, table: Table, row_pos: int, column: str) -> float | None:
+        """The amount at a row position of a column, None when empty."""
+        v = self.columns(table)[column][row_pos]
+        return None if v is None or (isinstance(v, float) and math.isnan(v)) else float(v)
+
+    def positions(self, table: Table) -> dict[int, int]:
+        """Table.rows 'row' id → position in the frame."""
+        return self.get("positions", table, lambda: {int(r): i for i, r in enumerate(table.rows["row"].to_list())},
+                        table.rows)
 
 
 def check_frame(records: list[dict], extra: dict[str, pl.DataType]) -> pl.DataFrame:
@@ -143,30 +172,38 @@ class TableView:
 
     @classmethod
     def of(cls, table: Table) -> TableView:
-        return memo("view", table, lambda: cls._of(table), table.cells)
-
-    @classmethod
-    def _of(cls, table: Table) -> TableView:
+        """The view of a table, computed now (Derived.view keeps one per validate() call)."""
         cells = table.cells
-        texts = cells["text"].to_list() if "text" in cells.columns else []
         problems: set[tuple[int, str]] = set()
         if "problem" in cells.columns and cells.height:
             # a misplaced thousands separator ('120258,600') still reads as one number: keep checking it
             bad = cells.filter(pl.col("problem").is_not_null()
                                & ~((pl.col("problem") == "bad_grouping") & pl.col("value").is_not_null()))
             problems = {(int(r), str(c)) for r, c in bad.select("row", "column").iter_rows()}
-        dec = max(map(printed_decimals, texts), default=0)  # the printed precision: the most decimals shown
-        if not texts:
-            dec = 2 if (table.unit or "万元") == "万元" else 2
-        return cls(table, dec, problems)
+        if not cells.height:
+            return cls(table, 2, problems)
+        if "decimals" not in cells.columns:  # a Document pickled before cells carried their decimals
+            cells = cells.with_columns(pl.col("text").map_elements(printed_decimals, return_dtype=pl.Int64)
+                                       .alias("decimals"))
+        # the printed precision: the most decimals an amount of the table is printed with
+        return cls(table, int(cells["decimals"].max() or 0), problems)
 
     @property
     def tolerance(self) -> float:
         """One unit of the printed last decimal (0.01 for 2 decimals), plus float epsilon."""
         return 10.0 ** (-self.decimals) + 1e-6
 
+    @property
+    def step(self) -> float:
+        """One unit of the printed last decimal: the rounding step of the table's amounts."""
+        return 10.0 ** -self.decimals
+
     def fmt(self, value: float | None) -> str:
         return fmt_amount(value, self.decimals)
+
+    def printed(self, value: float | None) -> float | None:
+        """`value` as the table would print it (rounded to its decimals), as a number."""
+        return printed_amount(value, self.decimals)
 
     def measures(self, *wanted: str) -> list[str]:
         cols = self.table.rows.columns
@@ -179,6 +216,13 @@ def fmt_amount(value: float | None, decimals: int = 2) -> str:
     return f"{value:.{decimals}f}"
 
 
+def printed_amount(value: float | None, decimals: int) -> float | None:
+    """`value` rounded to `decimals`, the number fmt_amount prints; None for a missing value."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    return round(value, decimals)
+
+
 def fmt_percent(value: float, decimals: int) -> str:
     return f"{value:.{decimals}f}%"
 
@@ -188,11 +232,6 @@ def level_of(code: str | None) -> int | None:
 
 
 def hierarchy(table: Table) -> list[dict]:
-    """The code hierarchy of a table (memoised per validation; do not mutate the items)."""
-    return memo("hierarchy", table, lambda: _hierarchy(table), table.rows)
-
-
-def _hierarchy(table: Table) -> list[dict]:
     """Each coded row with its level and parent, by POSITION as printed.
 
     Rows with a malformed code (wrong length) get the level their neighbours imply, so
@@ -255,24 +294,3 @@ def _hierarchy(table: Table) -> list[dict]:
                 it["parent"] += base
         out.extend(items)
     return out
-
-
-def distinct_items(table: Table) -> list[dict]:
-    """The hierarchy without codes printed a second time (code.duplicate reports those)."""
-    return [it for it in hierarchy(table) if it["duplicate_of"] is None]
-
-
-def _columns(table: Table) -> dict[str, list]:
-    """The table's columns as Python lists, made once per validation (indexing a frame cell is slow)."""
-    return memo("columns", table, lambda: {c: table.rows[c].to_list() for c in table.rows.columns}, table.rows)
-
-
-def value(table: Table, row_pos: int, column: str) -> float | None:
-    v = _columns(table)[column][row_pos]
-    return None if v is None or (isinstance(v, float) and math.isnan(v)) else float(v)
-
-
-def row_positions(table: Table) -> dict[int, int]:
-    """Table.rows 'row' id → position in the frame."""
-    return memo("positions", table, lambda: {int(r): i for i, r in enumerate(table.rows["row"].to_list())},
-                table.rows)

@@ -22,7 +22,7 @@ from typing import Any
 import polars as pl
 
 from domain.model import READING_GATE, Document, Finding, Location
-from expectations.frames import clear_memo, frame_of
+from expectations.frames import Derived
 from expectations.rules import RULES, Rule
 from expectations.suites import ID, batch, suite
 
@@ -174,16 +174,16 @@ class Locator:
         return Location(page=para.page if para else None, paragraph=index)
 
 
-def _build(rule: Rule, documents: list[Document], findings: list[list[Finding]]) -> pl.DataFrame:
+def _build(rule: Rule, documents: list[Document], derived: Derived, findings: list[list[Finding]]) -> pl.DataFrame:
     """The rule's frame; if a document's bad input breaks the builder, record that against it."""
     try:
-        return frame_of(rule.build, documents)
+        return derived.frame(rule.build, documents)
     except Exception:
         log.exception("rule %s failed on the batch; isolating documents", rule.id)
     frames = []
     for d, doc in enumerate(documents):
         try:
-            frames.append(rule.build([doc]).with_columns(pl.lit(d, pl.Int64).alias("doc")))
+            frames.append(rule.build([doc], derived).with_columns(pl.lit(d, pl.Int64).alias("doc")))
         except Exception as exc:  # noqa: BLE001 — recorded against the document
             findings[d].append(Finding(
                 rule=rule.id, category=rule.category, severity="info", table=None,
@@ -203,6 +203,8 @@ def to_finding(rule: Rule, row: dict, locator: Locator) -> Finding:
         table=row.get("table"), message=row.get("message") or f"{rule.zh} / {rule.en}",
         code=row.get("code"), row=name.strip() if isinstance(name, str) else name,
         column=row.get("column"), expected=row.get("expected"), observed=row.get("observed"), location=location,
+        expected_value=row.get("expected_value"), observed_value=row.get("observed_value"),
+        rounding_step=row.get("rounding_step"),
     )
 
 
@@ -220,6 +222,22 @@ def _engine_failure(rule: Rule, message: str) -> Finding:
                    message=f"校验引擎未能执行该检查：{message} / the engine could not run this rule")
 
 
+def build_frames(documents: list[Document], rules: list[Rule]) -> list[tuple[Rule, pl.DataFrame, list[list[Finding]]]]:
+    """Each rule's check frame over the documents, with run-wide `cid`s, and per document the notes of
+    a builder that failed on it. The reading gate first. What the builders derive from the same tables
+    and paragraphs is kept by one Derived for this call only."""
+    derived = Derived()
+    built: list[tuple[Rule, pl.DataFrame, list[list[Finding]]]] = []
+    offset = 0
+    for rule in sorted(rules, key=lambda r: r.id != READING_GATE):
+        notes: list[list[Finding]] = [[] for _ in documents]
+        frame = _build(rule, documents, derived, notes)
+        frame = frame.with_row_index(ID, offset).with_columns(pl.col(ID).cast(pl.Int64))
+        offset += frame.height
+        built.append((rule, frame, notes))
+    return built
+
+
 def run(documents: list[Document], rules: list[Rule] | None = None,
         gx_dir: Path | None = None) -> list[list[Finding]]:
     """Findings per document: every rule's check frame built, all validated in one Checkpoint run
@@ -228,43 +246,33 @@ def run(documents: list[Document], rules: list[Rule] | None = None,
     if not documents:
         return findings
     locator = Locator(documents)
+    built = build_frames(documents, rules or RULES)
     try:
-        built: list[tuple[Rule, pl.DataFrame, list[list[Finding]]]] = []
-        offset = 0
-        for rule in sorted(rules or RULES, key=lambda r: r.id != READING_GATE):  # the gate first
-            notes: list[list[Finding]] = [[] for _ in documents]  # documents the builder failed on
-            frame = _build(rule, documents, notes)
-            frame = frame.with_row_index(ID, offset).with_columns(pl.col(ID).cast(pl.Int64))
-            offset += frame.height
-            built.append((rule, frame, notes))
+        runner = GxRunner(gx_dir)
         try:
-            runner = GxRunner(gx_dir)
-            try:
-                outcome = runner.validate([(rule, frame) for rule, frame, _ in built])
-            finally:
-                runner.close()
-        except Exception as exc:  # noqa: BLE001 — recorded against every rule, the batch still returns
-            log.exception("GX failed on the run")
-            outcome = {rule.id: f"{type(exc).__name__}: {exc}" for rule, _, _ in built}
-        unreliable: set[tuple[int, int]] = set()
-        for rule, frame, notes in built:
-            for d, extra in enumerate(notes):
-                findings[d].extend(extra)
-            if not frame.height:
-                continue
-            unexpected = outcome.get(rule.id, f"{rule.id}: no result")
-            if isinstance(unexpected, str):  # one rule's engine failure must not sink the batch
-                log.error("GX failed on rule %s: %s", rule.id, unexpected)
-                for d in sorted(set(frame["doc"].to_list())):
-                    findings[d].append(_engine_failure(rule, unexpected))
-                continue
-            failing = frame.filter(pl.col(ID).is_in(sorted(unexpected)))
-            if rule.id == READING_GATE:
-                unreliable = set(failing.select("doc", "tindex").iter_rows())
-            elif unreliable and rule.category in GATED_CATEGORIES:
-                failing = without_doubtful(failing, unreliable)
-            for row in failing.iter_rows(named=True):
-                findings[row["doc"]].append(to_finding(rule, row, locator))
-    finally:
-        clear_memo()
+            outcome = runner.validate([(rule, frame) for rule, frame, _ in built])
+        finally:
+            runner.close()
+    except Exception as exc:  # noqa: BLE001 — recorded against every rule, the batch still returns
+        log.exception("GX failed on the run")
+        outcome = {rule.id: f"{type(exc).__name__}: {exc}" for rule, _, _ in built}
+    unreliable: set[tuple[int, int]] = set()
+    for rule, frame, notes in built:
+        for d, extra in enumerate(notes):
+            findings[d].extend(extra)
+        if not frame.height:
+            continue
+        unexpected = outcome.get(rule.id, f"{rule.id}: no result")
+        if isinstance(unexpected, str):  # one rule's engine failure must not sink the batch
+            log.error("GX failed on rule %s: %s", rule.id, unexpected)
+            for d in sorted(set(frame["doc"].to_list())):
+                findings[d].append(_engine_failure(rule, unexpected))
+            continue
+        failing = frame.filter(pl.col(ID).is_in(sorted(unexpected)))
+        if rule.id == READING_GATE:
+            unreliable = set(failing.select("doc", "tindex").iter_rows())
+        elif unreliable and rule.category in GATED_CATEGORIES:
+            failing = without_doubtful(failing, unreliable)
+        for row in failing.iter_rows(named=True):
+            findings[row["doc"]].append(to_finding(rule, row, locator))
     return findings

@@ -1,7 +1,7 @@
 """The rules, declared once as data: id, category, severity, zh/en text, check frame, expectation.
 
 The GX suite, the findings and docs/rules.md are all assembled from RULES. To add a rule,
-write a check-frame builder (documents → polars frame with CHECK_COLUMNS plus the tested
+write a check-frame builder ((documents, derived) → polars frame with CHECK_COLUMNS plus the tested
 columns) and append a Rule here.
 """
 
@@ -22,6 +22,7 @@ from expectations.checks import (
     narrative,
     reliability,
 )
+from expectations.frames import Derived
 
 WITHIN_TOLERANCE = ("ExpectColumnValuesToBeBetween", {"column": "excess", "max_value": 0})
 
@@ -34,7 +35,7 @@ class Rule:
     severity: str  # default; a check frame's `severity` column overrides it per row
     zh: str
     en: str
-    build: Callable[[list[Document]], pl.DataFrame]
+    build: Callable[[list[Document], Derived], pl.DataFrame]  # check-frame builder
     expectation: tuple[str, dict] = WITHIN_TOLERANCE  # GX Core expectation class and its arguments
     meta: dict = field(default_factory=dict)
 

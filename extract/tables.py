@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from domain.model import CELL_COLUMNS, ROW_KEY_COLUMNS, SUMMARY_KINDS, Table
+from domain.units import printed_decimals
 from extract.grid import Grid
 from extract.kinds import (
     compact,
@@ -607,13 +608,13 @@ def _build(parsed: _Parsed, index: int) -> Table | None:
             )
             if code_cells and raw_code:
                 cells_out.append({"row": row_id, "column": "code", "text": raw_code, "value": None,
-                                  "problem": None, **_union([loc(c) for c in code_cells])})
+                                  "problem": None, "decimals": None, **_union([loc(c) for c in code_cells])})
             if name_cell is not None and raw_name:
                 cells_out.append({"row": row_id, "column": "name", "text": raw_name, "value": None,
-                                  "problem": None, **loc(name_cell)})
-            for key, c, value, problem in value_cells:
+                                  "problem": None, "decimals": None, **loc(name_cell)})
+            for key, c, value, problem in value_cells:  # the printed precision, read here once
                 cells_out.append({"row": row_id, "column": key, "text": texts[c], "value": value,
-                                  "problem": problem, **loc(c)})
+                                  "problem": problem, "decimals": printed_decimals(texts[c]), **loc(c)})
     for grid, _ in parsed.data_rows:
         pages.update(grid.pages)
     pages.update(parsed.grid.pages)

@@ -2,33 +2,21 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 
 from domain.model import CATEGORIES, READING_GATE, SEVERITIES, Document, Finding, Scorecard
-from domain.units import printed_decimals
 from scoring import weights as W
 
 CLEAN = 100.0
-_NUMBER = re.compile(r"([-−]?\d[\d,]*(?:\.\d+)?)\s*%?")
-
-
-def _amount(text: str | None) -> tuple[float, int] | None:
-    """'1,234.50' → (1234.5, 2); '44.36%' → (44.36, 2); None when not a plain number."""
-    m = _NUMBER.fullmatch((text or "").strip())
-    if not m:
-        return None
-    digits = m.group(1).replace(",", "").replace("−", "-")
-    return float(digits), printed_decimals(digits)
 
 
 def is_rounding_gap(finding: Finding) -> bool:
-    """Expected and observed amounts differ by at most ROUNDING_GAP_UNITS units of the last decimal."""
-    exp, obs = _amount(finding.expected), _amount(finding.observed)
-    if exp is None or obs is None or exp[0] == obs[0]:
+    """Expected and observed amounts differ by at most ROUNDING_GAP_UNITS rounding steps (units of
+    the last printed decimal). Read from the finding's numbers; a finding not about amounts is none."""
+    exp, obs, step = finding.expected_value, finding.observed_value, finding.rounding_step
+    if exp is None or obs is None or step is None or exp == obs:
         return False
-    unit = 10.0 ** -max(exp[1], obs[1])
-    return abs(exp[0] - obs[0]) <= W.ROUNDING_GAP_UNITS * unit + 1e-9
+    return abs(exp - obs) <= W.ROUNDING_GAP_UNITS * step + 1e-9
 
 
 def finding_points(finding: Finding) -> float:

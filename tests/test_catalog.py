@@ -41,7 +41,7 @@ def test_similar_names(printed, official, same):
 
 def test_harvest_keeps_codes_named_alike_by_two_departments_only():
     from expectations.catalog.harvest import harvest
-    from expectations.testing import make_document, make_table
+    from tests.fixtures.documents import make_document, make_table
 
     def doc(department: str, rows: list[tuple]) -> object:
         return make_document([make_table("gpb_expenditure", ["total"], rows)], [], department=department,
@@ -70,7 +70,7 @@ def test_harvested_rows_are_well_formed_and_new():
 
 def test_the_economic_catalog_does_not_judge_documents_before_the_2018_reform():
     from expectations import validate
-    from expectations.testing import make_document, make_table
+    from tests.fixtures.documents import make_document, make_table
 
     def findings(year: int) -> list:
         table = make_table("gpb_basic_expenditure", ["total"], [

@@ -187,6 +187,22 @@ def test_normalise_grid_summary_two_sides_and_trailing_dot():
     assert bad == [("457.90.", "trailing_dot")]
 
 
+def test_each_amount_cell_carries_its_printed_decimals():
+    """The printed precision is read once, at extraction: the decimals of each amount as printed
+    ('1,234.560' → 3, '12' → 0); code and name cells carry none."""
+    rows = [
+        ["科目编码", "科目名称", "合计", "基本支出", "项目支出"],
+        ["201", "一般公共服务支出", "1,234.560", "1,200.5", "34.06"],
+        ["20103", "政府办公厅（室）及相关机构事务", "1,234.560", "1,200.5", "34.06"],
+        ["", "合计", "1,234.56", "1200.5", "34"],
+    ]
+    t = normalise_grid(_grid(rows, ["2021年一般公共预算支出表", "单位：万元"]), 0)
+    got = {(r, c): d for r, c, d in t.cells.select("row", "column", "decimals").iter_rows()}
+    assert [got[(0, c)] for c in ("total", "basic", "project")] == [3, 1, 2]
+    assert [got[(2, c)] for c in ("total", "basic", "project")] == [2, 1, 0]
+    assert got[(0, "code")] is None and got[(0, "name")] is None
+
+
 def test_unit_composition_table_is_not_a_budget_table():
     grid = _grid([["序号", "单位名称", "单位性质"], ["1", "杜集区政府办公室", "机关"]], ["具体情况见下表。"])
     assert normalise_grid(grid, 0) is None

@@ -9,9 +9,9 @@ import pytest
 
 from domain.model import FINAL_ACCOUNTS_TABLE_KINDS
 from expectations import validate
-from expectations.testing import make_document, make_table
 from extract import extract_file
 from tests.fixtures import final_accounts_docs as fa
+from tests.fixtures.documents import make_document, make_table
 from tests.shared_inputs import SHARED
 
 NEW_RULES = {"arithmetic.carryover_identity", "arithmetic.three_public_sum"}

@@ -132,6 +132,7 @@ def test_validate_on_the_real_final_accounts_raises_nothing(ghj, shg):
 
 def test_three_public_items_without_a_total_column_does_not_crash():
     from expectations.checks.cross_table import three_public_items
+    from expectations.frames import Derived
 
     def table(kind: str, measures: list[str], rows: dict) -> Table:
         return Table(kind=kind, title="", unit="万元", measures=measures, rows=pl.DataFrame(rows))
@@ -142,7 +143,7 @@ def test_three_public_items_without_a_total_column_does_not_crash():
     basic = table("fa_gpb_basic_expenditure", ["amount"],
                   {**base, "code": ["30217"], "name": ["公务接待费"], "amount": [0.50]})
     doc = Document(source=SourceFile(path="x.pdf", sha256="", format="pdf"), tables=[three, basic])
-    frame = three_public_items([doc])
+    frame = three_public_items([doc], Derived())
     assert frame.height == 1 and frame["excess"][0] == pytest.approx(0.11, abs=0.011)
 
 

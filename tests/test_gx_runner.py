@@ -12,15 +12,15 @@ import polars as pl
 
 from domain.model import Document, SourceFile
 from expectations import data_docs_index, validate
-from expectations.frames import CHECK_COLUMNS
+from expectations.frames import CHECK_COLUMNS, Derived
 from expectations.gx_runner import GxRunner, run
 from expectations.rules import RULES, Rule
 from expectations.suites import SUITES_DIR, rendered
-from expectations.testing import make_document, make_table, seed_document
+from tests.fixtures.documents import make_document, make_table, seed_document
 
 
 def test_unexpected_rows_map_back_by_id():
-    rule = Rule("t.between", "arithmetic", "error", "测试", "test", lambda docs: pl.DataFrame())
+    rule = Rule("t.between", "arithmetic", "error", "测试", "test", lambda docs, derived: pl.DataFrame())
     frame = pl.DataFrame({"cid": [0, 1, 2, 3], "excess": [-0.1, 0.5, None, 2.0]})
     assert GxRunner().unexpected_ids(rule, frame) == {1, 3}
 
@@ -29,7 +29,7 @@ def test_every_declared_expectation_runs_in_gx():
     runner = GxRunner()
     doc = seed_document()
     for rule in RULES:
-        frame = rule.build([doc])
+        frame = rule.build([doc], Derived())
         assert set(CHECK_COLUMNS) <= set(frame.columns), rule.id
         if frame.height:
             runner.unexpected_ids(rule, frame.with_row_index("cid").with_columns(pl.col("cid").cast(pl.Int64)))
@@ -50,7 +50,7 @@ def test_a_broken_document_is_recorded_not_fatal():
     broken.tables = [make_table("gpb_expenditure", ["total"], [("201", "一般公共服务支出", "1.00")])]
     broken.tables[0].rows = broken.tables[0].rows.drop("row")  # bad input: no row ids
 
-    def fragile(docs):
+    def fragile(docs, derived):
         for d in docs:
             for t in d.tables:
                 t.rows["row"]  # raises on the broken document
@@ -68,34 +68,39 @@ def test_empty_input():
 
 
 def test_derived_frames_are_shared_within_a_run_and_dropped_after():
-    from expectations import frames
-
+    """What rules derive from a table is computed once per validate() call, by the Derived the call
+    owns and passes to every builder: two calls, two computations; a replaced frame is recomputed."""
     doc = seed_document()
     table = doc.tables[1]
-    calls = []
+    calls, owners = [], []
 
-    def counting(docs):
+    def counting(docs, derived):
+        owners.append(derived)
         for d in docs:
             for t in d.tables:
                 if t is table:
-                    calls.append(frames.hierarchy(t))
+                    calls.append(derived.hierarchy(t))
         return pl.DataFrame(schema={**CHECK_COLUMNS, "excess": pl.Float64})
 
+    def other(docs, derived):  # a second builder (one builder's frame is built once per call)
+        return counting(docs, derived)
+
     rules = [Rule("arithmetic.a", "arithmetic", "error", "甲", "a", counting),
-             Rule("arithmetic.b", "arithmetic", "error", "乙", "b", counting)]
+             Rule("arithmetic.b", "arithmetic", "error", "乙", "b", other)]
     run([doc], rules)
     assert len(calls) == 2 and calls[0] is calls[1]  # one hierarchy per table per validation
-    assert frames._MEMO == {}
+    run([doc], rules)
+    assert owners[2] is not owners[0] and calls[2] is not calls[0]  # a new call derives afresh
+    derived = owners[0]
     table.rows = table.rows.head(3)  # a changed table is not served a stale hierarchy
-    assert len(frames.hierarchy(table)) == 3
-    frames.clear_memo()
+    assert len(derived.hierarchy(table)) == 3
 
 
 def test_a_rule_the_engine_cannot_run_is_recorded_and_the_batch_goes_on():
     """GX itself failing on one rule (here: it tests a column the frame lacks) costs that rule only."""
     doc = seed_document()
     broken = Rule("t.broken", "format", "error", "坏规则", "broken rule",
-                  lambda docs: pl.DataFrame({"doc": [0], "present": [1.0]}),
+                  lambda docs, derived: pl.DataFrame({"doc": [0], "present": [1.0]}),
                   ("ExpectColumnValuesToBeBetween", {"column": "absent", "min_value": 0}))
     prefix = next(r for r in RULES if r.id == "code.parent_prefix")
     findings = run([doc], [broken, prefix])[0]

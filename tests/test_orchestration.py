@@ -15,8 +15,8 @@ from domain.model import Document
 from orchestration.assets import ASSETS, CHECKS, report, report_pages_exist, scorecards, scores_in_range
 from orchestration.definitions import NIGHTLY_CRON, TIMEZONE, defs, nightly_job
 from orchestration.resources import BudgetQASettings
+from tests.fixtures.warehouse_docs import seed_like
 from warehouse import Warehouse
-from warehouse.sample import seed_like
 
 ROOT = Path(__file__).resolve().parents[1]
 

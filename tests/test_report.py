@@ -16,8 +16,8 @@ from lxml import html
 from report import write_scorecard, write_site
 from report.site import dept_href, doc_href
 from scoring import score_document
+from tests.fixtures.warehouse_docs import document, seed_like
 from warehouse import Warehouse
-from warehouse.sample import document, seed_like
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium not installed")
@@ -251,7 +251,7 @@ def test_exports_have_chinese_headers_and_one_sheet_per_view(site):
 
 
 def test_ranking_ties_kinds_and_documents_apart(tmp_path):
-    from warehouse.sample import finding
+    from tests.fixtures.warehouse_docs import finding
 
     common = dict(region="淮北市杜集区", kind="budget", unit="万元", year=2023)
     docs = [document("a", [finding("format", "warning")], department="甲局", **common),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from expectations import validate
 from expectations.checks.codes import suggest_code
-from expectations.testing import make_document, make_table
+from tests.fixtures.documents import make_document, make_table
 
 
 def _found(doc, rule, severity="error"):

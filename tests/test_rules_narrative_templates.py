@@ -14,8 +14,8 @@ import pytest
 from domain.model import Paragraph
 from expectations import validate
 from expectations.checks.narrative_parse import heading_section, parse_paragraph, sections
-from expectations.testing import make_document, make_table
 from extract import extract_file
+from tests.fixtures.documents import make_document, make_table
 from tests.shared_inputs import corpus_file
 
 F = ["total", "basic", "project"]

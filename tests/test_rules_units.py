@@ -6,7 +6,7 @@ import pytest
 
 from expectations import validate
 from expectations.checks.narrative_parse import parse_paragraph
-from expectations.testing import make_document, make_table
+from tests.fixtures.documents import make_document, make_table
 
 F = ["total", "basic", "project"]
 

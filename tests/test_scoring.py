@@ -7,7 +7,7 @@ import itertools
 from domain.model import CATEGORIES
 from scoring import score_department, score_document
 from scoring import weights as W
-from warehouse.sample import document, finding
+from tests.fixtures.warehouse_docs import document, finding
 
 
 def test_clean_document_scores_100_grade_a():
@@ -124,13 +124,20 @@ def test_department_with_separate_narrative_and_tables_files_is_fully_assessed()
 def test_rounding_gap_costs_less_than_a_missing_table_and_a_wrong_amount():
     from scoring import finding_points
 
-    gap = finding("arithmetic", rule="arithmetic.parent_sum", expected="525.85", observed="525.83")
-    wrong = finding("arithmetic", rule="arithmetic.parent_sum", expected="525.85", observed="535.85")
+    def amounts(exp: float, obs: float, step: float) -> dict:
+        return {"expected": f"{exp}", "observed": f"{obs}", "expected_value": exp, "observed_value": obs,
+                "rounding_step": step}
+
+    gap = finding("arithmetic", rule="arithmetic.parent_sum", **amounts(525.85, 525.83, 0.01))
+    wrong = finding("arithmetic", rule="arithmetic.parent_sum", **amounts(525.85, 535.85, 0.01))
     missing = finding("completeness", "warning", rule="completeness.required_tables")
-    share = finding("narrative", rule="narrative.share", expected="44.36%", observed="44.33%")
+    share = finding("narrative", rule="narrative.share", **amounts(44.36, 44.33, 0.01))
     assert finding_points(gap) == W.ROUNDING_GAP_POINTS < finding_points(missing) < finding_points(wrong)
     assert finding_points(share) == W.ROUNDING_GAP_POINTS * W.CATEGORY_MULTIPLIER["narrative"]
-    assert finding_points(finding("arithmetic", expected="-0.01", observed="0.01")) == W.ROUNDING_GAP_POINTS
-    assert finding_points(finding("arithmetic", expected="1,000.00", observed="1000.04")) == 10.0  # 4 units
+    assert finding_points(finding("arithmetic", **amounts(-0.01, 0.01, 0.01))) == W.ROUNDING_GAP_POINTS
+    assert finding_points(finding("arithmetic", **amounts(1000.0, 1000.04, 0.01))) == 10.0  # 4 units
+    assert finding_points(finding("arithmetic", **amounts(1000.0, 1003.0, 1.0))) == W.ROUNDING_GAP_POINTS  # 3 units of 1
+    # the display strings alone are not read: a finding without numbers is not a rounding gap
+    assert finding_points(finding("arithmetic", expected="525.85", observed="525.84")) == 10.0
     scores = [score_document(document(n, [f])).score for n, f in (("g", gap), ("m", missing), ("w", wrong))]
     assert scores[0] > scores[1] > scores[2]

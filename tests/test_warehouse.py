@@ -15,8 +15,8 @@ except ImportError:  # tests/ on sys.path rather than a package
 
 from domain.model import REPORT_SCHEMA
 from scoring import score_document
+from tests.fixtures.warehouse_docs import document, finding, seed_like
 from warehouse import SCHEMA_VERSION, Warehouse
-from warehouse.sample import document, finding, seed_like
 
 
 @pytest.fixture(params=["duckdb", "postgresql"])
@@ -173,7 +173,7 @@ WRITER = """
 import sys
 from scoring import score_document
 from warehouse import Warehouse
-from warehouse.sample import document, finding
+from tests.fixtures.warehouse_docs import document, finding
 url, tag = sys.argv[1], sys.argv[2]
 wh = Warehouse.open(url)
 for i in range(15):

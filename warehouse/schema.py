@@ -59,6 +59,13 @@ MIGRATIONS: list[tuple[int, list[str]]] = [
         "ALTER TABLE runs ADD COLUMN pid INTEGER",
         "ALTER TABLE runs ADD COLUMN error TEXT",
     ]),
+    (4, [
+        # finding amounts as numbers (domain.model.Finding): the compared values at their printed
+        # precision and the rounding step, so a reader need not parse `expected`/`observed` text
+        "ALTER TABLE findings ADD COLUMN expected_value DOUBLE PRECISION",
+        "ALTER TABLE findings ADD COLUMN observed_value DOUBLE PRECISION",
+        "ALTER TABLE findings ADD COLUMN rounding_step DOUBLE PRECISION",
+    ]),
 ]
 
 SCHEMA_VERSION = MIGRATIONS[-1][0]
@@ -73,6 +80,7 @@ TABLE_COLUMNS = ("sha256", "table_index", "kind", "number", "title", "unit", "pa
 FINDING_COLUMNS = (
     "sha256", "ordinal", "rule", "category", "severity", "table_kind", "code", "row_label", "column_name",
     "expected", "observed", "message", "page", "bbox", "cell", "paragraph", "excerpt",
+    "expected_value", "observed_value", "rounding_step",
 )
 COPY_COLUMNS = ("sha256", "path", "url", "seen_at")
 CRAWL_COLUMNS = ("portal", "url", "referer", "title", "published", "fetched_at", "status", "size", "sha256", "outcome")

@@ -84,6 +84,7 @@ def finding_rows(doc: Document) -> list[tuple]:
             doc.source.sha256, i, f.rule, f.category, f.severity, f.table, f.code, f.row, f.column,
             f.expected, f.observed, f.message, loc.page, json.dumps(loc.bbox) if loc.bbox else None,
             loc.cell, loc.paragraph, excerpt(doc, loc.paragraph),
+            f.expected_value, f.observed_value, f.rounding_step,
         ))
     return rows
 
@@ -455,6 +456,8 @@ def _finding(r: dict) -> dict:
         "location": {"page": r["page"], "bbox": json.loads(r["bbox"]) if r["bbox"] else None,
                      "cell": r["cell"], "paragraph": r["paragraph"]},
         "excerpt": r["excerpt"],
+        "expected_value": r["expected_value"], "observed_value": r["observed_value"],
+        "rounding_step": r["rounding_step"],
     }
 
 
@@ -496,5 +499,6 @@ _CARD_SCHEMA = _schema(
 )
 _FINDING_SCHEMA = _schema(
     "sha256:s department:s region:s year:i source:s ordinal:i rule:s category:s severity:s table:s code:s "
-    "row:s column:s expected:s observed:s message:s page:i bbox:s cell:s paragraph:i excerpt:s"
+    "row:s column:s expected:s observed:s message:s page:i bbox:s cell:s paragraph:i excerpt:s "
+    "expected_value:f observed_value:f rounding_step:f"
 )

@@ -17,14 +17,11 @@ from expectations.frames import (
     CODED_KINDS,
     ORDINAL_NAME,
     SUBTOTAL_NAME,
+    Derived,
     TableView,
     check_frame,
     clean_name,
-    distinct_items,
-    hierarchy,
     is_total,
-    row_positions,
-    value,
 )
 
 EXTRA = {"excess": pl.Float64}
@@ -51,19 +48,19 @@ def _compare(view: TableView, cells: list[tuple[int, str]], observed: float | No
     return exp, obs, abs(obs - exp) - view.tolerance, terms * 0.5 * 10.0 ** -view.decimals + 1e-6
 
 
-def _record(d: int, t: int, table: Table, pos: int, column: str, cmp: tuple[float, ...],
+def _record(derived: Derived, d: int, t: int, table: Table, pos: int, column: str, cmp: tuple[float, ...],
             view: TableView, zh: str, en: str) -> dict:
     """A check row; a difference within the accumulated rounding of many terms is only 'info'."""
-    rows = table.rows
+    cols = derived.columns(table)
     exp, obs, excess = cmp[:3]
     rounding = len(cmp) > 3 and excess > 0 and abs(obs - exp) <= cmp[3]
     note = ("（差额在各项四舍五入的累计误差之内 / within the accumulated rounding of the terms）"
             if rounding else "")
     return {
-        "doc": d, "table": table.kind, "tindex": t, "row": int(rows["row"][pos]),
-        "code": rows["code"][pos] if "code" in rows.columns else None,
-        "name": rows["name"][pos] if "name" in rows.columns else None,
+        "doc": d, "table": table.kind, "tindex": t, "row": int(cols["row"][pos]),
+        "code": cols["code"][pos] if "code" in cols else None, "name": cols["name"][pos] if "name" in cols else None,
         "column": column, "expected": view.fmt(exp), "observed": view.fmt(obs),
+        "expected_value": view.printed(exp), "observed_value": view.printed(obs), "rounding_step": view.step,
         "message": f"{zh}：应为 {view.fmt(exp)}，列示 {view.fmt(obs)} / {en}: expected {view.fmt(exp)}, "
                    f"printed {view.fmt(obs)}{note}",
         "severity": "info" if rounding else None,
@@ -71,16 +68,16 @@ def _record(d: int, t: int, table: Table, pos: int, column: str, cmp: tuple[floa
     }
 
 
-def parent_sum(documents: list[Document]) -> pl.DataFrame:
+def parent_sum(documents: list[Document], derived: Derived) -> pl.DataFrame:
     """类 = Σ款, 款 = Σ项 in every amount column; children grouped by position as printed."""
     out: list[dict] = []
     for d, doc in enumerate(documents):
         for t, table in enumerate(doc.tables):
             if table.kind not in CODED_KINDS or not table.rows.height:
                 continue
-            view = TableView.of(table)
-            pos = row_positions(table)
-            items = distinct_items(table)
+            view = derived.view(table)
+            pos = derived.positions(table)
+            items = derived.distinct_items(table)
             for k, it in enumerate(items):
                 below = []
                 for other in items[k + 1:]:
@@ -93,13 +90,13 @@ def parent_sum(documents: list[Document]) -> pl.DataFrame:
                 children = [o for o in below if o["level"] == top]
                 p = pos[it["row"]]
                 for col in view.measures():
-                    if col == "previous" or value(table, p, col) is None:
+                    if col == "previous" or derived.value(table, p, col) is None:
                         continue  # an empty parent cell: nothing printed to compare (often a reading gap)
-                    parts = [value(table, pos[c["row"]], col) for c in children]
+                    parts = [derived.value(table, pos[c["row"]], col) for c in children]
                     cells = [(it["row"], col)] + [(c["row"], col) for c in children]
-                    cmp = _compare(view, cells, value(table, p, col), parts)
+                    cmp = _compare(view, cells, derived.value(table, p, col), parts)
                     if cmp:
-                        out.append(_record(d, t, table, p, col, cmp, view,
+                        out.append(_record(derived, d, t, table, p, col, cmp, view,
                                            f"科目 {it['code']} 的{_col_zh(col)}不等于下级科目之和",
                                            f"{it['code']} {col} is not the sum of its sub-items"))
     return check_frame(out, EXTRA)
@@ -110,47 +107,47 @@ OPEN_EXPENDITURE_KINDS = frozenset({"expenditure_summary", "fa_expenditure"})
 ROW_PARTITIONS: list[tuple[str, tuple[str, ...]]] = [("total", ("basic", "project"))]
 
 
-def basic_plus_project(documents: list[Document]) -> pl.DataFrame:
+def basic_plus_project(documents: list[Document], derived: Derived) -> pl.DataFrame:
     """合计 = 基本支出 + 项目支出 on every row."""
     out: list[dict] = []
     for d, doc in enumerate(documents):
         for t, table in enumerate(doc.tables):
             if not table.rows.height or table.kind in INDICATOR_KINDS:
                 continue  # indicator values (95, 100) under a 项目支出 banner are not amounts
-            view = TableView.of(table)
+            view = derived.view(table)
             for whole, parts in ROW_PARTITIONS:
                 if len(view.measures(whole, *parts)) != len(parts) + 1:
                     continue
                 for p in range(table.rows.height):
-                    r = int(table.rows["row"][p])
-                    if value(table, p, whole) is None:
+                    r = int(derived.columns(table)["row"][p])
+                    if derived.value(table, p, whole) is None:
                         continue  # an empty total cell: nothing printed to compare (often a reading gap)
-                    cmp = _compare(view, [(r, c) for c in (whole, *parts)], value(table, p, whole),
-                                   [value(table, p, c) for c in parts])
+                    cmp = _compare(view, [(r, c) for c in (whole, *parts)], derived.value(table, p, whole),
+                                   [derived.value(table, p, c) for c in parts])
                     if cmp and table.kind in OPEN_EXPENDITURE_KINDS and cmp[1] > cmp[0]:
                         continue  # 支出总表 may add columns (上缴上级支出、结转下年、预留机动经费 …) beyond basic+project
                     if cmp:
-                        out.append(_record(d, t, table, p, whole, cmp, view,
+                        out.append(_record(derived, d, t, table, p, whole, cmp, view,
                                            "合计不等于基本支出与项目支出之和",
                                            "total is not basic + project"))
     return check_frame(out, EXTRA)
 
 
-def _summands(table: Table, total_pos: int) -> list[list[int]]:
+def _summands(derived: Derived, table: Table, total_pos: int) -> list[list[int]]:
     """The readings of which rows a 合计/小计 row adds up: lists of row positions, [] when the table
     gives no clear rule. A coded table has two readings when they differ: its top-level rows, and its
     root rows (no parent printed above them, e.g. a 款 printed without its 类 beside full 项 codes)."""
     rows = table.rows
-    side = rows["side"][total_pos] if "side" in rows.columns else ""
+    side = derived.columns(table)["side"][total_pos] if "side" in rows.columns else ""
     names = rows["raw_name"].to_list() if "raw_name" in rows.columns else rows["name"].to_list()
-    same_side = [p for p in range(total_pos) if (rows["side"][p] if "side" in rows.columns else "") == side]
+    same_side = [p for p in range(total_pos) if (derived.columns(table)["side"][p] if "side" in rows.columns else "") == side]
     coded = "code" in rows.columns and rows["code"].drop_nulls().len() > 0
     if table.kind in CODED_KINDS or (table.kind in LIST_KINDS and coded):  # a project list grouped by code
-        items = [it for it in distinct_items(table) if it["side"] == side]
+        items = [it for it in derived.distinct_items(table) if it["side"] == side]
         if not items:
             return []
-        every = hierarchy(table)
-        pos = row_positions(table)
+        every = derived.hierarchy(table)
+        pos = derived.positions(table)
         top = min(it["level"] for it in items)
 
         def is_root(it: dict) -> bool:
@@ -170,7 +167,7 @@ def _summands(table: Table, total_pos: int) -> list[list[int]]:
     return []
 
 
-def column_total(documents: list[Document]) -> pl.DataFrame:
+def column_total(documents: list[Document], derived: Derived) -> pl.DataFrame:
     """The 合计 (or 本年收入/支出小计) row = Σ the top-level rows above it."""
     out: list[dict] = []
     for d, doc in enumerate(documents):
@@ -178,32 +175,32 @@ def column_total(documents: list[Document]) -> pl.DataFrame:
             rows = table.rows
             if not rows.height or "name" not in rows.columns:
                 continue
-            view = TableView.of(table)
+            view = derived.view(table)
             names = rows["name"].to_list()
             summary = table.kind in SUMMARY_KINDS
             seen_sides: set[str] = set()
             for p, name in enumerate(names):
-                side = rows["side"][p] if "side" in rows.columns else ""
+                side = derived.columns(table)["side"][p] if "side" in rows.columns else ""
                 target = SUBTOTAL_NAME.search(name or "") if summary else is_total(name)
                 if not target or side in seen_sides:
                     continue
-                if "code" in rows.columns and rows["code"][p]:
+                if "code" in rows.columns and derived.columns(table)["code"][p]:
                     continue
                 seen_sides.add(side)  # first total of each side only
-                readings = _summands(table, p)
-                r = int(rows["row"][p])
+                readings = _summands(derived, table, p)
+                r = int(derived.columns(table)["row"][p])
                 for col in view.measures() if readings else ():
-                    if col == "previous" or value(table, p, col) is None:
+                    if col == "previous" or derived.value(table, p, col) is None:
                         continue  # an empty total cell: nothing printed to compare (often a reading gap)
-                    cmps = [_compare(view, [(r, col)] + [(int(rows["row"][s]), col) for s in summands],
-                                     value(table, p, col), [value(table, s, col) for s in summands])
+                    cmps = [_compare(view, [(r, col)] + [(int(derived.columns(table)["row"][s]), col) for s in summands],
+                                     derived.value(table, p, col), [derived.value(table, s, col) for s in summands])
                             for summands in readings]
                     if any(c is None for c in cmps):
                         continue
                     # one reading of the table that adds up is enough: no error
                     cmp = next((c for c in cmps if c[2] <= 0), cmps[0])
                     if cmp:
-                        out.append(_record(d, t, table, p, col, cmp, view,
+                        out.append(_record(derived, d, t, table, p, col, cmp, view,
                                            f"{clean_name(name)}行不等于各项之和", "total row is not the sum of the rows"))
     return check_frame(out, EXTRA)
 
@@ -219,19 +216,19 @@ def _summary_tables(documents: list[Document]) -> Iterator[tuple[int, int, Table
                 yield d, t, table
 
 
-def income_equals_expenditure(documents: list[Document]) -> pl.DataFrame:
+def income_equals_expenditure(documents: list[Document], derived: Derived) -> pl.DataFrame:
     """收入总计 = 支出总计 in the summary tables."""
     out: list[dict] = []
     for d, t, table in _summary_tables(documents):
         rows = table.rows
-        view = TableView.of(table)
+        view = derived.view(table)
 
         def grand(side: str, rows=rows, table=table, view=view) -> tuple[int, str, float] | None:
             for p in range(rows.height):
-                if rows["side"][p] == side and _GRAND.search(rows["name"][p] or ""):
+                if derived.columns(table)["side"][p] == side and _GRAND.search(derived.columns(table)["name"][p] or ""):
                     for col in view.measures("total", "amount"):
-                        v = value(table, p, col)
-                        if v is not None and (int(rows["row"][p]), col) not in view.problems:
+                        v = derived.value(table, p, col)
+                        if v is not None and (int(derived.columns(table)["row"][p]), col) not in view.problems:
                             return p, col, v
                     return None
             return None
@@ -240,7 +237,7 @@ def income_equals_expenditure(documents: list[Document]) -> pl.DataFrame:
         if not inc or not exp:
             continue
         excess = abs(inc[2] - exp[2]) - view.tolerance
-        rec = _record(d, t, table, exp[0], exp[1], (inc[2], exp[2], excess), view,
+        rec = _record(derived, d, t, table, exp[0], exp[1], (inc[2], exp[2], excess), view,
                       "支出总计与收入总计不相等", "total expenditure differs from total income")
         out.append(rec)
     return check_frame(out, EXTRA)
@@ -261,16 +258,16 @@ _ROW_KEYS = {
 }
 
 
-def _printed_terms(table: Table, view: TableView, pos: int, column: str) -> list[str]:
+def _printed_terms(derived: Derived, table: Table, view: TableView, pos: int, column: str) -> list[str]:
     """The column itself, or its own items when its subtotal cell is blank (车辆 小计 left empty
     while 购置费 and 运行维护费 are printed)."""
     parts = dict(THREE_PUBLIC_PARTS).get(column)
-    if value(table, pos, column) is None and parts and set(parts) <= set(view.measures(*parts)):
+    if derived.value(table, pos, column) is None and parts and set(parts) <= set(view.measures(*parts)):
         return list(parts)
     return [column]
 
 
-def three_public_sum(documents: list[Document]) -> pl.DataFrame:
+def three_public_sum(documents: list[Document], derived: Derived) -> pl.DataFrame:
     """三公 = 出国 + 车辆 + 接待; 车辆 = 购置 + 运行 — by column, or by row when items are rows."""
     out: list[dict] = []
     for d, doc in enumerate(documents):
@@ -278,7 +275,7 @@ def three_public_sum(documents: list[Document]) -> pl.DataFrame:
             rows = table.rows
             if table.kind not in THREE_PUBLIC_KINDS or not rows.height:
                 continue
-            view = TableView.of(table)
+            view = derived.view(table)
             meetings = bool(_WITH_MEETINGS.search(table.title or "")) or any(
                 _WITH_MEETINGS.search(p.text) and "三公" in p.text for p in doc.paragraphs)
             for whole, parts in THREE_PUBLIC_PARTS:  # items as columns
@@ -289,14 +286,14 @@ def three_public_sum(documents: list[Document]) -> pl.DataFrame:
                 if len(present) < len(parts) or (whole.endswith("total") and meetings):
                     continue  # 江苏: 合计 also covers 会议费 and 培训费, so it is not the 三公 total
                 for p in range(rows.height):
-                    r = int(rows["row"][p])
-                    if value(table, p, whole) is None:
+                    r = int(derived.columns(table)["row"][p])
+                    if derived.value(table, p, whole) is None:
                         continue  # an empty 小计/总额 cell: nothing printed to compare
-                    terms = [t for c in present for t in _printed_terms(table, view, p, c)]
-                    cmp = _compare(view, [(r, c) for c in (whole, *terms)], value(table, p, whole),
-                                   [value(table, p, c) for c in terms])
+                    terms = [t for c in present for t in _printed_terms(derived, table, view, p, c)]
+                    cmp = _compare(view, [(r, c) for c in (whole, *terms)], derived.value(table, p, whole),
+                                   [derived.value(table, p, c) for c in terms])
                     if cmp:
-                        out.append(_record(d, t, table, p, whole, cmp, view, f"“三公”经费{_col_zh(whole)}不等于各项之和",
+                        out.append(_record(derived, d, t, table, p, whole, cmp, view, f"“三公”经费{_col_zh(whole)}不等于各项之和",
                                            f"three-public {whole} is not the sum of its items"))
             # items as rows (one amount column)
             found: dict[str, int] = {}
@@ -313,10 +310,10 @@ def three_public_sum(documents: list[Document]) -> pl.DataFrame:
                     if whole not in found or not all(k in found for k in parts):
                         continue
                     p = found[whole]
-                    cells = [(int(rows["row"][found[k]]), col) for k in (whole, *parts)]
-                    cmp = _compare(view, cells, value(table, p, col), [value(table, found[k], col) for k in parts])
+                    cells = [(int(derived.columns(table)["row"][found[k]]), col) for k in (whole, *parts)]
+                    cmp = _compare(view, cells, derived.value(table, p, col), [derived.value(table, found[k], col) for k in parts])
                     if cmp:
-                        out.append(_record(d, t, table, p, col, cmp, view, "“三公”经费合计不等于各项之和",
+                        out.append(_record(derived, d, t, table, p, col, cmp, view, "“三公”经费合计不等于各项之和",
                                            "three-public total is not the sum of its items"))
                 break
     return check_frame(out, EXTRA)
@@ -325,7 +322,7 @@ def three_public_sum(documents: list[Document]) -> pl.DataFrame:
 Partition = tuple[str, tuple[str, ...]]
 
 
-def _row_sum_rule(documents: list[Document], partitions: Callable[[Table], list[Partition]], kinds: frozenset | None,
+def _row_sum_rule(derived: Derived, documents: list[Document], partitions: Callable[[Table], list[Partition]], kinds: frozenset | None,
                   zh: str, en: str, min_parts: int = 2) -> list[dict]:
     """whole = Σ parts on every row of the tables (of `kinds`) that have the whole and ≥ min_parts parts."""
     out: list[dict] = []
@@ -333,19 +330,19 @@ def _row_sum_rule(documents: list[Document], partitions: Callable[[Table], list[
         for t, table in enumerate(doc.tables):
             if (kinds and table.kind not in kinds) or not table.rows.height:
                 continue
-            view = TableView.of(table)
+            view = derived.view(table)
             for whole, parts in partitions(table):
                 present = [c for c in parts if c in table.rows.columns]
                 if whole not in table.rows.columns or len(present) < min_parts:
                     continue
                 for p in range(table.rows.height):
-                    r = int(table.rows["row"][p])
-                    if value(table, p, whole) is None:
+                    r = int(derived.columns(table)["row"][p])
+                    if derived.value(table, p, whole) is None:
                         continue
-                    cmp = _compare(view, [(r, c) for c in (whole, *present)], value(table, p, whole),
-                                   [value(table, p, c) for c in present])
+                    cmp = _compare(view, [(r, c) for c in (whole, *present)], derived.value(table, p, whole),
+                                   [derived.value(table, p, c) for c in present])
                     if cmp:
-                        out.append(_record(d, t, table, p, whole, cmp, view, zh, en))
+                        out.append(_record(derived, d, t, table, p, whole, cmp, view, zh, en))
                 break  # first applicable partition only
     return out
 
@@ -360,9 +357,9 @@ def _income_partition(table: Table) -> list[Partition]:
     return [("total", funds + OTHER_SOURCES)]
 
 
-def income_sources(documents: list[Document]) -> pl.DataFrame:
+def income_sources(documents: list[Document], derived: Derived) -> pl.DataFrame:
     """部门收入总表: 合计 = 财政拨款 (or its three funds when no 财政拨款 column) + the other sources, per row."""
-    return check_frame(_row_sum_rule(documents, _income_partition, INCOME_KINDS, "合计不等于各项收入之和",
+    return check_frame(_row_sum_rule(derived, documents, _income_partition, INCOME_KINDS, "合计不等于各项收入之和",
                                      "total is not the sum of the income sources"), EXTRA)
 
 
@@ -371,11 +368,11 @@ BASIC_TABLE_PARTS: list[Partition] = [("total", ("personnel", "public"))]
 BASIC_KINDS = frozenset({"gpb_basic_expenditure", "fa_gpb_basic_expenditure"})
 
 
-def personnel_plus_public(documents: list[Document]) -> pl.DataFrame:
+def personnel_plus_public(documents: list[Document], derived: Derived) -> pl.DataFrame:
     """基本支出 = 人员经费 + 公用经费 on every row; in a 基本支出表 its 合计 column = 人员经费 + 公用经费."""
-    out = _row_sum_rule(documents, lambda _t: BASIC_PARTS, None, "基本支出不等于人员经费与公用经费之和",
+    out = _row_sum_rule(derived, documents, lambda _t: BASIC_PARTS, None, "基本支出不等于人员经费与公用经费之和",
                         "basic is not personnel + public")
-    rows = _row_sum_rule(documents, lambda _t: BASIC_TABLE_PARTS, BASIC_KINDS, "基本支出合计不等于人员经费与公用经费之和",
+    rows = _row_sum_rule(derived, documents, lambda _t: BASIC_TABLE_PARTS, BASIC_KINDS, "基本支出合计不等于人员经费与公用经费之和",
                          "basic total is not personnel + public")
     seen = {(r["doc"], r["tindex"]) for r in out}
     out += [r for r in rows if (r["doc"], r["tindex"]) not in seen]
@@ -393,15 +390,15 @@ def _row_names(table: Table) -> tuple[list[str], list[str]]:
     return [clean_name(n) for n in rows["name"].to_list()], [(n or "").strip() for n in printed.to_list()]
 
 
-def carryover_total(documents: list[Document]) -> pl.DataFrame:
+def carryover_total(documents: list[Document], derived: Derived) -> pl.DataFrame:
     """收支总表 (budget and 决算): 总计 = 本年收入(支出)合计 + the 结转/结余 lines between them, per side."""
     out: list[dict] = []
     for d, t, table in _summary_tables(documents):
         rows = table.rows
-        view = TableView.of(table)
+        view = derived.view(table)
         names, raw = _row_names(table)
         for side in ("income", "expenditure"):
-            idx = [p for p in range(rows.height) if rows["side"][p] == side]
+            idx = [p for p in range(rows.height) if derived.columns(table)["side"][p] == side]
             sub = next((p for p in idx if SUBTOTAL_NAME.search(names[p])), None)
             grand = next((p for p in idx if _GRAND.search(names[p])), None)
             if sub is None or grand is None or grand < sub:
@@ -409,12 +406,12 @@ def carryover_total(documents: list[Document]) -> pl.DataFrame:
             between = [p for p in idx if sub < p < grand and _CARRY.search(names[p])
                        and not _SUB_ITEM.match(raw[p])]
             for col in view.measures("total", "amount"):
-                r = int(rows["row"][grand])
-                cells = [(r, col), (int(rows["row"][sub]), col)] + [(int(rows["row"][p]), col) for p in between]
-                cmp = _compare(view, cells, value(table, grand, col),
-                               [value(table, sub, col)] + [value(table, p, col) for p in between])
+                r = int(derived.columns(table)["row"][grand])
+                cells = [(r, col), (int(derived.columns(table)["row"][sub]), col)] + [(int(derived.columns(table)["row"][p]), col) for p in between]
+                cmp = _compare(view, cells, derived.value(table, grand, col),
+                               [derived.value(table, sub, col)] + [derived.value(table, p, col) for p in between])
                 if cmp:
-                    out.append(_record(d, t, table, grand, col, cmp, view,
+                    out.append(_record(derived, d, t, table, grand, col, cmp, view,
                                        f"{names[grand]}不等于{names[sub]}与结转结余之和",
                                        "the grand total is not this year's total plus carry-overs"))
                 break
@@ -441,7 +438,7 @@ def _balance_columns(table: Table) -> tuple[str, str, str, str] | None:
     return None  # a 合计 alone could total anything: no check
 
 
-def _balance_rows(documents: list[Document]) -> list[dict]:
+def _balance_rows(derived: Derived, documents: list[Document]) -> list[dict]:
     """Per row of every table whose header names the four balance columns (政府性基金/国有资本经营 …)."""
     out: list[dict] = []
     for d, doc in enumerate(documents):
@@ -450,30 +447,30 @@ def _balance_rows(documents: list[Document]) -> list[dict]:
             if cols is None:
                 continue
             start, income, spent, end = cols
-            view = TableView.of(table)
+            view = derived.view(table)
             for p in range(table.rows.height):
-                r = int(table.rows["row"][p])
-                vals = {c: value(table, p, c) for c in cols}
+                r = int(derived.columns(table)["row"][p])
+                vals = {c: derived.value(table, p, c) for c in cols}
                 if all(v is None for v in vals.values()):
                     continue
                 neg = -vals[spent] if vals[spent] is not None else None
                 cmp = _compare(view, [(r, c) for c in cols], vals[end], [vals[start], vals[income], neg])
                 if cmp:
-                    out.append(_record(d, t, table, p, end, cmp, view,
+                    out.append(_record(derived, d, t, table, p, end, cmp, view,
                                        "年末结转和结余不等于年初结转和结余 + 本年收入 − 本年支出",
                                        "year-end balance is not year-start balance + income − expenditure"))
     return out
 
 
-def _side_total(table: Table, view: TableView, side: str, names: list[str], raw: list[str]
+def _side_total(derived: Derived, table: Table, view: TableView, side: str, names: list[str], raw: list[str]
                 ) -> tuple[int, str, list[int], int | None] | None:
     """(本年合计 position, its column, the 结转/结余 lines after it, the 总计 position) of one side."""
     rows = table.rows
-    idx = [p for p in range(rows.height) if rows["side"][p] == side]
+    idx = [p for p in range(rows.height) if derived.columns(table)["side"][p] == side]
     sub = next((p for p in idx if SUBTOTAL_NAME.search(names[p])), None)
     if sub is None:
         return None
-    col = next((c for c in view.measures("total", "amount") if value(table, sub, c) is not None), None)
+    col = next((c for c in view.measures("total", "amount") if derived.value(table, sub, c) is not None), None)
     if col is None:
         return None
     grand = next((p for p in idx if p > sub and _GRAND.search(names[p])), None)
@@ -482,7 +479,7 @@ def _side_total(table: Table, view: TableView, side: str, names: list[str], raw:
     return sub, col, carries, grand
 
 
-def _summary_balance_rows(documents: list[Document]) -> list[dict]:
+def _summary_balance_rows(derived: Derived, documents: list[Document]) -> list[dict]:
     """收支决算总表: 本年收入合计 + 年初结转和结余 (+ 使用非财政拨款结余) = 本年支出合计 + 年末结转和结余
     (+ 结余分配). Checked only when a side's 总计 is not printed or not read: otherwise
     arithmetic.carryover_total and arithmetic.income_equals_expenditure already decide it."""
@@ -490,14 +487,13 @@ def _summary_balance_rows(documents: list[Document]) -> list[dict]:
     for d, t, table in _summary_tables(documents):
         if table.kind not in FA_SUMMARY_KINDS:
             continue
-        rows = table.rows
-        view = TableView.of(table)
+        view = derived.view(table)
         names, raw = _row_names(table)
-        inc = _side_total(table, view, "income", names, raw)
-        exp = _side_total(table, view, "expenditure", names, raw)
+        inc = _side_total(derived, table, view, "income", names, raw)
+        exp = _side_total(derived, table, view, "expenditure", names, raw)
         if inc is None or exp is None:
             continue
-        if all(g is not None and value(table, g, c) is not None for _, c, _, g in (inc, exp)):
+        if all(g is not None and derived.value(table, g, c) is not None for _, c, _, g in (inc, exp)):
             continue  # both 总计 printed: the 总计 rules cover the identity
         end = next((p for p in exp[2] if _YEAR_END.search(names[p])), None)
         if end is None:
@@ -505,15 +501,15 @@ def _summary_balance_rows(documents: list[Document]) -> list[dict]:
         others = [p for p in exp[2] if p != end]
 
         def v(p: int, col: str, table: Table = table) -> float | None:
-            return value(table, p, col)
+            return derived.value(table, p, col)
 
         parts = [v(inc[0], inc[1])] + [v(p, inc[1]) for p in inc[2]]
         parts += [None if (x := v(p, exp[1])) is None else -x for p in [exp[0], *others]]
-        cells = [(int(rows["row"][end]), exp[1])] + [(int(rows["row"][p]), inc[1]) for p in [inc[0], *inc[2]]]
-        cells += [(int(rows["row"][p]), exp[1]) for p in [exp[0], *others]]
+        cells = [(int(derived.columns(table)["row"][end]), exp[1])] + [(int(derived.columns(table)["row"][p]), inc[1]) for p in [inc[0], *inc[2]]]
+        cells += [(int(derived.columns(table)["row"][p]), exp[1]) for p in [exp[0], *others]]
         cmp = _compare(view, cells, v(end, exp[1]), parts)
         if cmp:
-            out.append(_record(d, t, table, end, exp[1], cmp, view,
+            out.append(_record(derived, d, t, table, end, exp[1], cmp, view,
                                "年末结转和结余不等于本年收入合计 + 年初结转和结余 − 本年支出合计",
                                "year-end balance is not this year's income + year-start balance − expenditure"))
     return out
@@ -524,7 +520,7 @@ FUNDS = {"gpb": re.compile(r"一般公共预算"), "gov_fund": re.compile(r"政�
 _YEAR_START = re.compile(r"年初.*结转|上年结转")
 
 
-def _fund_balance_rows(documents: list[Document]) -> list[dict]:
+def _fund_balance_rows(derived: Derived, documents: list[Document]) -> list[dict]:
     """财政拨款收入支出决算总表, per fund: its 本年收入 line + its 年初 sub-line = 本年支出合计 in its
     column + 年末结转和结余 in its column. A fund whose lines are not all recognised is not checked
     (a 年初 printed without per-fund lines counts as 0 only when it is empty or 0)."""
@@ -533,16 +529,16 @@ def _fund_balance_rows(documents: list[Document]) -> list[dict]:
         if table.kind != "fa_fiscal_summary":
             continue
         rows = table.rows
-        view = TableView.of(table)
+        view = derived.view(table)
         names, raw = _row_names(table)
-        inc = _side_total(table, view, "income", names, raw)
-        exp_idx = [p for p in range(rows.height) if rows["side"][p] == "expenditure"]
+        inc = _side_total(derived, table, view, "income", names, raw)
+        exp_idx = [p for p in range(rows.height) if derived.columns(table)["side"][p] == "expenditure"]
         exp_sub = next((p for p in exp_idx if SUBTOTAL_NAME.search(names[p])), None)
         end = next((p for p in exp_idx if exp_sub is not None and p > exp_sub and _YEAR_END.search(names[p])), None)
         if inc is None or exp_sub is None or end is None:
             continue
         sub, col = inc[0], inc[1]
-        inc_idx = [p for p in range(rows.height) if rows["side"][p] == "income"]
+        inc_idx = [p for p in range(rows.height) if derived.columns(table)["side"][p] == "income"]
         start = next((p for p in inc_idx if p > sub and _YEAR_START.search(names[p])), None)
         if start is None:
             continue
@@ -554,31 +550,31 @@ def _fund_balance_rows(documents: list[Document]) -> list[dict]:
             start_f = next((p for p in inc_idx if start < p < grand and pat.search(names[p])), None)
             if income is None:
                 continue
-            if start_f is None and (value(table, start, col) or 0.0) != 0.0:
+            if start_f is None and (derived.value(table, start, col) or 0.0) != 0.0:
                 continue  # a 年初 balance not split by fund: this fund's share is unknown
-            parts = [value(table, income, col), value(table, start_f, col) if start_f is not None else None]
-            spent = value(table, exp_sub, fund)
+            parts = [derived.value(table, income, col), derived.value(table, start_f, col) if start_f is not None else None]
+            spent = derived.value(table, exp_sub, fund)
             parts.append(None if spent is None else -spent)
-            observed = value(table, end, fund)
-            split = any(value(table, end, f) is not None for f in FUNDS if f in rows.columns)
-            if observed is None and not split and (any(value(table, end, c) for c in view.measures()) or any(
-                    pat.search(names[p]) and any(value(table, p, c) for c in view.measures())
+            observed = derived.value(table, end, fund)
+            split = any(derived.value(table, end, f) is not None for f in FUNDS if f in rows.columns)
+            if observed is None and not split and (any(derived.value(table, end, c) for c in view.measures()) or any(
+                    pat.search(names[p]) and any(derived.value(table, p, c) for c in view.measures())
                     for p in exp_idx if p > end)):
                 continue  # the 年末 balance is not split into the fund columns: this fund's share is unknown
-            cells = [(int(rows["row"][end]), fund), (int(rows["row"][exp_sub]), fund), (int(rows["row"][income]), col)]
-            cells += [(int(rows["row"][start_f]), col)] if start_f is not None else []
+            cells = [(int(derived.columns(table)["row"][end]), fund), (int(derived.columns(table)["row"][exp_sub]), fund), (int(derived.columns(table)["row"][income]), col)]
+            cells += [(int(derived.columns(table)["row"][start_f]), col)] if start_f is not None else []
             cmp = _compare(view, cells, observed, parts)
             if cmp:
                 zh = _col_zh(fund)
-                out.append(_record(d, t, table, end, fund, cmp, view,
+                out.append(_record(derived, d, t, table, end, fund, cmp, view,
                                    f"{zh}财政拨款：年末结转和结余不等于本年收入 + 年初结转和结余 − 本年支出",
                                    f"{fund}: year-end balance is not income + year-start balance − expenditure"))
     return out
 
 
-def carryover_identity(documents: list[Document]) -> pl.DataFrame:
+def carryover_identity(documents: list[Document], derived: Derived) -> pl.DataFrame:
     """决算: 年初结转和结余 + 本年收入 = 本年支出 + 年末结转和结余 — per row where the header names the
     four columns, per fund in the 财政拨款收入支出决算总表, and on the 收支决算总表's 本年合计 and
     结转结余 lines."""
-    return check_frame(_balance_rows(documents) + _fund_balance_rows(documents) + _summary_balance_rows(documents),
+    return check_frame(_balance_rows(derived, documents) + _fund_balance_rows(derived, documents) + _summary_balance_rows(derived, documents),
                        EXTRA)

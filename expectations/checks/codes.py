@@ -10,13 +10,10 @@ from expectations.frames import (
     CODED_KINDS,
     ECONOMIC_KINDS,
     FUNCTIONAL_KINDS,
-    TableView,
+    Derived,
     check_frame,
     coded_tables,
-    hierarchy,
     level_of,
-    row_positions,
-    value,
 )
 
 CODE_SHAPE = r"^(?:F:\d{3}(?:\d{2}){0,2}|E:\d{3}(?:\d{2})?)$"
@@ -54,13 +51,13 @@ def is_local_subitem(code: str) -> bool:
     return any(head in catalog.entries(system) for system in ("economic_dept", "economic_gov"))
 
 
-def code_format(documents: list[Document]) -> pl.DataFrame:
+def code_format(documents: list[Document], derived: Derived) -> pl.DataFrame:
     """`shape` = 'F:<code>' for 功能分类 tables, 'E:<code>' for 经济分类 tables; `expected` the meant code if sure."""
     out: list[dict] = []
     for d, t, table in coded_tables(documents, CODED_KINDS):
         economic = table.kind in ECONOMIC_KINDS
         want_zh, want_en = ("3 或 5 位", "3 or 5 digits") if economic else ("3、5 或 7 位", "3, 5 or 7 digits")
-        items = hierarchy(table)
+        items = derived.hierarchy(table)
         for it in items:
             rec = _base(d, t, table.kind, it)
             rec["shape"] = ("E:" if economic else "F:") + it["code"]
@@ -87,14 +84,14 @@ def code_format(documents: list[Document]) -> pl.DataFrame:
     return check_frame(out, {"shape": pl.Utf8})
 
 
-def parent_prefix(documents: list[Document]) -> pl.DataFrame:
+def parent_prefix(documents: list[Document], derived: Derived) -> pl.DataFrame:
     """A well-formed code starts with the code of the row it is printed under."""
     out: list[dict] = []
     for d, doc in enumerate(documents):
         for t, table in enumerate(doc.tables):
             if table.kind not in CODED_KINDS or not table.rows.height:
                 continue
-            items = hierarchy(table)
+            items = derived.hierarchy(table)
             for it in items:
                 if not it["valid"] or it["parent"] is None:
                     continue
@@ -125,7 +122,7 @@ def catalog_contradiction(code: str, name: str | None) -> str | None:
     return next((c for c in catalog.names(system).get(norm, []) if c != code), None)
 
 
-def catalog_check(documents: list[Document]) -> pl.DataFrame:
+def catalog_check(documents: list[Document], derived: Derived) -> pl.DataFrame:
     """`agrees` is False when the name contradicts the catalog or a sure-to-exist code is absent.
 
     Severity: error when the catalog entry is sure (status C/P) and the printed name is the
@@ -134,7 +131,7 @@ def catalog_check(documents: list[Document]) -> pl.DataFrame:
     """
     out: list[dict] = []
     for d, t, table in coded_tables(documents, FUNCTIONAL_KINDS | ECONOMIC_KINDS):
-        for it in hierarchy(table):
+        for it in derived.hierarchy(table):
             if not it["valid"]:
                 continue
             code, name = it["code"], catalog.normalise(it["name"])
@@ -167,20 +164,20 @@ def catalog_check(documents: list[Document]) -> pl.DataFrame:
     return check_frame(out, {"agrees": pl.Boolean})
 
 
-def duplicate_code(documents: list[Document]) -> pl.DataFrame:
+def duplicate_code(documents: list[Document], derived: Derived) -> pl.DataFrame:
     """A code printed twice on one side of a table. `unique` is False for the second printing:
     an error when its amounts differ from the first (two lines under one code), info when the
     line is the same (a line repeated, e.g. at the top of a continuation page)."""
     out: list[dict] = []
     for d, t, table in coded_tables(documents, CODED_KINDS):
-        items = hierarchy(table)
-        pos = row_positions(table)
-        measures = [m for m in TableView.of(table).measures() if m != "previous"]
+        items = derived.hierarchy(table)
+        pos = derived.positions(table)
+        measures = [m for m in derived.view(table).measures() if m != "previous"]
         for it in items:
             if it["duplicate_of"] is None:
                 continue
             first = items[it["duplicate_of"]]
-            same = all(value(table, pos[it["row"]], m) == value(table, pos[first["row"]], m) for m in measures)
+            same = all(derived.value(table, pos[it["row"]], m) == derived.value(table, pos[first["row"]], m) for m in measures)
             rec = _base(d, t, table.kind, it)
             rec.update(
                 expected="（每个科目编码只列一行）", unique=False, severity="info" if same else "error",

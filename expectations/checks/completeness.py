@@ -8,7 +8,7 @@ import polars as pl
 
 from domain.model import MIN_NARRATIVE_PARAGRAPHS, TABLE_KINDS, THREE_PUBLIC_CODES, Document
 from expectations.checks.narrative_parse import clean_text, heading_section, sections
-from expectations.frames import check_frame, value
+from expectations.frames import Derived, check_frame
 
 # (kind, severity when missing). 三公 is required of every department (财预〔2016〕…); the
 # other tables vary by region and year (a Shanghai unit budget merges or renames some), so
@@ -36,20 +36,20 @@ def _kind(doc: Document) -> str | None:
     return "final_accounts" if any(k.startswith("fa_") for k in kinds) else "budget"
 
 
-def _three_public_evidence(doc: Document) -> str:
+def _three_public_evidence(derived: Derived, doc: Document) -> str:
     seen = []
     for table in doc.tables:
         if table.kind in ("gpb_basic_expenditure", "fa_gpb_basic_expenditure") and "code" in table.rows.columns:
             for p, code in enumerate(table.rows["code"].to_list()):
                 if code in THREE_PUBLIC_CODES:
                     col = next((c for c in ("total", "amount", "public") if c in table.rows.columns), None)
-                    v = value(table, p, col) if col else None
+                    v = derived.value(table, p, col) if col else None
                     if v:
                         seen.append(f"{code} {THREE_PUBLIC_CODES[code][1]} {v:.2f}")
     return "；表中有 " + "、".join(seen) if seen else ""
 
 
-def required_tables(documents: list[Document]) -> pl.DataFrame:
+def required_tables(documents: list[Document], derived: Derived) -> pl.DataFrame:
     """One row per (document, required table) with `present`."""
     out: list[dict] = []
     for d, doc in enumerate(documents):
@@ -58,7 +58,7 @@ def required_tables(documents: list[Document]) -> pl.DataFrame:
             continue
         kinds = {t.kind for t in doc.tables}
         for table_kind, severity in REQUIRED_TABLES[kind]:
-            extra = _three_public_evidence(doc) if table_kind.endswith("three_public") else ""
+            extra = _three_public_evidence(derived, doc) if table_kind.endswith("three_public") else ""
             out.append({"doc": d, "table": table_kind, "name": TABLE_KINDS[table_kind], "expected": TABLE_KINDS[table_kind],
                         "observed": None, "severity": severity, "present": table_kind in kinds,
                         "message": f"缺少{TABLE_KINDS[table_kind]}{extra} / table {table_kind} is missing"})
@@ -107,7 +107,7 @@ def _section_found(key: str, pat: re.Pattern, texts: list[str], secs: list[str |
     return False
 
 
-def narrative_sections(documents: list[Document]) -> pl.DataFrame:
+def narrative_sections(documents: list[Document], derived: Derived) -> pl.DataFrame:
     """One row per (document, section) with `found` — only for documents that have narrative text."""
     out: list[dict] = []
     for d, doc in enumerate(documents):
@@ -133,7 +133,7 @@ MAY_BE_EMPTY = frozenset({"gov_fund_expenditure", "soe_capital_expenditure", "th
                           "fa_procurement"})
 
 
-def empty_table_note(documents: list[Document]) -> pl.DataFrame:
+def empty_table_note(documents: list[Document], derived: Derived) -> pl.DataFrame:
     """A table with no amount (or only zeros) carries a note saying why (`explained`)."""
     out: list[dict] = []
     for d, doc in enumerate(documents):

@@ -16,34 +16,32 @@ from expectations.checks.codes import catalog_contradiction
 from expectations.frames import (
     CODED_KINDS,
     SUBTOTAL_NAME,
+    Derived,
     TableView,
     base_name,
     check_frame,
-    hierarchy,
     is_total,
-    row_positions,
-    value,
 )
 
 KIND_ORDER = {k: i for i, k in enumerate(TABLE_KINDS)}
 
 
-def _occurrences(doc: Document) -> dict[str, list[tuple[int, dict]]]:
+def _occurrences(derived: Derived, doc: Document) -> dict[str, list[tuple[int, dict]]]:
     """code (repaired where a truncated code is unambiguous) → [(table index, hierarchy item)]."""
     out: dict[str, list[tuple[int, dict]]] = {}
     for t, table in enumerate(doc.tables):
         if table.kind in CODED_KINDS and table.rows.height:
-            for it in hierarchy(table):
+            for it in derived.hierarchy(table):
                 if it["repaired"]:
                     out.setdefault(it["repaired"], []).append((t, it))
     return out
 
 
-def same_code_same_name(documents: list[Document]) -> pl.DataFrame:
+def same_code_same_name(documents: list[Document], derived: Derived) -> pl.DataFrame:
     """Each occurrence of a code with `name_key` vs the name most tables give it (`majority`)."""
     out: list[dict] = []
     for d, doc in enumerate(documents):
-        for code, all_occ in _occurrences(doc).items():
+        for code, all_occ in _occurrences(derived, doc).items():
             # a name that is another code's catalog name is code.catalog's error, not reported twice
             occ = [(t, it) for t, it in all_occ if catalog_contradiction(code, it["name"]) is None]
             kinds = {doc.tables[t].kind for t, _ in occ}
@@ -89,25 +87,25 @@ AMOUNT_PAIRS = [
 ]
 
 
-def _all_gpb(doc: Document) -> bool:
+def _all_gpb(derived: Derived, doc: Document) -> bool:
     inc = doc.table("income_summary")
     if inc is None or "total" not in inc.rows.columns or "gpb" not in inc.rows.columns:
         return False
     for p, name in enumerate(inc.rows["name"].to_list()):
         if is_total(name) and not inc.rows["code"][p]:
-            tot, gpb = value(inc, p, "total"), value(inc, p, "gpb")
+            tot, gpb = derived.value(inc, p, "total"), derived.value(inc, p, "gpb")
             return tot is not None and gpb is not None and abs(tot - gpb) <= 0.011
     return False
 
 
-def same_code_same_amount(documents: list[Document]) -> pl.DataFrame:
+def same_code_same_amount(documents: list[Document], derived: Derived) -> pl.DataFrame:
     """`excess` = |a − b| − tolerance for a code printed in both tables of a declared pair.
 
     When the code is in three tables and two agree, the odd one out is the table reported (not
     always the second of the pair); each (table, row, column) is reported once."""
     out: list[dict] = []
     for d, doc in enumerate(documents):
-        compared = _compared_amounts(doc)
+        compared = _compared_amounts(derived, doc)
         agrees: dict[tuple[str, int], bool] = {}
         for c in compared:
             if c["excess"] <= 0:
@@ -132,17 +130,19 @@ def _amount_record(code: str, this: tuple, other: tuple) -> dict:
     return {
         "table": tab.kind, "tindex": t, "row": int(it["row"]), "code": it["code"], "name": it["name"],
         "column": col, "expected": other_view.fmt(want), "observed": view.fmt(got),
+        "expected_value": other_view.printed(want), "observed_value": view.printed(got),
+        "rounding_step": max(view.step, other_view.step),
         "message": f"科目 {code} 在{TABLE_KINDS[tab.kind]}中为 {view.fmt(got)}，{TABLE_KINDS[other_tab.kind]}中为 "
                    f"{other_view.fmt(want)} / {code}: {tab.kind}.{col} differs from {other_tab.kind}.{other_col}",
     }
 
 
-def _compared_amounts(doc: Document) -> list[dict]:
+def _compared_amounts(derived: Derived, doc: Document) -> list[dict]:
     """Every comparison of a code's amount between the tables of a declared pair, with the record
     to report on either side."""
     compared: list[dict] = []
-    occ = _occurrences(doc)
-    all_gpb = _all_gpb(doc)
+    occ = _occurrences(derived, doc)
+    all_gpb = _all_gpb(derived, doc)
     for pair in AMOUNT_PAIRS:
         if pair.only_if_all_gpb and not all_gpb:
             continue
@@ -155,14 +155,14 @@ def _compared_amounts(doc: Document) -> list[dict]:
         cb = next((c for c in pair.b_col if c in B.rows.columns), None)
         if not ca or not cb:
             continue
-        va, vb = TableView.of(A), TableView.of(B)
-        pa, pb = row_positions(A), row_positions(B)
+        va, vb = derived.view(A), derived.view(B)
+        pa, pb = derived.positions(A), derived.positions(B)
         for code, items in occ.items():
             ia = next((it for t, it in items if t == ta), None)
             ib = next((it for t, it in items if t == tb_), None)
             if not ia or not ib or (ia["row"], ca) in va.problems or (ib["row"], cb) in vb.problems:
                 continue
-            xa, xb = value(A, pa[ia["row"]], ca), value(B, pb[ib["row"]], cb)
+            xa, xb = derived.value(A, pa[ia["row"]], ca), derived.value(B, pb[ib["row"]], cb)
             if xa is None and xb is None:
                 continue
             xa, xb = xa or 0.0, xb or 0.0
@@ -205,39 +205,39 @@ def _same_scope(doc: Document, ta: int, tb: int) -> bool:
     return scope_of(a.kind, a.title) == scope_of(b.kind, b.title) or a.kind in ("fiscal_summary", "overall_summary")
 
 
-def spot_total(doc: Document, spot: Spot) -> tuple[int, int, str, float, TableView] | None:
+def spot_total(derived: Derived, doc: Document, spot: Spot) -> tuple[int, int, str, float, TableView] | None:
     """(table index, row position, column, amount, view) of the declared total, or None when the
     table, the row or a printed amount is missing (an empty cell is not compared, not read as 0)."""
     for t, table in enumerate(doc.tables):
         rows = table.rows
         if table.kind != spot.kind or not rows.height or "name" not in rows.columns:
             continue
-        view = TableView.of(table)
+        view = derived.view(table)
         for p, name in enumerate(rows["name"].to_list()):
-            if spot.side and "side" in rows.columns and rows["side"][p] != spot.side:
+            if spot.side and "side" in rows.columns and derived.columns(table)["side"][p] != spot.side:
                 continue
-            if "code" in rows.columns and rows["code"][p]:
+            if "code" in rows.columns and derived.columns(table)["code"][p]:
                 continue
             if name and re.search(spot.name, name):
                 for col in spot.cols:
-                    if col in rows.columns and (int(rows["row"][p]), col) not in view.problems:
-                        v = value(table, p, col)
+                    if col in rows.columns and (int(derived.columns(table)["row"][p]), col) not in view.problems:
+                        v = derived.value(table, p, col)
                         return None if v is None else (t, p, col, v, view)
                 return None
     return None
 
 
-def _has_carryover(table, pos: int) -> bool:
-    return "carryover" in table.rows.columns and bool(value(table, pos, "carryover"))
+def _has_carryover(derived: Derived, table, pos: int) -> bool:
+    return "carryover" in table.rows.columns and bool(derived.value(table, pos, "carryover"))
 
 
-def totals(documents: list[Document]) -> pl.DataFrame:
+def totals(documents: list[Document], derived: Derived) -> pl.DataFrame:
     """Declared totals that must agree between tables (TOTAL_PAIRS)."""
     out: list[dict] = []
     for d, doc in enumerate(documents):
         for sa, sb in TOTAL_PAIRS:
-            a, b = spot_total(doc, sa), spot_total(doc, sb)
-            if not a or not b or (sb.kind == "income_summary" and _has_carryover(doc.tables[b[0]], b[1])):
+            a, b = spot_total(derived, doc, sa), spot_total(derived, doc, sb)
+            if not a or not b or (sb.kind == "income_summary" and _has_carryover(derived, doc.tables[b[0]], b[1])):
                 continue  # 收入总表合计 includes 上年结转, 本年收入小计 does not
             ta, _, ca, xa, va = a
             tb, pb, cb, xb, vb = b
@@ -251,6 +251,7 @@ def totals(documents: list[Document]) -> pl.DataFrame:
             out.append({
                 "doc": d, "table": B.kind, "tindex": tb, "row": int(B.rows["row"][pb]), "code": None,
                 "name": B.rows["name"][pb], "column": cb, "expected": va.fmt(xa), "observed": vb.fmt(xb),
+                "expected_value": va.printed(xa), "observed_value": vb.printed(xb), "rounding_step": max(va.step, vb.step),
                 "message": f"{TABLE_KINDS[B.kind]}合计 {vb.fmt(xb)} 与{TABLE_KINDS[sa.kind]} {va.fmt(xa)} 不一致 / "
                            f"{B.kind}.{cb} total differs from {sa.kind}.{ca}",
                 "excess": abs(xa - xb) - max(va.tolerance, vb.tolerance), "other_tindex": ta,
@@ -269,27 +270,27 @@ _ITEM_ROW = {"abroad": re.compile(r"因公出国"), "reception": re.compile(r"�
              "vehicle_operation": re.compile(r"运行(维护)?费|运[行营]")}
 
 
-def _three_public_amount(table, item: str) -> float | None:
+def _three_public_amount(derived: Derived, table, item: str) -> float | None:
     """This year's amount of a 三公 item: its column on the first row with a total, or its row."""
     rows = table.rows
     if item in rows.columns:
         for p in range(rows.height):
-            if "total" not in rows.columns or value(table, p, "total") is not None:
-                name = (rows["name"][p] or "") if "name" in rows.columns else ""
+            if "total" not in rows.columns or derived.value(table, p, "total") is not None:
+                name = (derived.columns(table)["name"][p] or "") if "name" in rows.columns else ""
                 if re.search(r"上年|增减|变动", name):
                     continue
-                return value(table, p, item) or 0.0
+                return derived.value(table, p, item) or 0.0
         return None
     col = next((c for c in ("amount", "total") if c in rows.columns), None)
     if col is None or "name" not in rows.columns:
         return None
     for p, name in enumerate(rows["name"].to_list()):
         if name and _ITEM_ROW[item].search(name) and not (item == "vehicle_operation" and "购置" in name):
-            return value(table, p, col) or 0.0
+            return derived.value(table, p, col) or 0.0
     return None
 
 
-def three_public_items(documents: list[Document]) -> pl.DataFrame:
+def three_public_items(documents: list[Document], derived: Derived) -> pl.DataFrame:
     """A 302 line of the 基本支出表 (30217 公务接待费 …) is not more than the 三公 table's item."""
     out: list[dict] = []
     for d, doc in enumerate(documents):
@@ -301,25 +302,25 @@ def three_public_items(documents: list[Document]) -> pl.DataFrame:
         for t, table in enumerate(doc.tables):
             if table.kind not in ("gpb_basic_expenditure", "fa_gpb_basic_expenditure") or "code" not in table.rows.columns:
                 continue
-            view = TableView.of(table)
+            view = derived.view(table)
             col = next((c for c in ("total", "amount", "public") if c in table.rows.columns), None)
             if col is None:
                 continue
             for p, code in enumerate(table.rows["code"].to_list()):
-                if code not in THREE_PUBLIC_LINES or (int(table.rows["row"][p]), col) in view.problems:
+                if code not in THREE_PUBLIC_LINES or (int(derived.columns(table)["row"][p]), col) in view.problems:
                     continue
                 item, zh = THREE_PUBLIC_LINES[code]
-                if not _ITEM_ROW[item].search(table.rows["name"][p] or ""):
+                if not _ITEM_ROW[item].search(derived.columns(table)["name"][p] or ""):
                     continue  # the code names another line here (code.catalog reports it): the subject is in doubt
-                basic = value(table, p, col)
-                tp_amount = _three_public_amount(three, item)
+                basic = derived.value(table, p, col)
+                tp_amount = _three_public_amount(derived, three, item)
                 if not basic or tp_amount is None:
                     continue
                 basic_w, tp_w = basic * _factor(table.unit), tp_amount * _factor(three.unit)
-                tol = max(TableView.of(three).tolerance * _factor(three.unit), view.tolerance * _factor(table.unit))
+                tol = max(derived.view(three).tolerance * _factor(three.unit), view.tolerance * _factor(table.unit))
                 out.append({
-                    "doc": d, "table": table.kind, "tindex": t, "row": int(table.rows["row"][p]), "code": code,
-                    "name": table.rows["name"][p], "column": col, "expected": f"≤ {tp_w:.2f}", "observed": f"{basic_w:.2f}",
+                    "doc": d, "table": table.kind, "tindex": t, "row": int(derived.columns(table)["row"][p]), "code": code,
+                    "name": derived.columns(table)["name"][p], "column": col, "expected": f"≤ {tp_w:.2f}", "observed": f"{basic_w:.2f}",
                     "message": f"基本支出表 {code} {zh} {basic_w:.2f}万元 大于“三公”经费表中的 {tp_w:.2f}万元 / "
                                f"{code} in the basic expenditure table exceeds the three-public item {item} "
                                f"({basic_w:.2f} > {tp_w:.2f})",

@@ -7,7 +7,7 @@ import re
 import polars as pl
 
 from domain.model import INDICATOR_KINDS, Document
-from expectations.frames import CHECK_COLUMNS, check_frame
+from expectations.frames import CHECK_COLUMNS, Derived, check_frame
 
 # Placeholders of the template a department fills in: XX局, XX单位, 增加（减少）…
 TEMPLATE = r"(?:[XＸ×xｘ]{2,}|某某)(?:局|单位|部门|委|办|中心|县|区|市|镇|街道|公司)|(?:增加|增长|下降|减少)[（(](?:增加|增长|下降|减少)[）)]|(?:增加|增长)/(?:减少|下降)"
@@ -19,26 +19,37 @@ PROBLEM_ZH = {"trailing_dot": "金额末尾多一个小数点", "not_a_number": 
 SYSTEMATIC = 3  # this many cells of a table with the same problem: reported once for the table
 
 
-def malformed_amount(documents: list[Document]) -> pl.DataFrame:
-    """Every value cell with its `problem` (null when the text is a well-formed amount)."""
-    parts = []
+def _tagged(frame: pl.DataFrame, columns: dict[str, pl.DataType], d: int, t: int) -> pl.DataFrame:
+    """`columns` of `frame` (null where it lacks one) with its document and table index, built from its
+    Series without a query per table."""
+    n = frame.height
+    data = {c: frame.get_column(c).cast(dt) if c in frame.columns else pl.Series(c, [None] * n, dt)
+            for c, dt in columns.items()}
+    return pl.DataFrame({"doc": pl.Series("doc", [d] * n, pl.Int64), "tindex": pl.Series("tindex", [t] * n, pl.Int64),
+                         **data})
+
+
+def malformed_amount(documents: list[Document], derived: Derived) -> pl.DataFrame:
+    """Every value cell with its `problem` (null when the text is a well-formed amount): the cells of
+    all tables in one frame, joined to their row's code and name."""
+    cells, keys, kinds = [], [], []
     for d, doc in enumerate(documents):
         for t, table in enumerate(doc.tables):
-            cells = table.cells
-            if not cells.height or "problem" not in cells.columns or table.kind in INDICATOR_KINDS:
+            if not table.cells.height or "problem" not in table.cells.columns or table.kind in INDICATOR_KINDS:
                 continue  # an indicator table's values are targets and words, not amounts
-            keys = table.rows.select(
-                pl.col("row"), *(pl.col(c) for c in ("code", "name") if c in table.rows.columns)
-            ) if table.rows.height else pl.DataFrame(schema={"row": pl.Int64})
-            frame = cells.select("row", "column", "text", "problem").join(keys, on="row", how="left").with_columns(
-                pl.when(pl.col("text").str.strip_chars().str.contains(NO_DATA)).then(None).otherwise(pl.col("problem"))
-                .alias("problem"))
-            parts.append(frame.with_columns(pl.lit(d).alias("doc"), pl.lit(t).alias("tindex"),
-                                            pl.lit(table.kind).alias("table")))
+            cells.append(_tagged(table.cells, {"row": pl.Int64, "column": pl.Utf8, "text": pl.Utf8,
+                                               "problem": pl.Utf8}, d, t))
+            keys.append(_tagged(table.rows, {"row": pl.Int64, "code": pl.Utf8, "name": pl.Utf8}, d, t))
+            kinds.append((d, t, table.kind))
     schema = {**CHECK_COLUMNS, "problem": pl.Utf8}
-    if not parts:
+    if not cells:
         return pl.DataFrame(schema=schema)
-    frame = pl.concat(parts, how="diagonal_relaxed")
+    tables = pl.DataFrame(kinds, schema={"doc": pl.Int64, "tindex": pl.Int64, "table": pl.Utf8}, orient="row")
+    frame = (pl.concat(cells)
+             .join(pl.concat(keys), on=["doc", "tindex", "row"], how="left", maintain_order="left")
+             .join(tables, on=["doc", "tindex"], how="left", maintain_order="left")
+             .with_columns(pl.when(pl.col("text").str.strip_chars().str.contains(NO_DATA)).then(None)
+                           .otherwise(pl.col("problem")).alias("problem")))
     # A problem repeated all over a table (a house style such as '120258,600') is one defect: the first
     # cell carries it with the count, the others are not reported again.
     group = ["doc", "tindex", "problem"]
@@ -70,7 +81,7 @@ def _is_a_note(text: str, notes: list[str]) -> bool:
     return bool(text) and any(text in note or note in text for note in notes)
 
 
-def template_text(documents: list[Document]) -> pl.DataFrame:
+def template_text(documents: list[Document], derived: Derived) -> pl.DataFrame:
     """Every paragraph, table title, note and text cell, with `text` tested against TEMPLATE."""
     out: list[dict] = []
     for d, doc in enumerate(documents):
@@ -97,7 +108,7 @@ def template_text(documents: list[Document]) -> pl.DataFrame:
 _TITLE_YEAR = re.compile(r"(20\d{2})\s*年")
 
 
-def heading_year(documents: list[Document]) -> pl.DataFrame:
+def heading_year(documents: list[Document], derived: Derived) -> pl.DataFrame:
     """A table heading names the document's year (`heading_year` = `document_year`); judged only when
     most headings agree on the document's year."""
     out: list[dict] = []
@@ -116,7 +127,7 @@ def heading_year(documents: list[Document]) -> pl.DataFrame:
     return check_frame(out, {"heading_year": pl.Int64, "document_year": pl.Int64})
 
 
-def unit_stated(documents: list[Document]) -> pl.DataFrame:
+def unit_stated(documents: list[Document], derived: Derived) -> pl.DataFrame:
     """Every amount table states its unit (`problem` null) and the unit agrees with the magnitudes.
 
     Contradiction: a table's 合计 is 10 000 times (or 1/10 000 of) the same total in another table
@@ -135,7 +146,7 @@ def unit_stated(documents: list[Document]) -> pl.DataFrame:
                         "problem": None if table.unit else "missing",
                         "message": f"{table.title or table.kind}未标明金额单位 / the table does not state its unit"})
         for sa, sb in TOTAL_PAIRS:
-            a, b = spot_total(doc, sa), spot_total(doc, sb)
+            a, b = spot_total(derived, doc, sa), spot_total(derived, doc, sb)
             if not a or not b or not a[3] or not b[3]:
                 continue
             ta, tb = doc.tables[a[0]], doc.tables[b[0]]

@@ -19,13 +19,10 @@ from expectations import catalog
 from expectations.checks.narrative_parse import Statement, clean_text, parse_paragraph, sections
 from expectations.frames import (
     SUBTOTAL_NAME,
+    Derived,
     check_frame,
     clean_name,
-    hierarchy,
     is_total,
-    memo,
-    row_positions,
-    value,
 )
 
 EXTRA = {"excess": pl.Float64}
@@ -73,12 +70,12 @@ def _factor(table_unit: str | None) -> float:
     return wan_per(table_unit)
 
 
-def figures(doc: Document) -> dict[str, list[float]]:
-    """Table figures a statement may name (memoised per validation)."""
-    return memo("figures", doc, lambda: _figures(doc), doc.tables)
+def figures(derived: Derived, doc: Document) -> dict[str, list[float]]:
+    """Table figures a statement may name (once per validation)."""
+    return derived.get("figures", doc, lambda: _figures(derived, doc), doc.tables)
 
 
-def _figures(doc: Document) -> dict[str, list[float]]:
+def _figures(derived: Derived, doc: Document) -> dict[str, list[float]]:
     """Table figures a statement may name, in 万元: totals by key, class lines by 'name:<名称>'."""
     out: dict[str, list[float]] = {}
 
@@ -98,7 +95,7 @@ def _figures(doc: Document) -> dict[str, list[float]]:
         def col(p: int, *cols: str, table=table) -> float | None:
             for c in cols:
                 if c in table.rows.columns:
-                    v = value(table, p, c)
+                    v = derived.value(table, p, c)
                     if v is not None:
                         return v
             return None
@@ -149,9 +146,9 @@ def _figures(doc: Document) -> dict[str, list[float]]:
                 if name and (is_total(name) or "三公" in name):
                     add("tp:total", col(p, "amount", "total"), u)
         if table.kind in ("gpb_expenditure", "expenditure_summary", "income_summary", "gpb_basic_expenditure"):
-            pos = row_positions(table)
+            pos = derived.positions(table)
             economic = table.kind == "gpb_basic_expenditure"
-            for it in hierarchy(table):
+            for it in derived.hierarchy(table):
                 if it["valid"] and (it["level"] == 1 or (economic and it["level"] == 2)):
                     add("name:" + clean_name(it["name"]), col(pos[it["row"]], "total", "amount"), u)
     return out
@@ -210,20 +207,24 @@ def subject_keys(st: Statement, section: str | None, whole: str | None) -> list[
     return keys
 
 
-def _statements(documents: list[Document]) -> Iterator[tuple[int, Document, list[list[Statement]]]]:
+def _parsed(derived: Derived, doc: Document) -> list[list[Statement]]:
+    """The statements of each paragraph (parsed once per validation)."""
+    return derived.get("statements", doc, lambda: [
+        parse_paragraph(p.index, p.text, doc.department, doc.year) for p in doc.paragraphs], doc.paragraphs)
+
+
+def _statements(derived: Derived, documents: list[Document]) -> Iterator[tuple[int, Document, list[list[Statement]]]]:
     for d, doc in enumerate(documents):
-        yield d, doc, memo("statements", doc, lambda doc=doc: [
-            parse_paragraph(p.index, p.text, doc.department, doc.year) for p in doc.paragraphs], doc.paragraphs)
+        yield d, doc, _parsed(derived, doc)
 
 
 _ENDS_WITH_WHOLE = re.compile(r"其中[:：]?\s*$")
 
 
-def _subjects(doc: Document) -> list[list[list[str]]]:
+def _subjects(derived: Derived, doc: Document) -> list[list[list[str]]]:
     """Per paragraph, per statement: the keys of the table figures it names ([] in doubt)."""
     def compute() -> list[list[list[str]]]:
-        paras = memo("statements", doc, lambda: [
-            parse_paragraph(p.index, p.text, doc.department, doc.year) for p in doc.paragraphs], doc.paragraphs)
+        paras = _parsed(derived, doc)
         secs = sections([p.text for p in doc.paragraphs])
         out = []
         for i, sts in enumerate(paras):
@@ -233,7 +234,7 @@ def _subjects(doc: Document) -> list[list[list[str]]]:
                 carried = paras[i - 1][-1].label
             out.append([subject_keys(st, secs[i], st.part_of or carried) for st in sts])
         return out
-    return memo("subjects", doc, compute, doc.paragraphs)
+    return derived.get("subjects", doc, compute, doc.paragraphs)
 
 
 def _base(d: int, st: Statement, expected: str, observed: str, message: str, **kw) -> dict:
@@ -243,6 +244,18 @@ def _base(d: int, st: Statement, expected: str, observed: str, message: str, **k
 
 def _fmt(v: float, dec: int) -> str:
     return f"{v:.{dec}f}"
+
+
+def _printed(text: str) -> float:
+    """The number a statement prints ('1,234.5' → 1234.5), in its own unit."""
+    return float(text.replace(",", ""))
+
+
+def _numbers(expected: float, exp_dec: int, observed: float, obs_dec: int) -> dict:
+    """A row's compared amounts as numbers (expected at the precision it is shown with) and its
+    rounding step: one unit of the last decimal of the two."""
+    return {"expected_value": round(expected, exp_dec), "observed_value": observed,
+            "rounding_step": 10.0 ** -max(exp_dec, obs_dec)}
 
 
 _YEAR_BEFORE = re.compile(r"(\d{4})\s*年|上年|去年|上一年")
@@ -273,12 +286,12 @@ def _unit_slip(st: Statement, cands: list[float]) -> tuple[float, str] | None:
     return None
 
 
-def _compared(documents: list[Document], three_public: bool | None) -> Iterator[tuple[int, Document, Statement,
-                                                                                      list[float]]]:
+def _compared(derived: Derived, documents: list[Document], three_public: bool | None
+              ) -> Iterator[tuple[int, Document, Statement, list[float]]]:
     """(doc, document, statement, the table figures it names) for the statements compared with the tables."""
-    for d, doc, paras in _statements(documents):
-        figs = figures(doc)
-        for sts, subj in zip(paras, _subjects(doc), strict=True):
+    for d, doc, paras in _statements(derived, documents):
+        figs = figures(derived, doc)
+        for sts, subj in zip(paras, _subjects(derived, doc), strict=True):
             for st, keys in zip(sts, subj, strict=True):
                 if not keys or (three_public is not None and keys[0].startswith("tp:") != three_public):
                     continue
@@ -293,9 +306,9 @@ def _tolerance(st: Statement) -> tuple[float, float]:
     return step, max(0.5 * step, 0.005) + 1e-6
 
 
-def _amount_rows(documents: list[Document], three_public: bool) -> list[dict]:
+def _amount_rows(derived: Derived, documents: list[Document], three_public: bool) -> list[dict]:
     out: list[dict] = []
-    for d, _doc, st, cands in _compared(documents, three_public):
+    for d, _doc, st, cands in _compared(derived, documents, three_public):
         step, tol = _tolerance(st)
         best = min(cands, key=lambda v, st=st: abs(v - st.amount))
         if abs(best - st.amount) > tol and _unit_slip(st, cands):
@@ -307,11 +320,13 @@ def _amount_rows(documents: list[Document], three_public: bool) -> list[dict]:
                          f"说明中“{st.label}{st.amount_text}{st.unit}”与表中 {_fmt(best if truncated else exp, 2)}万元 不符 / "
                          f"the text states {st.amount_text} {st.unit} for {st.label}, the tables give "
                          f"{_fmt(best if truncated else exp, 2)}",
-                         excess=abs(best - st.amount) - tol, severity="info" if truncated else None))
+                         excess=abs(best - st.amount) - tol, severity="info" if truncated else None,
+                         **_numbers(best if truncated else exp, 2, _printed(st.amount_text),
+                                    printed_decimals(st.amount_text))))
     return out
 
 
-def unit_misstatement(documents: list[Document]) -> pl.DataFrame:
+def unit_misstatement(documents: list[Document], derived: Derived) -> pl.DataFrame:
     """A stated amount that equals the table figure it names only in another unit ('1682.76元' for 1682.76万元).
 
     When most compared statements of a document are off by the same unit, the table's unit is the
@@ -320,7 +335,7 @@ def unit_misstatement(documents: list[Document]) -> pl.DataFrame:
     out: list[dict] = []
     direct: dict[int, int] = {}
     slips: dict[int, list[tuple[str, str]]] = {}
-    for d, _doc, st, cands in _compared(documents, None):
+    for d, _doc, st, cands in _compared(derived, documents, None):
         _step, tol = _tolerance(st)
         if any(abs(c - st.amount) <= tol for c in cands):
             direct[d] = direct.get(d, 0) + 1
@@ -342,14 +357,14 @@ def unit_misstatement(documents: list[Document]) -> pl.DataFrame:
     return check_frame(out, EXTRA)
 
 
-def amount_matches_table(documents: list[Document]) -> pl.DataFrame:
+def amount_matches_table(documents: list[Document], derived: Derived) -> pl.DataFrame:
     """A labelled amount equals the table line it names (any of the tables that print it)."""
-    return check_frame(_amount_rows(documents, three_public=False), EXTRA)
+    return check_frame(_amount_rows(derived, documents, three_public=False), EXTRA)
 
 
-def three_public_amounts(documents: list[Document]) -> pl.DataFrame:
+def three_public_amounts(documents: list[Document], derived: Derived) -> pl.DataFrame:
     """The narrative's “三公” amounts (total and items, this year) equal the 三公 table."""
-    return check_frame(_amount_rows(documents, three_public=True), EXTRA)
+    return check_frame(_amount_rows(derived, documents, three_public=True), EXTRA)
 
 
 def _wholes(doc_figs: dict[str, list[float]], sts: list[Statement], k: int, prev: list[list[Statement]],
@@ -378,11 +393,11 @@ def _wholes(doc_figs: dict[str, list[float]], sts: list[Statement], k: int, prev
 _THREE_PUBLIC_ITEM = re.compile(r"三公|因公出国|公务接待|公务用车")
 
 
-def share(documents: list[Document]) -> pl.DataFrame:
+def share(documents: list[Document], derived: Derived) -> pl.DataFrame:
     """'X万元，占N%': N = X / whole, the whole being the stated total or a table total."""
     out: list[dict] = []
-    for d, doc, paras in _statements(documents):
-        figs = figures(doc)
+    for d, doc, paras in _statements(derived, documents):
+        figs = figures(derived, doc)
         texts = [p.text.strip() for p in doc.paragraphs]
         for i, sts in enumerate(paras):
             for k, st in enumerate(sts):
@@ -406,14 +421,15 @@ def share(documents: list[Document]) -> pl.DataFrame:
                     d, st, _fmt(computed, max(dec, 2)) + "%", f"{st.share_text}%",
                     f"“{st.label}{st.amount_text}{st.unit}，占{st.share_text}%”：按金额计算应为 {computed:.2f}% / "
                     f"share stated {st.share_text}%, the amounts give {computed:.2f}%",
-                    severity="info" if dec >= 1 and gap <= unit else None, excess=gap - 0.5 * unit - 1e-9))
+                    severity="info" if dec >= 1 and gap <= unit else None, excess=gap - 0.5 * unit - 1e-9,
+                    **_numbers(computed, max(dec, 2), _printed(st.share_text or ""), dec)))
     return check_frame(out, EXTRA)
 
 
-def shares_sum(documents: list[Document]) -> pl.DataFrame:
+def shares_sum(documents: list[Document], derived: Derived) -> pl.DataFrame:
     """The shares of a breakdown whose amounts make up the stated total add to 100%."""
     out: list[dict] = []
-    for d, _doc, paras in _statements(documents):
+    for d, _doc, paras in _statements(derived, documents):
         for sts in paras:
             parts = [s for s in sts if s.share is not None]
             if len(parts) < 2 or sts[0].share is not None:
@@ -425,7 +441,8 @@ def shares_sum(documents: list[Document]) -> pl.DataFrame:
             total = sum(s.share for s in parts)
             out.append(_base(d, parts[0], "100%", _fmt(total, dec) + "%",
                              f"各项占比合计 {_fmt(total, dec)}%，应为 100% / the shares add to {_fmt(total, dec)}%, not 100%",
-                             name=sts[0].label, excess=abs(total - 100) - 10.0 ** -dec - 1e-9))
+                             name=sts[0].label, excess=abs(total - 100) - 10.0 ** -dec - 1e-9,
+                             **_numbers(100.0, 0, round(total, dec), dec)))
     return check_frame(out, EXTRA)
 
 
@@ -445,10 +462,10 @@ def _rate_parts(st: Statement) -> tuple[float, float, float] | None:
     return base, rate, 0.5 * 10 ** -printed_decimals(st.rate_text or "") + slack + 1e-9
 
 
-def change_rate(documents: list[Document]) -> pl.DataFrame:
+def change_rate(documents: list[Document], derived: Derived) -> pl.DataFrame:
     """'增加C万元，增长R%': R = C / (amount − C)."""
     out: list[dict] = []
-    for d, _doc, paras in _statements(documents):
+    for d, _doc, paras in _statements(derived, documents):
         for sts in paras:
             for st in sts:
                 parts = _rate_parts(st)
@@ -464,14 +481,15 @@ def change_rate(documents: list[Document]) -> pl.DataFrame:
                     f"“{st.label}{st.amount_text}{st.unit}”变动 {st.change_text}万元，上年基数 {base:.2f}，"
                     f"变动率应为 {abs(rate):.2f}%，列示 {st.rate_text}% / rate stated {st.rate_text}%, "
                     f"{st.change_text} on a base of {base:.2f} is {abs(rate):.2f}%",
-                    excess=abs(abs(rate) - abs(st.rate)) - tol))
+                    excess=abs(abs(rate) - abs(st.rate)) - tol,
+                    **_numbers(abs(rate), dec, _printed(st.rate_text or ""), printed_decimals(st.rate_text or ""))))
     return check_frame(out, EXTRA)
 
 
-def rate_from_zero_base(documents: list[Document]) -> pl.DataFrame:
+def rate_from_zero_base(documents: list[Document], derived: Derived) -> pl.DataFrame:
     """A growth rate stated where last year's amount was zero (`base` must be > 0)."""
     out: list[dict] = []
-    for d, _doc, paras in _statements(documents):
+    for d, _doc, paras in _statements(derived, documents):
         for sts in paras:
             for st in sts:
                 if st.change is None or st.rate is None or st.change == 0:
@@ -491,10 +509,10 @@ def _rate_fits(st: Statement) -> bool:
     return parts is not None and abs(abs(parts[1]) - abs(st.rate or 0.0)) <= parts[2]
 
 
-def consistent_statements(documents: list[Document]) -> pl.DataFrame:
+def consistent_statements(documents: list[Document], derived: Derived) -> pl.DataFrame:
     """The same change (amount and rate) stated in two places belongs to the same amount."""
     out: list[dict] = []
-    for d, _doc, paras in _statements(documents):
+    for d, _doc, paras in _statements(derived, documents):
         first: dict[tuple, Statement] = {}
         for sts in paras:
             for st in sts:
@@ -512,7 +530,9 @@ def consistent_statements(documents: list[Document]) -> pl.DataFrame:
                     f"同一变动（{st.change_text}万元，{st.rate_text}%）在第 {f.paragraph} 段对应 {f.amount_text}万元，"
                     f"此处对应 {st.amount_text}万元 / the same change is stated against {f.amount_text} in "
                     f"paragraph {f.paragraph} and against {st.amount_text} here",
-                    excess=abs(st.amount - f.amount) - 0.005))
+                    excess=abs(st.amount - f.amount) - 0.005,
+                    **_numbers(_printed(f.amount_text), printed_decimals(f.amount_text), _printed(st.amount_text),
+                               printed_decimals(st.amount_text))))
     return check_frame(out, EXTRA)
 
 
@@ -520,10 +540,10 @@ _WHOLE = re.compile(r"(总额|总计|合计|共计|总值|原值)$")
 _REST = re.compile(r"^(其它|其他|剩余|其余)")
 
 
-def breakdown_sum(documents: list[Document]) -> pl.DataFrame:
+def breakdown_sum(documents: list[Document], derived: Derived) -> pl.DataFrame:
     """'总额X万元。其中A万元；…其他B万元': a breakdown that ends with 其他 must add up to X."""
     out: list[dict] = []
-    for d, doc, paras in _statements(documents):
+    for d, doc, paras in _statements(derived, documents):
         for i, sts in enumerate(paras):
             text = clean_text(doc.paragraphs[i].text)
             for k, st in enumerate(sts):
@@ -537,7 +557,8 @@ def breakdown_sum(documents: list[Document]) -> pl.DataFrame:
                 out.append(_base(d, st, _fmt(total, dec), st.amount_text,
                                  f"“{st.label}{st.amount_text}万元”与其中各项之和 {_fmt(total, dec)} 不符 / "
                                  f"the parts add to {_fmt(total, dec)}, not {st.amount_text}",
-                                 excess=abs(total - st.amount) - 10.0 ** -dec * len(items) / 2 - 1e-6))
+                                 excess=abs(total - st.amount) - 10.0 ** -dec * len(items) / 2 - 1e-6,
+                                 **_numbers(total, dec, _printed(st.amount_text), printed_decimals(st.amount_text))))
                 break
     return check_frame(out, EXTRA)
 

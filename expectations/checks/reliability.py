@@ -16,7 +16,7 @@ import polars as pl
 
 from domain.model import TABLE_KINDS, Document
 from expectations.checks import arithmetic, codes
-from expectations.frames import check_frame, shared_frame
+from expectations.frames import Derived, check_frame
 
 MIN_CHECKED = 6  # fewer checks than this are too little evidence of a misread
 MOST = 0.5
@@ -25,8 +25,8 @@ IDENTITY_RULES = (arithmetic.parent_sum, arithmetic.basic_plus_project, arithmet
                   arithmetic.carryover_identity)
 
 
-def _identity_counts(documents: list[Document]) -> pl.DataFrame:
-    frames = [f.select("doc", "tindex", "excess") for build in IDENTITY_RULES if (f := shared_frame(build, documents)).height]
+def _identity_counts(documents: list[Document], derived: Derived) -> pl.DataFrame:
+    frames = [f.select("doc", "tindex", "excess") for build in IDENTITY_RULES if (f := derived.frame(build, documents)).height]
     if not frames:
         return pl.DataFrame(schema={"doc": pl.Int64, "tindex": pl.Int64, "checked": pl.UInt32, "failed": pl.UInt32})
     return (pl.concat(frames).filter(pl.col("excess").is_not_null())
@@ -34,8 +34,8 @@ def _identity_counts(documents: list[Document]) -> pl.DataFrame:
             .agg(pl.len().alias("checked"), (pl.col("excess") > 0).sum().cast(pl.UInt32).alias("failed")))
 
 
-def _code_counts(documents: list[Document]) -> pl.DataFrame:
-    frame = shared_frame(codes.code_format, documents)
+def _code_counts(documents: list[Document], derived: Derived) -> pl.DataFrame:
+    frame = derived.frame(codes.code_format, documents)
     if not frame.height:
         return pl.DataFrame(schema={"doc": pl.Int64, "tindex": pl.Int64, "codes": pl.UInt32, "bad_codes": pl.UInt32})
     bad = ~pl.col("shape").str.contains(codes.CODE_SHAPE) & (pl.col("severity").fill_null("") != "info")
@@ -46,9 +46,9 @@ def _misread(failed: str, checked: str) -> pl.Expr:
     return (pl.col(checked) >= MIN_CHECKED) & (pl.col(failed) >= MOST * pl.col(checked))
 
 
-def table_reliability(documents: list[Document]) -> pl.DataFrame:
+def table_reliability(documents: list[Document], derived: Derived) -> pl.DataFrame:
     """One row per table with identities or codes: `reliable` False when most of them fail."""
-    counts = _identity_counts(documents).join(_code_counts(documents), on=["doc", "tindex"], how="full",
+    counts = _identity_counts(documents, derived).join(_code_counts(documents, derived), on=["doc", "tindex"], how="full",
                                               coalesce=True).fill_null(0)
     if not counts.height:
         return check_frame([], {"reliable": pl.Boolean})
