@@ -26,14 +26,24 @@ FAMILIES: dict[str, str] = {
     "xxgk": "政府信息公开 articles with attachments",
     "platform": "JSON provincial unified platform (region → departments → files → download.do)",
 }
-# Pager of each family when the YAML does not say: the URL of list page k+1 is template.format(n=first+k-1).
+# Pager of each family when the YAML does not say: the URL of list page k+1 is template.format(n=first+k-1)
+# plus what the page's own script says: TRS {prefix}/{suffix} from createPageHTML(count, cur, "index",
+# "html"), Hanweb {uid} from its jpage datastore / script (a template without them is used as written).
 FAMILY_PAGING: dict[str, dict[str, Any]] = {
-    "trs": {"template": "index_{n}.html", "first": 1},
+    "trs": {"template": "{prefix}_{n}.{suffix}", "first": 1},
     "gdcms": {"template": "index_{n}.html", "first": 2},
     "jeecms": {"template": "index_{n}.jhtml", "first": 2},
-    "hanweb": {"template": "?uid=&pageNum={n}", "first": 2},
+    "hanweb": {"template": "?uid={uid}&pageNum={n}", "first": 2},
     "xxgk": {"template": "index_{n}.html", "first": 1},
     "platform": {"style": "none"},
+}
+# Article URLs of each family, used when the YAML names no `item_pattern` and the list page has links
+# of this shape (so menu and column links with 预算 in their text are not taken for articles).
+FAMILY_ITEMS: dict[str, str] = {
+    "trs": r"/t\d{8}_\d+\.s?html?$",
+    "gdcms": r"/content/(?:post|mpost)_\d+\.html$",
+    "jeecms": r"/\d+\.jhtml$",
+    "hanweb": r"/art/\d{4}/\d{1,2}/\d{1,2}/art_\d+_\d+\.html$",
 }
 # Links followed when the YAML names no `extensions`: every document format but the .htm spelling.
 DEFAULT_EXTENSIONS = [f for f in DOCUMENT_FORMATS if f != "htm"]
