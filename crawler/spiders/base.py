@@ -273,14 +273,15 @@ class PortalSpider(Spider):
         """The links of a page and whether the page is unchanged since the last crawl: 304, or the same
         content hash (of what the page links to, so counters and dates in the page chrome do not count;
         `hash_body`: of the whole body). Pages that link to nothing are not remembered."""
-        prev = self.session.page_state(response.url)
+        key = response.meta.get("page_key") or response.url  # a POST answer: its URL and form
+        prev = self.session.page_state(key)
         if response.status == 304:
             return list((prev or {}).get("children") or []), True
         children = compute()
         digest = hashlib.sha256(response.body if hash_body else
                                 json.dumps(children, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
         if children:
-            self.session.remember_page(response.url, etag=_header(response, "ETag"),
+            self.session.remember_page(key, etag=_header(response, "ETag"),
                                        last_modified=_header(response, "Last-Modified"), hash=digest,
                                        children=children)
         return children, bool(prev) and prev.get("hash") == digest
@@ -353,7 +354,7 @@ class PortalSpider(Spider):
     # ---------- items ----------
     def is_item(self, title: str, url: str) -> bool:
         p = self.portal
-        if not title or not any(w in title for w in p.include) or any(w in title for w in p.exclude):
+        if not title or (p.include and not any(w in title for w in p.include)) or any(w in title for w in p.exclude):
             return False
         if p.years:
             year = year_of(title)
