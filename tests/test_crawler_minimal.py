@@ -47,7 +47,9 @@ def docx_bytes(text: str) -> bytes:
     return buf.getvalue()
 
 
-def crawl_minimal(family: str, tmp_path: Path, routes: dict | None = None) -> tuple[crawler.CrawlReport, list]:
+def crawl_minimal(family: str, tmp_path: Path, routes: dict | None = None, *,
+                  crawls: int = 1) -> tuple[list[crawler.CrawlReport], list]:
+    """The reports of `crawls` crawls into one store, and every request the site answered."""
     data = readme_minimal()[family]
     assert set(data) == {"name", "family", "region", "start_urls"}  # the README's example is minimal
     site, start = LOCAL_START[family]
@@ -55,8 +57,8 @@ def crawl_minimal(family: str, tmp_path: Path, routes: dict | None = None) -> tu
         data = {**data, "start_urls": [base + start], "local": True, "delay": 0}
         path = tmp_path / f"{family}.yaml"
         path.write_text(yaml.safe_dump(data, allow_unicode=True), "utf-8")
-        report = crawler.crawl(crawler.load_portals(path), (tmp_path / "store").as_uri())
-        return report, [(r["method"], unquote(r["path"]), r["status"]) for r in base.requests]
+        reports = [crawler.crawl(crawler.load_portals(path), (tmp_path / "store").as_uri()) for _ in range(crawls)]
+        return reports, [(r["method"], unquote(r["path"]), r["status"]) for r in base.requests]
 
 
 def test_readme_has_a_minimal_yaml_per_html_family() -> None:
@@ -72,7 +74,8 @@ def test_trs_minimal_script_links_onclick_endpoint_pager_and_metadata(tmp_path: 
         zf.writestr("西安市教育局（本级）2025年部门预算.docx", docx_bytes("部门预算公开"))
         zf.writestr("西安市第一中学2025年部门预算.docx", docx_bytes("单位预算公开"))
     (tmp_path / "edu.zip").write_bytes(buf.getvalue())
-    report, asked = crawl_minimal("trs", tmp_path, {"/202502/P020250210_1.zip": tmp_path / "edu.zip"})
+    (report, again), asked = crawl_minimal("trs", tmp_path, {"/202502/P020250210_1.zip": tmp_path / "edu.zip"},
+                                           crawls=2)
     got = {unquote(r.url).split("/", 3)[-1]: (r.outcome, r.kind, r.title, r.department, r.year, r.doc_kind, r.format)
            for r in report.records}
     assert got == {
@@ -90,14 +93,22 @@ def test_trs_minimal_script_links_onclick_endpoint_pager_and_metadata(tmp_path: 
         "gk/czxx/202603/t20260301_9.html": (
             "error: offsite link, domain not configured (www.xa.gov.cn) / 站外链接，域名未配置", "link",
             "西安市2026年市级部门预算汇总", None, None, None, None),
+        "mzj/P020260213_2.pdf": (  # an attachment on another host
+            "error: offsite link, domain not configured (file.xa.gov.cn) / 站外链接，域名未配置", "link",
+            "西安市民政局2026年部门预算说明.pdf", None, None, None, None),
     }
-    paths = {p for _m, p, _s in asked}
+    paths = {p for _m, p, _s in asked}  # both crawls
     assert "/index_1.shtml" in paths and not paths & {"/yszxqk/", "/ysjsbg/", "/zfys/", "/index_1.html"}
     dup = next(r for r in report.records if r.outcome == "duplicate")
     assert dup.published == "2026-02-15" and dup.referer.endswith("/202602/t20260215_2004.html")
     assert report.portal_status()["xian_czj"]["status"] == "ok"  # an offsite link does not make it partial
     logged = (tmp_path / "store" / "crawl_log.jsonl").read_text("utf-8")
     assert "www.xa.gov.cn" in logged and "offsite link" in logged
+
+    # the next crawl: nothing changed (304s), the skipped links are logged again, nothing else asked
+    assert {r.outcome for r in again.records if r.kind == "document"} == {"unchanged"}
+    assert sorted(r.url.split("/")[2] for r in again.records if r.kind == "link") == ["file.xa.gov.cn", "www.xa.gov.cn"]
+    assert not any("xa.gov.cn" in p for _m, p, _s in asked)
 
     # the ZIP's members: each its own department and year from its own name, not the ZIP's
     from extract import extract_file
@@ -115,7 +126,7 @@ def test_trs_minimal_script_links_onclick_endpoint_pager_and_metadata(tmp_path: 
 def test_hanweb_minimal_reads_the_uid_from_the_page(tmp_path: Path) -> None:
     """Hanweb column in GBK, items in the jpage datastore, the pager only in JS: uid 6431 from the data
     proxy URL, 3 pages from totalRecord 7 / perPage 3. A request with an empty uid would get page 1 again."""
-    report, asked = crawl_minimal("hanweb", tmp_path)
+    (report,), asked = crawl_minimal("hanweb", tmp_path)
     lists = sorted(p for _m, p, _s in asked if p.startswith("/col/"))
     assert lists == ["/col/col3381/index.html", "/col/col3381/index.html?uid=6431&pageNum=2",
                      "/col/col3381/index.html?uid=6431&pageNum=3"]
@@ -129,7 +140,7 @@ def test_hanweb_pager_without_a_uid_is_an_error_not_page_one_again(tmp_path: Pat
     page = (SITES / "hanweb_gbk" / "col/col3381/index.html").read_bytes().decode("gb18030")
     stripped = re.sub(r"unitid=6431|id=\"6431\"|#6431", "", page)
     (tmp_path / "col.html").write_bytes(stripped.encode("gb18030"))
-    report, asked = crawl_minimal("hanweb", tmp_path, {"/col/col3381/index.html": tmp_path / "col.html"})
+    (report,), asked = crawl_minimal("hanweb", tmp_path, {"/col/col3381/index.html": tmp_path / "col.html"})
     assert not any("pageNum" in p for _m, p, _s in asked)
     errors = [r for r in report.records if r.is_error]
     assert [(r.kind, r.outcome) for r in errors] == [("list", (
@@ -140,7 +151,7 @@ def test_hanweb_pager_without_a_uid_is_an_error_not_page_one_again(tmp_path: Pat
 
 
 def test_gdcms_minimal(tmp_path: Path) -> None:
-    report, asked = crawl_minimal("gdcms", tmp_path)
+    (report,), asked = crawl_minimal("gdcms", tmp_path)
     assert ("GET", "/index_2.html", 200) in asked  # Math.ceil(total/20) pager
     assert len(report.records) == 20 and {r.outcome for r in report.records} == {"new"}
     assert {r.year for r in report.records} == set(range(2016, 2027))
@@ -148,7 +159,7 @@ def test_gdcms_minimal(tmp_path: Path) -> None:
 
 
 def test_jeecms_minimal(tmp_path: Path) -> None:
-    report, _asked = crawl_minimal("jeecms", tmp_path)
+    (report,), _asked = crawl_minimal("jeecms", tmp_path)
     assert len(report.records) == 17 and {r.outcome for r in report.records} == {"new"}
     assert len({r.department for r in report.records}) == 17 and {r.year for r in report.records} == {2026}
 
@@ -156,7 +167,7 @@ def test_jeecms_minimal(tmp_path: Path) -> None:
 def test_xxgk_minimal(tmp_path: Path) -> None:
     (tmp_path / "budget.docx").write_bytes(docx_bytes("济南市财政局2025年部门预算"))
     routes = {"/cms_files/complat3/1572/attach/20253/a1b2c3d4e5f60718293a4b5c6d7e8f90.docx": tmp_path / "budget.docx"}
-    report, asked = crawl_minimal("xxgk", tmp_path, routes)
+    (report,), asked = crawl_minimal("xxgk", tmp_path, routes)
     outcomes = {unquote(r.url).rsplit("/", 1)[1]: r.outcome for r in report.records}
     assert outcomes == {"a1b2c3d4e5f60718293a4b5c6d7e8f90.docx": "new",
                         "0f9e8d7c6b5a49382716a5b4c3d2e1f0.xls": "error: blocked, WAF or rate limit (HTTP 521) / 被防火墙拦截"}

@@ -305,13 +305,17 @@ class PortalSpider(Spider):
     def known_article(self, url: str, root: str) -> list[Request] | None:
         """An article of an unchanged list, crawled before with every document known: not fetched
         again. None when it must be fetched (new, failed before, or an inline table to re-check)."""
-        docs = (self.session.page_state(url) or {}).get("children")
+        children = (self.session.page_state(url) or {}).get("children") or []
+        docs = [d for d in children if not d.get("offsite")]
         if not docs or not all(self.session.previous(d["url"]) for d in docs):
             return None
         if self.portal.revalidate and any(d.get("inline") for d in docs):
             return None
         if not self._first_time(url):
             return []
+        for d in children:
+            if d.get("offsite"):
+                self.skipped_offsite(d["url"], url, d.get("title"))
         count = self.portal.start_kind == "article"
         return [r for d in docs for r in self.follow_document(d, root, True, count=count)]
 
@@ -404,7 +408,7 @@ class PortalSpider(Spider):
             if not is_doc and family_items and not re.search(family_items, url):
                 continue
             if not self.allowed(url):
-                self.skipped_offsite(url, response.url, title)
+                children.append({"type": "offsite", "url": url, "title": title})
                 continue
             li = el.xpath("./ancestor::li[1] | ./ancestor::tr[1]") if el is not None else []
             published = date_near(li[0]) if li else None
@@ -419,7 +423,8 @@ class PortalSpider(Spider):
         return children
 
     def skipped_offsite(self, url: str, referer: str, title: str | None) -> None:
-        """A disclosure link to a host not in `allowed_domains`: not followed, logged with its cause."""
+        """A disclosure link to a host not in `allowed_domains`: not followed, logged with its cause
+        (on every crawl: the link is one of its page's remembered children)."""
         if not self._first_time(url):
             return
         host = urlsplit(url).hostname or "?"
@@ -446,6 +451,9 @@ class PortalSpider(Spider):
                               response.meta, response.status)
         for c in children:
             kind, url = c["type"], c["url"]
+            if kind == "offsite":
+                self.skipped_offsite(url, response.url, c.get("title"))
+                continue
             if kind == "document":
                 self.items_per_root[root] += 1
                 yield from self.follow_document(c["doc"], root, unchanged)
@@ -513,8 +521,7 @@ class PortalSpider(Spider):
             doc = {**self.describe(text, title), "title": text or title, "published": published,
                    "referer": response.url, "ext": ext, "url": url}
             if not self.allowed(url):
-                self.skipped_offsite(url, response.url, doc["title"])
-                continue
+                doc["offsite"] = True
             if not any(d["url"] == url for d in docs):
                 docs.append(doc)
         if docs:
@@ -535,6 +542,9 @@ class PortalSpider(Spider):
         sel = None if response.status == 304 else Selector(text=decode_html(response))
         docs, unchanged = self.remembered(response, lambda: self.article_docs(response, sel), hash_body=True)
         for doc in docs:
+            if doc.get("offsite"):
+                self.skipped_offsite(doc["url"], response.url, doc["title"])
+                continue
             if doc.get("inline") and sel is not None:
                 if count:
                     self.items_per_root[root] += 1

@@ -3,7 +3,8 @@
 `trs_script/`: a TRS finance-bureau column in the style of ../shared/portals/changsha_…_TRS.html —
   menu links with 预算 in their text, a `createPageHTML(2, 0, "index", "shtml")` pager (page 2 is
   index_1.shtml), attachments written by a script string (`var file_appendix = '<a href="./P0….pdf">…'`)
-  and by an onclick handler (`downLoad('/attach/download.do?fileId=88')`, no file type in the URL), the
+  and by an onclick handler (`downLoad('/attach/download.do?fileId=88')`, no file type in the URL; its
+  second attachment on another host), the
   same PDF posted twice under two titles, and an item on another host.
 `hanweb_gbk/`: a Hanweb jpage column (GBK, records as CDATA in a `<datastore>` script, the pager built
   only in JS from `unitid=6431` / `totalRecord:7` / `perPage:3`, pages `?uid=6431&pageNum=N`; a request
@@ -65,7 +66,8 @@ def build_trs_script() -> None:
     write(site / "202602/t20260213_2002.html", article_page(
         "西安市民政局2026年部门预算公开", "2026-02-13",
         '<p>附件：<a href="javascript:void(0);" onclick="downLoad(\'/attach/download.do?fileId=88\')">'
-        "西安市民政局2026年部门预算</a></p>"))
+        "西安市民政局2026年部门预算</a></p>"
+        '<p>附件2：<a href="https://file.xa.gov.cn/mzj/P020260213_2.pdf">西安市民政局2026年部门预算说明.pdf</a></p>'))
     write(site / "202602/t20260214_2003.html", article_page(
         "西安市信访局2026年部门预算", "2026-02-14",
         '<p>附件：<a href="./P020260214_1.pdf">西安市信访局2026年部门预算.pdf</a></p>'))
