@@ -151,3 +151,37 @@ def test_years_range_types_and_no_include_filter_by_default(tmp_path: Path) -> N
     assert p.include == []  # a platform lists disclosures: no title-word filter unless the YAML says
     again = crawler.PortalConfig.from_dict(p.to_dict())  # as the crawl process reads it back
     assert again.api == p.api and again.include == []
+
+
+def test_department_list_remembered_by_an_older_version_is_read_again(tmp_path: Path) -> None:
+    """A store whose state holds department lists in the older form (file-list URLs, no ids): the
+    304 answer cannot say which departments there are, so the list is asked once more in full."""
+    site = SITE.parent / "platform"
+    text = """name: platform_old
+family: platform
+local: true
+include: [部门预算]
+delay: 0
+api:
+  departments: "{base_url}/api/region/{region}/{year}/departments.json"
+  files: "{base_url}/api/dept/{dept_id}/{year}/files.json"
+  download: "{base_url}/download.do?iid={file_id}"
+  regions: ["340602"]
+  years: [2026]
+"""
+    store = tmp_path / "store"
+    with serve(site) as base:
+        portals = load(tmp_path, base, text)
+        crawler.crawl(portals, store.as_uri())
+        state = json.loads((store / "state.json").read_text("utf-8"))
+        for page in state["pages"].values():
+            if page["url"].endswith("departments.json"):
+                page["children"] = [{"url": f"{base}/api/dept/{c['dept_id']}/2026/files.json",
+                                     "department": c["department"]} for c in page["children"]]
+        (store / "state.json").write_text(json.dumps(state, ensure_ascii=False), "utf-8")
+        n = len(base.requests)
+        again = crawler.crawl(portals, store.as_uri())
+        asked = [(r["path"], r["status"]) for r in base.requests[n:] if "departments" in r["path"]]
+    assert asked == [("/api/region/340602/2026/departments.json", 304),
+                     ("/api/region/340602/2026/departments.json", 200)]
+    assert {r.url.rsplit("=", 1)[1]: r.outcome for r in again.records} == {"F1001": "unchanged", "F2001": "unchanged"}

@@ -132,6 +132,12 @@ class PlatformSpider(PortalSpider):
                     for d in self._json(response) or []]
 
         children, _unchanged = self.remembered(response, compute)
+        if response.status == 304 and any("dept_id" not in c for c in children):
+            # remembered by an older version (file-list URLs, no ids): ask once more without validators
+            yield Request(response.url, callback=self.parse_departments, errback=self.on_error, dont_filter=True,
+                          meta={k: meta[k] for k in ("kind", "root", "page_key", "values", "types",
+                                                     "handle_httpstatus_list") if k in meta})
+            return
         for c in children:  # each department's file list (a GET is asked conditionally)
             values = {**meta["values"], "dept_id": c.get("dept_id")}
             for v, ts in self.grouped("files", values, meta["types"]).values():
