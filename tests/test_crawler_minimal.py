@@ -174,3 +174,33 @@ def test_xxgk_minimal(tmp_path: Path) -> None:
     assert not any(p.endswith((".doc", "914edcebd867443f9cdce59dee8e485c.docx")) for _m, p, _s in asked)
     docx = next(r for r in report.records if r.outcome == "new")
     assert (docx.department, docx.year, docx.doc_kind) == ("济南市财政局", 2025, "budget")
+
+
+@pytest.mark.parametrize(("html", "expected"), [
+    ("<a href=\"javascript:;\" onclick=\"window.open('/module/download/downfile.jsp?classid=0&filename=a.pdf')\">预算</a>",
+     ("/module/download/downfile.jsp?classid=0&filename=a.pdf", "pdf")),
+    ("<span onclick=\"location.href='./P020260101_1.xlsx'\">决算表</span>", ("./P020260101_1.xlsx", "xlsx")),
+    ("<button onclick='downLoad(\"/attach/download.do?fileId=7\")'>部门预算</button>", ("/attach/download.do?fileId=7", "")),
+    ("<script>var file_appendix = '<a href=\"./P020250929_3.pdf\">附件：预算.pdf</a>';</script>",
+     ("./P020250929_3.pdf", "pdf")),
+    ("<script>document.write(\"<a href=\\\"/getFile.action?id=9\\\">部门决算</a>\");</script>", ("/getFile.action?id=9", "")),
+])
+def test_links_in_handlers_and_script_strings(html: str, expected: tuple[str, str]) -> None:
+    from parsel import Selector
+
+    from crawler.spiders.base import link_ext, page_links
+
+    (href, text, _el), = page_links(Selector(text=f"<html><body>{html}</body></html>"))
+    assert (href, link_ext(href, text)) == expected and ("预算" in text or "决算" in text)
+
+
+@pytest.mark.parametrize(("html", "uid"), [
+    ('<nextgroup><![CDATA[<a href="/module/jpage/dataproxy.jsp?page=1&columnid=3381&unitid=6431"></a>]]>', "6431"),
+    ("<script>var uid = '5207'; var totalPage = 4;</script>", "5207"),
+    ('<div id="8812"><script type="text/xml"><datastore></datastore></script></div>', "8812"),
+    ("<div id='main'><script>var perPage = 15;</script></div>", None),
+])
+def test_hanweb_uid_read_from_the_page(html: str, uid: str | None) -> None:
+    from crawler.spiders.base import hanweb_uid
+
+    assert hanweb_uid(html) == uid
