@@ -1,10 +1,13 @@
 """Crawl speed on the test portals served on 127.0.0.1 (prints figures; asserts nothing).
 
-    .venv/bin/python benchmarks/crawl_speed.py
+    .venv/bin/python benchmarks/crawl_speed.py [--minimal]
 
 Crawls the TRS, gdcms, Jeecms, Hanweb and JSON-platform test sites twice into a fresh store and prints
 documents and pages per second, the second crawl's requests and downloaded bytes as a ratio of the
-first's, and the crawl process's peak memory. Needs ../shared/corpus/real next to the repo.
+first's, and the crawl process's peak memory. `--minimal`: the sites configured by minimal YAML
+(name, family, start_urls) — the script-link TRS site, the GBK Hanweb column with a JS-only pager, the
+gdcms and Jeecms sites — and the POST-only platform, with documents per portal. Needs
+../shared/corpus/real next to the repo.
 """
 
 from __future__ import annotations
@@ -37,14 +40,28 @@ CONFIGS = {
                 '  download: "{base_url}/download.do?iid={file_id}"\n  regions: ["340602"]\n  years: [2026]\n',
 }
 
+MINIMAL = {  # site → YAML beyond name / local / delay (the family and the start URL only)
+    "trs_script": 'family: trs\nstart_urls: ["{base_url}/index.html"]\n',
+    "hanweb_gbk": 'family: hanweb\nstart_urls: ["{base_url}/col/col3381/index.html"]\n',
+    "gdcms": 'family: gdcms\nstart_urls: ["{base_url}/index.html"]\n',
+    "jeecms": 'family: jeecms\nstart_urls: ["{base_url}/sthjj/zfxxgk/9968003.jhtml"]\n',
+    "platform_post": None,  # tests/test_crawler_platform.py's POST_YAML and routes
+}
+
 
 def main() -> None:
     if not (REPO.parent / "shared" / "corpus" / "real").is_dir():
         sys.exit("需要 ../shared/corpus/real / needs the shared corpus next to the repo")
     with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as stack:
         portals, servers = [], []
-        for name, body in CONFIGS.items():
-            base = stack.enter_context(serve(SITES / name))
+        minimal = "--minimal" in sys.argv
+        for name, body in (MINIMAL if minimal else CONFIGS).items():
+            routes = None
+            if body is None:
+                from tests.test_crawler_platform import POST_YAML, platform_routes
+
+                routes, body = platform_routes(), POST_YAML.replace("name: shaanxi_yjsgk\n", "")
+            base = stack.enter_context(serve(SITES / name, routes))
             servers.append(base)
             path = Path(tmp) / f"{name}.yaml"
             path.write_text(f"name: bench_{name}\nlocal: true\ndelay: 0\nconcurrency_per_domain: 8\n" + body, "utf-8")
@@ -66,6 +83,9 @@ def main() -> None:
             print(f"{label:6} crawl: {seconds:6.2f} s (incl. process start) | documents {docs} "
                   f"({docs / seconds:.1f}/s) | pages {pages} ({pages / seconds:.1f}/s) | requests {requests} | "
                   f"downloads {downloads} | known, not asked {skipped} | bytes {nbytes:,} | {report.summary().split(' / ')[1]}")
+            if minimal:
+                per = {n: s["documents"] for n, s in report.portal_status().items()}
+                print(f"       documents per portal: {per}")
             statuses = Counter(r["status"] for b, n in zip(servers, served, strict=True) for r in b.requests[n:])
             print(f"       answers served by status: {dict(sorted(statuses.items()))}")
         (r1, d1, b1), (r2, d2, b2) = runs

@@ -26,14 +26,24 @@ FAMILIES: dict[str, str] = {
     "xxgk": "政府信息公开 articles with attachments",
     "platform": "JSON provincial unified platform (region → departments → files → download.do)",
 }
-# Pager of each family when the YAML does not say: the URL of list page k+1 is template.format(n=first+k-1).
+# Pager of each family when the YAML does not say: the URL of list page k+1 is template.format(n=first+k-1)
+# plus what the page's own script says: TRS {prefix}/{suffix} from createPageHTML(count, cur, "index",
+# "html"), Hanweb {uid} from its jpage datastore / script (a template without them is used as written).
 FAMILY_PAGING: dict[str, dict[str, Any]] = {
-    "trs": {"template": "index_{n}.html", "first": 1},
+    "trs": {"template": "{prefix}_{n}.{suffix}", "first": 1},
     "gdcms": {"template": "index_{n}.html", "first": 2},
     "jeecms": {"template": "index_{n}.jhtml", "first": 2},
-    "hanweb": {"template": "?uid=&pageNum={n}", "first": 2},
+    "hanweb": {"template": "?uid={uid}&pageNum={n}", "first": 2},
     "xxgk": {"template": "index_{n}.html", "first": 1},
     "platform": {"style": "none"},
+}
+# Article URLs of each family, used when the YAML names no `item_pattern` and the list page has links
+# of this shape (so menu and column links with 预算 in their text are not taken for articles).
+FAMILY_ITEMS: dict[str, str] = {
+    "trs": r"/t\d{8}_\d+\.s?html?$",
+    "gdcms": r"/content/(?:post|mpost)_\d+\.html$",
+    "jeecms": r"/\d+\.jhtml$",
+    "hanweb": r"/art/\d{4}/\d{1,2}/\d{1,2}/art_\d+_\d+\.html$",
 }
 # Links followed when the YAML names no `extensions`: every document format but the .htm spelling.
 DEFAULT_EXTENSIONS = [f for f in DOCUMENT_FORMATS if f != "htm"]
@@ -55,20 +65,56 @@ class Paging:
 
 
 @dataclass
-class ApiConfig:
-    """JSON unified platform: URL templates and the field names of its JSON answers."""
+class Endpoint:
+    """One JSON endpoint of a platform: a URL template, the method and the form fields (templates too)."""
 
-    departments: str = ""  # URL template with {region} {year}
-    files: str = ""  # URL template with {dept_id} {year} {region}
-    download: str = ""  # URL template with {file_id}
-    regions: list[str] = field(default_factory=list)
-    years: list[int] = field(default_factory=list)
+    url: str
+    method: str = "GET"  # GET | POST
+    form: dict[str, str] = field(default_factory=dict)
+
+    def fill(self, **values: Any) -> tuple[str, dict[str, str]]:
+        """The URL and form with the placeholders filled ({region} {year} {dept_id} {type} {file_id})."""
+        return self.url.format(**values), {k: str(v).format(**values) for k, v in self.form.items()}
+
+
+# Placeholders each platform endpoint may use.
+API_PLACEHOLDERS = {"regions": {"year"}, "departments": {"region", "year", "type"},
+                    "files": {"region", "year", "type", "dept_id"},
+                    "download": {"region", "year", "type", "dept_id", "file_id"}}
+DOC_KINDS = ("budget", "final_accounts")
+
+
+def endpoint(value: str | dict[str, Any]) -> Endpoint:
+    """An endpoint as written in the YAML: a GET URL template, or {url, method, form}."""
+    if isinstance(value, str):
+        return Endpoint(value)
+    return Endpoint(url=value["url"], method=str(value.get("method", "GET")).upper(),
+                    form={str(k): str(v) for k, v in (value.get("form") or {}).items()})
+
+
+@dataclass
+class ApiConfig:
+    """JSON unified platform: its endpoints (each a GET URL template or {url, method: GET|POST, form:
+    {field: "{placeholder}"}}) and the field names of its JSON answers."""
+
+    departments: str | dict[str, Any] = ""  # {region} {year} {type}
+    files: str | dict[str, Any] = ""  # {dept_id} {year} {region} {type}
+    download: str | dict[str, Any] = ""  # {file_id} (and the above)
+    regions: list[str] | str | dict[str, Any] = field(default_factory=list)  # ids, or an endpoint listing them
+    years: list[int] = field(default_factory=list)  # the years, or [from, to] (both included)
+    types: dict[str, str] = field(default_factory=dict)  # {type} value → budget | final_accounts
     list_key: str = "data"  # where the list sits in each JSON answer ("" = the answer is the list)
+    region_id: str = "id"  # a region's id in the regions answer
     dept_id: str = "id"
     dept_name: str = "name"
     file_id: str = "iid"
     file_name: str = "name"
     published: str = "publishTime"
+
+    def endpoints(self) -> dict[str, Endpoint]:
+        names = ("regions", "departments", "files", "download")
+        return {n: endpoint(getattr(self, n)) for n in names
+                if getattr(self, n) and not isinstance(getattr(self, n), list)}
 
 
 @dataclass
@@ -120,8 +166,18 @@ class PortalConfig:
             if not data.get(key):
                 raise ConfigError(f"{where}: 缺少字段 missing field {key!r}")
         api = data.get("api")
-        if isinstance(api, dict) and isinstance(api.get("regions"), list):  # ids written as numbers
-            data["api"] = {**api, "regions": [str(r) if isinstance(r, int) else r for r in api["regions"]]}
+        if isinstance(api, dict):
+            data["api"] = api = dict(api)
+            if isinstance(api.get("regions"), list):  # ids written as numbers
+                api["regions"] = [str(r) if isinstance(r, int) else r for r in api["regions"]]
+            if isinstance(api.get("types"), dict):  # {1: budget, 2: final_accounts}
+                api["types"] = {str(k): v for k, v in api["types"].items()}
+            years = api.get("years")
+            if (isinstance(years, list) and len(years) == 2 and all(isinstance(y, int) for y in years)
+                    and years[0] < years[1]):  # [from, to]
+                api["years"] = list(range(years[0], years[1] + 1))
+        if data.get("family") == "platform" and "include" not in data:
+            data["include"] = []  # a platform's files are disclosures: no title-word filter unless asked
         _check_types(where, "", data, cls)
         for key, sub in (("paging", Paging), ("api", ApiConfig)):
             if data.get(key) is not None and not isinstance(data[key], dict):
@@ -163,7 +219,7 @@ class PortalConfig:
         if self.family == "platform":
             if not (self.api.departments and self.api.files and self.api.download):
                 raise ConfigError(f"{where}: platform 需要 api.departments/files/download")
-            urls += [self.api.departments, self.api.files, self.api.download]
+            urls += [e.url for e in self._check_api(where).values()]
         elif not urls:
             raise ConfigError(f"{where}: 缺少 start_urls / missing start_urls")
         hosts = set()
@@ -182,12 +238,44 @@ class PortalConfig:
                         "loopback or IP-literal host needs local: true"
                     )
         if not self.allowed_domains:
-            self.allowed_domains = sorted(hosts)
+            self.allowed_domains = sorted(h for h in hosts if "{" not in h)
         if self.inline_html not in ("auto", "always", "never"):
             raise ConfigError(f"{where}: inline_html 须为 auto/always/never")
         if self.start_kind not in ("list", "article"):
             raise ConfigError(f"{where}: start_kind 须为 list/article")
         self.extensions = [e.lower().lstrip(".") for e in self.extensions]
+
+
+    def _check_api(self, where: str) -> dict[str, Endpoint]:
+        """Each endpoint a URL template or {url, method: GET|POST, form: {field: template}} using only
+        its placeholders; `types` values budget / final_accounts."""
+        found: dict[str, Endpoint] = {}
+        for name in ("regions", "departments", "files", "download"):
+            value = getattr(self.api, name)
+            if isinstance(value, list) or not value:
+                continue
+            key = f"api.{name}"
+            if isinstance(value, dict):
+                extra = set(value) - {"url", "method", "form"}
+                if extra or not isinstance(value.get("url"), str):
+                    raise ConfigError(f"{where}: 字段 field {key!r}: 须为网址或 {{url, method, form}} / must be a URL "
+                                      f"template or a mapping {{url, method, form}}, got {value!r}")
+                if str(value.get("method", "GET")).upper() not in ("GET", "POST"):
+                    raise ConfigError(f"{where}: 字段 field {key + '.method'!r}: 须为 GET/POST, got {value['method']!r}")
+                if not isinstance(value.get("form") or {}, dict):
+                    raise ConfigError(f"{where}: 字段 field {key + '.form'!r}: 须为映射 / must be a mapping")
+            ep = endpoint(value)
+            if name == "download" and ep.method != "GET":
+                raise ConfigError(f"{where}: 字段 field 'api.download': 下载须为 GET / the download must be a GET")
+            used = {m for text in (ep.url, *ep.form.values()) for m in re.findall(r"\{(\w*)\}", text)}
+            if used - API_PLACEHOLDERS[name] - {"base_url"}:
+                raise ConfigError(f"{where}: 字段 field {key!r}: 未知占位符 unknown placeholder(s) "
+                                  f"{sorted(used - API_PLACEHOLDERS[name])}; allowed {sorted(API_PLACEHOLDERS[name])}")
+            found[name] = ep
+        bad = {k: v for k, v in self.api.types.items() if v not in DOC_KINDS}
+        if bad:
+            raise ConfigError(f"{where}: 字段 field 'api.types': 须为 budget/final_accounts, got {bad!r}")
+        return found
 
 
 _TYPE_WORDS = {"str": "文本 / a string", "int": "整数 / an integer", "float": "数字 / a number",
@@ -199,6 +287,10 @@ def _type_ok(kind: str, value: Any) -> bool:
     if value is None:
         return "None" in kind
     kind = kind.replace(" | None", "")
+    if " | " in kind:
+        return any(_type_ok(part, value) for part in kind.split(" | "))
+    if kind.startswith("dict["):
+        return isinstance(value, dict)
     if kind == "bool":
         return isinstance(value, bool)
     if kind == "int":

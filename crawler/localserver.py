@@ -9,7 +9,10 @@ Files under `root` are served with ETag and Last-Modified; conditional requests 
   "/a.pdf": Path("x.pdf")                      serve one file
   "/gone.pdf": 404                             a status code
   "/x": Route(status=302, redirect="http://10.0.0.1/")   or delay=…, body=…, headers=…,
-                                                        fail_first=N (N × 503 first), validators=False
+                                                        fail_first=N (N × 503 first), validators=False,
+                                                        methods=("POST",) (others answer 405)
+  "/api/x": handler                            a function of the Call (method, path, query, form: the
+                                               POSTed form fields) returning any of the above
 `base_url.requests` lists every request served (method, path, status, bytes, headers), for tests
 that count what a crawl fetched. `base_url.routes` can be changed while the server runs.
 """
@@ -27,7 +30,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 import yaml
 
@@ -44,6 +47,17 @@ class Route:
     validators: bool = True  # send ETag / Last-Modified, answer 304 to conditional requests
     fail_first: int = 0  # answer the first N requests with `fail_status` (a flaky server, for retries)
     fail_status: int = 503
+    methods: tuple[str, ...] | None = None  # e.g. ("POST",): other methods answer 405 Method Not Allowed
+
+
+@dataclass
+class Call:
+    """A request as a route handler sees it."""
+
+    method: str
+    path: str
+    query: dict[str, str]
+    form: dict[str, str]
 
 
 class BaseURL(str):
@@ -105,22 +119,33 @@ class _Handler(BaseHTTPRequestHandler):
         self._answer(head=True)
 
     def do_GET(self) -> None:
+        self._busy_answer({})
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length).decode("utf-8", errors="replace") if length else ""
+        self._busy_answer(dict(parse_qsl(body, keep_blank_values=True)))
+
+    def _busy_answer(self, form: dict[str, str]) -> None:
         server = self.server  # type: ignore[assignment]
         with server._lock:  # type: ignore[attr-defined]
             server.busy += 1  # type: ignore[attr-defined]
         try:
             with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # the client gave up (timeouts)
-                self._answer(head=False)
+                self._answer(head=False, form=form)
         finally:
             with server._lock:  # type: ignore[attr-defined]
                 server.busy -= 1  # type: ignore[attr-defined]
 
-    def _resolve(self, path: str) -> Route | None:
+    def _resolve(self, path: str, form: dict[str, str]) -> Route | None:
         routes: dict[str, Any] = self.server.routes  # type: ignore[attr-defined]
         root: Path = self.server.root  # type: ignore[attr-defined]
         value = routes.get(self.path) if "?" in self.path else None  # a route with its query string wins,
         if value is None:
             value = routes.get(path)  # then the exact path, then a mounted folder
+        if callable(value):
+            query = dict(parse_qsl(urlsplit(self.path).query, keep_blank_values=True))
+            value = value(Call(self.command, path, query, form))
         for key, mount in routes.items() if value is None else ():
             if key.endswith("/") and path.startswith(key) and isinstance(mount, Path) and mount.is_dir():
                 target = (mount / path[len(key):]).resolve()
@@ -140,11 +165,13 @@ class _Handler(BaseHTTPRequestHandler):
             return Route(file=target)
         return None
 
-    def _answer(self, head: bool) -> None:
+    def _answer(self, head: bool, form: dict[str, str] | None = None) -> None:
         path = unquote(urlsplit(self.path).path)
-        route = self._resolve(path)
+        route = self._resolve(path, form or {})
         if route is None:
             route = Route(status=404, body=b"<html><body>404 Not Found</body></html>", content_type="text/html")
+        if route.methods and self.command not in route.methods:
+            route = Route(status=405, body=b"Method Not Allowed", headers={"Allow": ", ".join(route.methods)})
         if route.delay:
             time.sleep(route.delay)
         if route.fail_first > 0:
@@ -180,7 +207,7 @@ class _Handler(BaseHTTPRequestHandler):
                 status, body = 304, b""
         self.server.log_request_record(  # type: ignore[attr-defined]
             {"method": self.command, "path": self.path, "status": status, "bytes": 0 if head else len(body),
-             "headers": dict(self.headers.items())}
+             "headers": dict(self.headers.items()), "form": form or {}}
         )
         self.send_response(status)
         for k, v in headers.items():

@@ -18,7 +18,7 @@ class CrawlRecord:
     portal: str
     url: str
     outcome: str  # new | unchanged | new_version | duplicate | "error: <cause>"
-    kind: str = "document"  # document | list | article | api
+    kind: str = "document"  # document | list | article | api | link (a disclosure link not followed: offsite)
     referer: str | None = None
     title: str | None = None
     published: str | None = None  # as shown on the portal, YYYY-MM-DD
@@ -109,7 +109,7 @@ class CrawlReport:
             recs = [r for r in self.records if r.portal == name]
             docs = [r for r in recs if not r.is_error]
             errors = [r for r in recs if r.is_error]
-            page_errors = [r for r in errors if r.kind != "document"]
+            page_errors = [r for r in errors if r.kind not in ("document", "link")]  # link: offsite, not followed
             status = "failed" if not docs else "partial" if page_errors else "ok"
             first = (page_errors or errors or [None])[0]
             cause = first.outcome.removeprefix("error: ") if first else "no answer at all / 无任何结果"

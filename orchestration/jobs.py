@@ -224,17 +224,25 @@ def pending_files(crawl_report, wh, *, only_new: bool = True) -> list:
 
 def apply_crawl_hints(documents: list[Document], files: list, regions: dict[str, str] | None = None) -> None:
     """Fill the facts the content does not state from what the portal said: department, year and
-    kind read from the article title, the region from the portal's configuration (a more specific
-    configured region, e.g. 淮北市杜集区 for 杜集区, wins). The content's facts are never overridden."""
+    kind read from a ZIP member's own file name, else from the article title, the region from the
+    portal's configuration (a more specific configured region, e.g. 淮北市杜集区 for 杜集区, wins).
+    The content's facts are never overridden."""
+    from crawler.titles import looks_like_department, parse_title
+
     regions = regions or {}
     by_path = {str(f.path): f for f in files}
     for document in documents:
-        stored = by_path.get(document.source.path.split("!/")[0])
+        outer, _, member = document.source.path.partition("!/")
+        stored = by_path.get(outer)
         if stored is None:
             continue
-        document.department = document.department or stored.department
-        document.year = document.year or stored.year
-        document.kind = document.kind or stored.doc_kind
+        # a ZIP member's own name (无锡市教育局（本级）2025年部门预算.pdf) before the ZIP's posting
+        own = parse_title(member.rsplit("/", 1)[-1]) if member else {}
+        if not looks_like_department(own.get("department")):
+            own["department"] = None  # 附表1.xlsx names no department
+        document.department = document.department or own.get("department") or stored.department
+        document.year = document.year or own.get("year") or stored.year
+        document.kind = document.kind or own.get("doc_kind") or stored.doc_kind
         region = regions.get(stored.portal)
         if region and (not document.region or region.endswith(document.region)):
             document.region = region

@@ -23,7 +23,7 @@ def test_real_portal_examples_load() -> None:
     assert {"trs", "gdcms", "jeecms", "xxgk"} <= by_family
     assert all(not p.local for p in portals)
     trs = next(p for p in portals if p.family == "trs")
-    assert trs.paging.template == "index_{n}.html" and trs.paging.first == 1
+    assert trs.paging.template == "{prefix}_{n}.{suffix}" and trs.paging.first == 1  # from createPageHTML
 
 
 def test_every_family_has_a_spider_and_a_default_pager() -> None:
@@ -65,6 +65,14 @@ def test_bad_portal_yaml_is_refused(tmp_path: Path, yaml_text: str, message: str
         ("2026年度郑州市生态环境局二七分局单位预算公开.pdf", "郑州市生态环境局二七分局", 2026, "budget"),
         ("2022 年中国共产党佛山市委员会宣传部（本级） 部门预算", "中国共产党佛山市委员会宣传部（本级）", 2022, "budget"),
         ("中国共产党佛山市委员会宣传部2016年部门决算（含市创建办、市新闻办）", "中国共产党佛山市委员会宣传部", 2016, "final_accounts"),
+        # title words around the name are not the name (issue 9.4)
+        ("2026年西安市城市管理局部门综合预算.pdf", "西安市城市管理局", 2026, "budget"),
+        ("西安市水利局2025年度部门综合预算公开", "西安市水利局", 2025, "budget"),
+        ("2026年西安市信访局部门预算公开（重新发布）", "西安市信访局", 2026, "budget"),
+        ("西安市民政局2026年部门收支预算总表.xls", "西安市民政局", 2026, "budget"),
+        ("中国共产党佛山市委员会宣传部2016年一般公共拨款“三公”经费情况统计表（）", "中国共产党佛山市委员会宣传部", 2016, None),
+        ("无锡市教育局（本级）2025年部门预算.pdf", "无锡市教育局（本级）", 2025, "budget"),
+        ("西安市审计局2024年度部门决算（草案）", "西安市审计局", 2024, "final_accounts"),
     ],
 )
 def test_department_and_year_from_title(title: str, department: str, year: int, kind: str) -> None:

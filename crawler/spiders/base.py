@@ -10,7 +10,7 @@ from collections import Counter
 from collections.abc import AsyncIterator, Callable, Iterable
 from html import escape as html_escape
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 from parsel import Selector
 from scrapy import Request, Spider, signals
@@ -28,11 +28,11 @@ from twisted.internet import error as terror
 from twisted.python.failure import Failure
 from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding
 
-from crawler.config import PortalConfig
+from crawler.config import FAMILY_ITEMS, PortalConfig
 from crawler.downloadermiddlewares.safety import domain_allowed, refused_reason
 from crawler.session import Session
 from crawler.store import url_ext, url_key
-from crawler.titles import parse_title, year_of
+from crawler.titles import looks_like_department, parse_title, year_of
 from domain.formats import BINARY_FORMATS, UNREAD_ATTACHMENT_FORMATS
 
 # Statuses the callbacks see themselves (3xx are left to RedirectMiddleware).
@@ -43,6 +43,14 @@ _PUBLISHED = re.compile(r"(?:发布|成文|公开|更新)(?:时间|日期)\s*[�
 _JS_HINTS = ("请开启JavaScript", "请启用JavaScript", "enable JavaScript", "开启浏览器的JavaScript")
 # Attachments downloaded from an article page: the binary document formats and those recorded unread.
 _LOCAL_EXTS = (*BINARY_FORMATS, *UNREAD_ATTACHMENT_FORMATS)
+# Download endpoints whose URL names no file type (the format is sniffed from the bytes once fetched).
+DOWNLOAD_ENDPOINT = re.compile(
+    r"(?:downfile|download|downLoad|filedown|fileDown|getfile|getFile|attachment)(?:File)?\.(?:jsp|do|action|aspx?|php)"
+    r"|/(?:download|downfile|attach)(?:/|\?)", re.I)
+# HTML fragments written by scripts: var file_appendix = '<a href="./P0….pdf">…</a>'; document.write("<a …>")
+_SCRIPT_ANCHOR = re.compile(r"<a\s[^<>]*?href\s*=\s*\\?[\"']([^\"'<>]+?)\\?[\"'][^<>]*>(.*?)</a\s*>", re.I | re.S)
+# A URL in an onclick handler: window.open('/download.do?id=1'), downLoad("P020….pdf"), location.href='…'
+_ONCLICK_URL = re.compile(r"[\"']((?:https?://|\.{0,2}/)?[^\"'\s(),;]+?(?:\.[A-Za-z]{2,5}|\?[^\"'\s]+))[\"']")
 
 
 def status_problem(status: int) -> str | None:
@@ -117,6 +125,55 @@ def looks_js_only(sel: Selector) -> bool:
 def date_near(sel: Selector) -> str | None:
     m = _DATE.search(" ".join(sel.xpath(".//text()").getall()))
     return f"{m.group(1)}-{int(m.group(2)):02d}-{int(m.group(3)):02d}" if m else None
+
+
+def _js_unescape(text: str) -> str:
+    return re.sub(r"\\([\\/'\"])", r"\1", text)
+
+
+def page_links(area: Selector) -> list[tuple[str, str, Selector | None]]:
+    """(href, text, element) of every link in `area`: <a href>, a URL in an onclick handler, and <a>
+    tags written inside script strings (`var file_appendix = '<a href="./P0….pdf">…'`), each href once."""
+    out: list[tuple[str, str, Selector | None]] = []
+    seen: set[str] = set()
+
+    def add(href: str, text: str, el: Selector | None) -> None:
+        href = href.strip()
+        if href and not href.startswith(("javascript:", "#", "mailto:")) and href not in seen:
+            seen.add(href)
+            out.append((href, re.sub(r"\s+", " ", text).strip(), el))
+
+    for el in area.css("a[href], [onclick]"):
+        text = el.attrib.get("title") or " ".join(el.css("::text").getall())
+        add(el.attrib.get("href") or "", text, el)
+        m = _ONCLICK_URL.search(el.attrib.get("onclick") or "")
+        if m:
+            add(_js_unescape(m.group(1)), text, el)
+    for script in area.css("script:not([src])"):
+        code = script.xpath("string()").get() or ""
+        for m in _SCRIPT_ANCHOR.finditer(code):
+            inner = Selector(text=f"<p>{_js_unescape(m.group(2))}</p>")
+            add(_js_unescape(m.group(1)), " ".join(inner.css("p ::text").getall()), None)
+    return out
+
+
+def link_ext(url: str, text: str = "") -> str | None:
+    """The document format a link points at: the URL's suffix, a file name in its query
+    (downfile.jsp?filename=x.pdf), the link text's suffix (…部门预算.pdf); "" for a download endpoint
+    that names no type (sniffed once fetched); None when it is not a document link."""
+    ext = url_ext(url)
+    if ext in _LOCAL_EXTS:
+        return ext
+    for value in re.findall(r"=([^&#]+)", url.split("?", 1)[1] if "?" in url else ""):
+        m = re.search(r"\.([A-Za-z]{2,4})$", value)
+        if m and m.group(1).lower() in _LOCAL_EXTS:
+            return m.group(1).lower()
+    m = re.search(r"\.([A-Za-z]{2,4})\s*$", text)
+    if m and m.group(1).lower() in _LOCAL_EXTS:
+        return m.group(1).lower()
+    if DOWNLOAD_ENDPOINT.search(url):
+        return ""
+    return None
 
 
 class PortalSpider(Spider):
@@ -216,14 +273,15 @@ class PortalSpider(Spider):
         """The links of a page and whether the page is unchanged since the last crawl: 304, or the same
         content hash (of what the page links to, so counters and dates in the page chrome do not count;
         `hash_body`: of the whole body). Pages that link to nothing are not remembered."""
-        prev = self.session.page_state(response.url)
+        key = response.meta.get("page_key") or response.url  # a POST answer: its URL and form
+        prev = self.session.page_state(key)
         if response.status == 304:
             return list((prev or {}).get("children") or []), True
         children = compute()
         digest = hashlib.sha256(response.body if hash_body else
                                 json.dumps(children, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
         if children:
-            self.session.remember_page(response.url, etag=_header(response, "ETag"),
+            self.session.remember_page(key, etag=_header(response, "ETag"),
                                        last_modified=_header(response, "Last-Modified"), hash=digest,
                                        children=children)
         return children, bool(prev) and prev.get("hash") == digest
@@ -247,13 +305,17 @@ class PortalSpider(Spider):
     def known_article(self, url: str, root: str) -> list[Request] | None:
         """An article of an unchanged list, crawled before with every document known: not fetched
         again. None when it must be fetched (new, failed before, or an inline table to re-check)."""
-        docs = (self.session.page_state(url) or {}).get("children")
+        children = (self.session.page_state(url) or {}).get("children") or []
+        docs = [d for d in children if not d.get("offsite")]
         if not docs or not all(self.session.previous(d["url"]) for d in docs):
             return None
         if self.portal.revalidate and any(d.get("inline") for d in docs):
             return None
         if not self._first_time(url):
             return []
+        for d in children:
+            if d.get("offsite"):
+                self.skipped_offsite(d["url"], url, d.get("title"))
         count = self.portal.start_kind == "article"
         return [r for d in docs for r in self.follow_document(d, root, True, count=count)]
 
@@ -296,7 +358,7 @@ class PortalSpider(Spider):
     # ---------- items ----------
     def is_item(self, title: str, url: str) -> bool:
         p = self.portal
-        if not title or not any(w in title for w in p.include) or any(w in title for w in p.exclude):
+        if not title or (p.include and not any(w in title for w in p.include)) or any(w in title for w in p.exclude):
             return False
         if p.years:
             year = year_of(title)
@@ -310,8 +372,12 @@ class PortalSpider(Spider):
         if fallback_title:
             other = parse_title(fallback_title, self.portal.title_pattern)
             for key, value in other.items():
-                if info.get(key) is None or (key == "department" and not _looks_like_department(info[key])):
+                if info.get(key) is None or (key == "department" and not looks_like_department(info[key])):
                     info[key] = value
+            # "信访局部门预算.pdf" under "2026年西安市信访局部门预算公开": the article names it in full
+            mine, theirs = info.get("department"), other.get("department")
+            if mine and theirs and theirs != mine and theirs.endswith(mine) and looks_like_department(theirs):
+                info["department"] = theirs
         if self.portal.department:
             info["department"] = self.portal.department
         return info
@@ -322,34 +388,48 @@ class PortalSpider(Spider):
         return list(sel.css(self.portal.list_selector)) if self.portal.list_selector else [sel]
 
     def list_children(self, response: Response, html: str, sel: Selector) -> list[dict[str, Any]]:
-        """What a list page links to: sub-lists, disclosure articles and attachments, further pages."""
+        """What a list page links to: sub-lists, disclosure articles and attachments, further pages.
+        Without an `item_pattern`, the family's article URL shape is used when the page has such links."""
         children: list[dict[str, Any]] = []
-        for area in self.item_areas(sel, html):
-            for a in area.css("a[href]"):
-                href = (a.attrib.get("href") or "").strip()
-                if not href or href.startswith(("javascript:", "#", "mailto:")):
-                    continue
-                url = urljoin(response.url, href)
-                if not self.allowed(url):
-                    continue
-                if self.portal.sublists and re.search(self.portal.sublists, url):
-                    children.append({"type": "list", "url": url})
-                    continue
-                title = re.sub(r"\s+", " ", (a.attrib.get("title") or " ".join(a.css("::text").getall())).strip())
-                if not self.is_item(title, url):
-                    continue
-                li = a.xpath("./ancestor::li[1] | ./ancestor::tr[1]")
-                published = date_near(li[0]) if li else None
-                ext = url_ext(url)
-                if ext in self.portal.extensions and ext in _LOCAL_EXTS:
-                    doc = {**self.describe(title), "title": title, "published": published,
-                           "referer": response.url, "url": url, "ext": ext}
-                    children.append({"type": "document", "url": url, "doc": doc})
-                else:
-                    children.append({"type": "article", "url": url, "title": title, "published": published})
+        links = [(urljoin(response.url, href), text, el) for area in self.item_areas(sel, html)
+                 for href, text, el in page_links(area)]
+        family_items = FAMILY_ITEMS.get(self.family) if not self.portal.item_pattern else None
+        if family_items and not any(re.search(family_items, url) for url, _t, _e in links):
+            family_items = None
+        for url, text, el in links:
+            if self.portal.sublists and re.search(self.portal.sublists, url) and self.allowed(url):
+                children.append({"type": "list", "url": url})
+                continue
+            title = (el.attrib.get("title") if el is not None else None) or text
+            if not self.is_item(title, url):
+                continue
+            ext = link_ext(url, title)
+            is_doc = ext is not None and (ext == "" or ext in self.portal.extensions)
+            if not is_doc and family_items and not re.search(family_items, url):
+                continue
+            if not self.allowed(url):
+                children.append({"type": "offsite", "url": url, "title": title})
+                continue
+            li = el.xpath("./ancestor::li[1] | ./ancestor::tr[1]") if el is not None else []
+            published = date_near(li[0]) if li else None
+            if is_doc:
+                doc = {**self.describe(title), "title": title, "published": published,
+                       "referer": response.url, "url": url, "ext": ext}
+                children.append({"type": "document", "url": url, "doc": doc})
+            else:
+                children.append({"type": "article", "url": url, "title": title, "published": published})
         if response.meta.get("page", 0) == 0:
             children += [{"type": "page", "url": u} for u in self.next_pages(response.url, html)]
         return children
+
+    def skipped_offsite(self, url: str, referer: str, title: str | None) -> None:
+        """A disclosure link to a host not in `allowed_domains`: not followed, logged with its cause
+        (on every crawl: the link is one of its page's remembered children)."""
+        if not self._first_time(url):
+            return
+        host = urlsplit(url).hostname or "?"
+        self.session.record(portal=self.portal.name, url=url, kind="link", referer=referer, title=title,
+                            outcome=f"error: offsite link, domain not configured ({host}) / 站外链接，域名未配置")
 
     def parse_list(self, response: Response) -> Iterable[Any]:
         """A list page: follow disclosure items, sub-lists and further pages. When the list is unchanged,
@@ -371,6 +451,9 @@ class PortalSpider(Spider):
                               response.meta, response.status)
         for c in children:
             kind, url = c["type"], c["url"]
+            if kind == "offsite":
+                self.skipped_offsite(url, response.url, c.get("title"))
+                continue
             if kind == "document":
                 self.items_per_root[root] += 1
                 yield from self.follow_document(c["doc"], root, unchanged)
@@ -390,13 +473,32 @@ class PortalSpider(Spider):
                 yield req
 
     def next_pages(self, base: str, html: str) -> list[str]:
-        """Further list pages, from the JS page count the family's pager uses."""
+        """Further list pages, from the JS page count the family's pager uses and the values the
+        page's script gives its placeholders (`pager_values`)."""
         paging = self.portal.paging
         count = None if paging.style == "none" else page_count(html)
-        if count is None:
+        if count is None or count < 2:
+            return []
+        values = self.pager_values(html)
+        missing = sorted(set(re.findall(r"\{(\w+)\}", paging.template)) - {"n"} - set(values))
+        if missing:
+            self.session.record(portal=self.portal.name, url=base, kind="list", outcome=(
+                f"error: layout change: pager value(s) {missing} not found in the page script, "
+                f"pages 2–{count} not crawled / 页面脚本中未找到翻页参数"))
             return []
         last = min(count, paging.max_pages)
-        return [urljoin(base, paging.template.format(n=n)) for n in range(paging.first, paging.first + last - 1)]
+        return [urljoin(base, paging.template.format(n=n, **values)) for n in range(paging.first, paging.first + last - 1)]
+
+    def pager_values(self, html: str) -> dict[str, str]:
+        """Placeholders of the pager template read from the page itself: TRS createPageHTML(count,
+        current, "index", "html") → prefix, suffix; Hanweb's unit id → uid."""
+        values: dict[str, str] = {}
+        m = re.search(r"createPageHTML\(\s*\d+\s*,\s*\d+\s*,\s*[\"']([\w-]+)[\"']\s*,\s*[\"'](\w+)[\"']", html)
+        values.update(prefix=m.group(1) if m else "index", suffix=m.group(2) if m else "html")
+        uid = hanweb_uid(html)
+        if uid:
+            values["uid"] = uid
+        return values
 
     def article_docs(self, response: Response, sel: Selector) -> list[dict[str, Any]]:
         """An article's disclosure attachments, or the article itself (`inline`) when its tables are
@@ -407,17 +509,10 @@ class PortalSpider(Spider):
             m = _PUBLISHED.search(visible_text(sel))
             published = f"{m.group(1)}-{int(m.group(2)):02d}-{int(m.group(3)):02d}" if m else None
         docs: list[dict[str, Any]] = []
-        for a in sel.css("a[href]"):
-            href = (a.attrib.get("href") or "").strip()
-            if not href or href.startswith(("javascript:", "#", "mailto:")):
-                continue
+        for href, text, _el in page_links(sel):
             url = urljoin(response.url, href)
-            text = re.sub(r"\s+", " ", (a.attrib.get("title") or " ".join(a.css("::text").getall()))).strip()
-            ext = url_ext(url)
-            if ext not in _LOCAL_EXTS:
-                m = re.search(r"\.([A-Za-z]{2,4})$", text)
-                ext = m.group(1).lower() if m else ext
-            if ext not in _LOCAL_EXTS or ext not in self.portal.extensions:
+            ext = link_ext(url, text)
+            if ext is None or (ext and ext not in self.portal.extensions):
                 continue
             if any(w in text for w in self.portal.exclude):
                 continue
@@ -426,9 +521,7 @@ class PortalSpider(Spider):
             doc = {**self.describe(text, title), "title": text or title, "published": published,
                    "referer": response.url, "ext": ext, "url": url}
             if not self.allowed(url):
-                self.session.record(portal=self.portal.name, url=url, kind="document", referer=response.url,
-                                    title=doc["title"], outcome="error: offsite attachment, domain not configured / 附件域名未配置")
-                continue
+                doc["offsite"] = True
             if not any(d["url"] == url for d in docs):
                 docs.append(doc)
         if docs:
@@ -449,6 +542,9 @@ class PortalSpider(Spider):
         sel = None if response.status == 304 else Selector(text=decode_html(response))
         docs, unchanged = self.remembered(response, lambda: self.article_docs(response, sel), hash_body=True)
         for doc in docs:
+            if doc.get("offsite"):
+                self.skipped_offsite(doc["url"], response.url, doc["title"])
+                continue
             if doc.get("inline") and sel is not None:
                 if count:
                     self.items_per_root[root] += 1
@@ -501,6 +597,18 @@ class PortalSpider(Spider):
                     cause = "layout change? list yielded no disclosure items / 列表未找到公开条目"
                 self.session.record(portal=self.portal.name, url=root, kind="list", outcome=f"error: {cause}")
         self.session.progress(f"{self.portal.name}: 完成 finished ({reason}), {self.pages} pages")
+
+
+def hanweb_uid(html: str) -> str | None:
+    """The unit id of a Hanweb jpage column: in its data-proxy URL (unitid=5207), a uid/unitid script
+    variable, or the id of the <div> holding the <datastore> script."""
+    for pattern in (r"[?&](?:amp;)?unitid=(\d+)", r"[?&](?:amp;)?uid=(\d+)",
+                    r"\b(?:unitid|unitId|uid)\s*[=:]\s*['\"]?(\d+)",
+                    r"<div[^>]*\bid=[\"']?(\d+)[\"']?[^>]*>\s*<script[^>]*type=[\"']text/xml"):
+        m = re.search(pattern, html)
+        if m:
+            return m.group(1)
+    return None
 
 
 def page_count(html: str) -> int | None:
@@ -571,7 +679,3 @@ def _article_title(sel: Selector) -> str:
 def _header(response: Response, name: str) -> str | None:
     value = response.headers.get(name)
     return value.decode("latin-1") if value else None
-
-
-def _looks_like_department(name: str | None) -> bool:
-    return bool(name) and len(name) >= 3 and bool(re.search(r"[局委办院厅部会中心所站队馆校府司处室]", name[-4:]))
