@@ -32,6 +32,11 @@ def _insert(table: str, columns: tuple[str, ...]) -> str:
     return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
 
 
+# every place a file was found: the first sighting's row, its URL and time refreshed
+_UPSERT_COPY = (_insert("doc_copies", COPY_COLUMNS)
+                + " ON CONFLICT (sha256, path) DO UPDATE SET url = excluded.url, seen_at = excluded.seen_at")
+
+
 def _ts(value: Any) -> datetime | None:
     """Timestamps are stored naive UTC so both engines agree."""
     if value is None or value == "":
@@ -276,7 +281,7 @@ class Warehouse:
                 primary |= {sha: d for sha, d in orphans.items() if sha not in stored}
             keys = list(primary)
             prior = self._versions(keys)
-            for chunk in _chunks(keys):
+            for chunk in _chunks([k for k in keys if k in prior]):  # new versions have no rows to replace
                 marks = ", ".join("?" * len(chunk))
                 for table in ("findings", "doc_tables", "documents"):
                     self.conn.execute(f"DELETE FROM {table} WHERE sha256 IN ({marks})", chunk)
@@ -289,8 +294,7 @@ class Warehouse:
             self.conn.executemany(_insert("results", RESULT_COLUMNS), [result_row(d, ruleset, run_id, now) for d in rows])
             self.conn.executemany(_insert("doc_tables", TABLE_COLUMNS), [r for d in rows for r in table_rows(d)])
             self.conn.executemany(_insert("findings", FINDING_COLUMNS), [r for d in rows for r in finding_rows(d)])
-            self.conn.executemany("DELETE FROM doc_copies WHERE sha256 = ? AND path = ?", [k for k in copies])
-            self.conn.executemany(_insert("doc_copies", COPY_COLUMNS), list(copies.values()))
+            self.conn.executemany(_UPSERT_COPY, list(copies.values()))
             self._supersede([d for d in rows if d.source.sha256 not in prior], batch, now)
         return len(primary)
 
@@ -311,19 +315,34 @@ class Warehouse:
         by_identity = {identity(d): d.source.sha256 for d in new if identity(d)}
         formats = {d.source.sha256: d.source.format for d in new}
         mine = {d.source.sha256 for d in new}
-        updates: dict[str, str] = {}
-        for column, wanted in (("locator", by_locator), ("identity", by_identity)):
-            for chunk in _chunks(list(wanted)):
-                rows = self.conn.query(
-                    f"SELECT sha256, locator, identity, first_run, format FROM documents WHERE superseded_by IS NULL "
-                    f"AND {column} IN ({', '.join('?' * len(chunk))})", chunk)
-                for r in rows:
-                    if r["sha256"] in mine or (column == "identity" and (
-                            r["first_run"] == batch or r["format"] != formats[wanted[r[column]]])):
-                        continue  # by identity: only a file of the same format published by another run
-                    updates.setdefault(r["sha256"], wanted[r[column]])
-        self.conn.executemany("UPDATE documents SET superseded_by = ?, superseded_at = ? WHERE sha256 = ?",
-                              [(new_sha, now, old) for old, new_sha in updates.items()])
+        updates: dict[str, list[str]] = {}  # new sha256 → the versions it supersedes
+        seen: set[str] = set()
+        locators, identities = list(by_locator), list(by_identity)
+        for i in range(0, max(len(locators), len(identities)), 250):
+            loc, ident = locators[i : i + 250], identities[i : i + 250]
+            where = " OR ".join(part for part in (
+                f"locator IN ({', '.join('?' * len(loc))})" if loc else "",
+                f"identity IN ({', '.join('?' * len(ident))})" if ident else "") if part)
+            rows = self.conn.query("SELECT sha256, locator, identity, first_run, format FROM documents "
+                                   f"WHERE superseded_by IS NULL AND ({where})", [*loc, *ident])
+            for r in rows:
+                if r["sha256"] in mine or r["sha256"] in seen:
+                    continue
+                new_sha = by_locator.get(r["locator"])
+                if new_sha is None and r["identity"] in by_identity:
+                    candidate = by_identity[r["identity"]]
+                    # by identity: only a file of the same format published by another run
+                    if r["first_run"] != batch and r["format"] == formats[candidate]:
+                        new_sha = candidate
+                if new_sha:
+                    seen.add(r["sha256"])
+                    updates.setdefault(new_sha, []).append(r["sha256"])
+        pairs = [(old, new_sha) for new_sha, olds in updates.items() for old in olds]
+        for chunk in _chunks(pairs, 250):  # one statement per chunk: an UPDATE costs ~10 ms on DuckDB
+            self.conn.execute(
+                "UPDATE documents SET superseded_by = v.new_sha, superseded_at = ? FROM (VALUES "
+                f"{', '.join(['(?, ?)'] * len(chunk))}) AS v(old_sha, new_sha) WHERE documents.sha256 = v.old_sha",
+                [now, *(x for pair in chunk for x in pair)])
 
     def record_copies(self, copies: Iterable[tuple[str, str, str | None]], *, only_new: bool = False) -> int:
         """Record (sha256, path, url) places where an already stored file was found again (with
@@ -337,8 +356,7 @@ class Warehouse:
                     rows.pop((r["sha256"], r["path"]), None)
         if rows:
             with self.conn.transaction():
-                self.conn.executemany("DELETE FROM doc_copies WHERE sha256 = ? AND path = ?", list(rows))
-                self.conn.executemany(_insert("doc_copies", COPY_COLUMNS), list(rows.values()))
+                self.conn.executemany(_UPSERT_COPY, list(rows.values()))
         return len(rows)
 
     def copies(self, sha256: str | None = None) -> list[dict]:
