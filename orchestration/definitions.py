@@ -21,6 +21,7 @@ def build_definitions(settings: BudgetQASettings, portals: list[str] | None = No
         jobs=[built.crawl_job, built.check_job, built.report_job],
         schedules=[built.schedule], sensors=[built.sensor, built.report_sensor],
         resources={"settings": settings},
+        executor=dg.multiprocess_executor,  # a run's steps in separate processes (one step per asset here)
     )
     return defs, built
 
