@@ -6,6 +6,7 @@ and a generated defective copy of it through the pipeline on DuckDB."""
 from __future__ import annotations
 
 import shutil
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -106,14 +107,22 @@ def test_migration_4_keeps_the_stored_documents(url):
         for sql in statements:
             conn.execute(sql)
         conn.execute("INSERT INTO schema_version (version) VALUES (?)", (version,))
-    conn.execute("INSERT INTO documents (sha256, path, url, department, region, year, kind, status, score, "
-                 "extracted_at, run_id, ruleset, format) VALUES ('aa', '/d/a.pdf', NULL, '部门', '某市', 2020, "
-                 "'budget', 'ok', 81.5, TIMESTAMP '2024-01-02 03:04:05', 'old-run', 'rs0', 'pdf')")
+    insert = ("INSERT INTO documents (sha256, path, url, department, region, year, kind, status, score, "
+              "extracted_at, run_id, ruleset, format) VALUES (?, ?, ?, ?, '某市', 2020, 'budget', 'ok', ?, ?, ?, 'rs0', 'pdf')")
+    # 'aa' alone; 'b1' then its replacement 'b2' at the same URL, both current before versions existed
+    conn.execute(insert, ("aa", "/d/a.pdf", None, "部门", 81.5, datetime(2024, 1, 2, 3, 4, 5), "old-run"))
+    conn.execute(insert, ("b1", "/d/b1.pdf", "http://x/b.pdf", "另一部门", 43.5, datetime(2024, 1, 2), "r1"))
+    conn.execute(insert, ("b2", "/d/b2.pdf", "http://x/b.pdf", "另一部门", 37.6, datetime(2024, 2, 2), "r2"))
     conn.close()
     with Warehouse.open(url) as wh:
         assert wh.schema_version() == SCHEMA_VERSION
         (h,) = wh.department_history("部门")
         assert (h["current"], h["ruleset"], h["score"], h["locator"]) == (True, "rs0", 81.5, "/d/a.pdf")
+        # the blend is undone: b1 is superseded by b2, the department's score is b2's alone
+        assert [(h["sha256"], h["current"]) for h in wh.department_history("另一部门")] == [("b1", False), ("b2", True)]
+        assert wh.document("b1")["superseded_by"] == "b2"
+        (ranked,) = [r for r in wh.rankings(year=2020) if r["department"] == "另一部门"]
+        assert [(d["sha256"], d["score"]) for d in ranked["documents"]] == [("b2", 37.6)]
         new, = scored(document("b", [], department="部门", region="某市", year=2020, kind="budget"))
         wh.save_documents([new], "new-run")
         assert wh.document("aa")["superseded_by"] == new.doc_id  # identity kept by the upgrade

@@ -5,6 +5,11 @@ Column names avoid SQL keywords (`row`, `column`, `table`, `index`): see docs/wa
 
 from __future__ import annotations
 
+# a later version n of the row being updated (see warehouse.store.Warehouse.save_documents)
+_NEXT = ("n.sha256 <> documents.sha256 AND n.extracted_at > documents.extracted_at AND (n.locator = documents.locator "
+         "OR (n.identity = documents.identity AND n.format = documents.format "
+         "AND COALESCE(n.first_run, '') <> COALESCE(documents.first_run, '')))")
+
 MIGRATIONS: list[tuple[int, list[str]]] = [
     (1, [
         """CREATE TABLE documents (
@@ -86,6 +91,12 @@ MIGRATIONS: list[tuple[int, list[str]]] = [
         "score_format, errors, warnings, infos FROM documents",
         "CREATE INDEX documents_locator ON documents (locator)",
         "CREATE INDEX documents_identity ON documents (identity)",
+        # documents stored before versions existed: each is superseded by the next one stored after
+        # it with the same locator, or the same identity and format from another run (no blend)
+        f"UPDATE documents SET superseded_by = (SELECT n.sha256 FROM documents n WHERE {_NEXT} "
+        f"ORDER BY n.extracted_at, n.sha256 LIMIT 1) WHERE EXISTS (SELECT 1 FROM documents n WHERE {_NEXT})",
+        "UPDATE documents SET superseded_at = (SELECT n.extracted_at FROM documents n "
+        "WHERE n.sha256 = documents.superseded_by) WHERE superseded_by IS NOT NULL",
     ]),
 ]
 
