@@ -104,43 +104,32 @@ def cmd_check(args: argparse.Namespace) -> int:
     if args.json and not Path(args.json).resolve().parent.is_dir():
         raise UsageError(f"报告所在文件夹不存在 / no folder for the report: {args.json}")
     folder = Path(args.gx) if args.gx else None
-    run_id: str = _run_id("check")
-    checked: list[Document] = []
     if not args.warehouse:
-        checked = _check(jobs, paths, None, None, folder)
+        checked = jobs.process_files(paths, progress=_progress, gx_dir=folder)
+        _progress(f"已校验 {len(checked)} 份文件 / checked {len(checked)} documents")
         documents: list[Document | dict] = list(checked)
+        if folder:
+            index = jobs.record_run(folder, _run_id("check"), checked)
+            _progress(f"GX 数据文档 / GX Data Docs: {index or '—'}")
     else:
         wh = _open_warehouse(warehouse_url(args.warehouse), transient=True)
         try:
-            todo, done = (paths, []) if args.recheck else jobs.split_stored(paths, wh)
-            if done:
-                _progress(f"跳过 {len(done)} 份已存入的文件（规则相同）/ skipped {len(done)} files already stored "
-                          "with the same rules (--recheck reads them again)")
-                wh.record_copies((sha, str(path), None) for path, sha in done)
-            run_id = wh.start_run(run_id)
-            with jobs.failing_run(wh, run_id):
-                checked = _check(jobs, todo, wh, run_id, folder)
-                wh.finish_run(run_id, jobs.run_counts(checked) | {"skipped": len(done)})
+            result = jobs.run_files(paths, wh, _run_id("check"), recheck=args.recheck, progress=_progress,
+                                    gx_dir=folder)
+            _progress(f"已校验 {len(result.documents)} 份文件 / checked {len(result.documents)} documents")
             with wh.session():
-                stored = {path: stored_entry(wh, path, sha) for path, sha in done}
-            documents = _in_order(paths, checked, stored)
+                stored = {path: stored_entry(wh, path, sha) for path, sha in result.skipped}
+            documents = _in_order(paths, result.documents, stored)
         finally:
             wh.close()
-    if folder:
-        index = jobs.record_run(folder, run_id, checked)
-        _progress(f"GX 数据文档 / GX Data Docs: {index or '—'}")
+        if folder:
+            _progress(f"GX 数据文档 / GX Data Docs: {result.data_docs or '—'}")
     print_scorecards(documents)
     if args.json:
         report = {"schema": REPORT_SCHEMA, "documents": [d if isinstance(d, dict) else d.to_report() for d in documents]}
         Path(args.json).write_text(json.dumps(report, ensure_ascii=False, indent=2), "utf-8")
         _progress(f"报告 / report: {args.json}")
     return 0
-
-
-def _check(jobs, paths: list[Path], wh, run_id: str | None, gx_dir: Path | None = None) -> list[Document]:
-    documents = jobs.process_files(paths, wh, run_id, progress=_progress, gx_dir=gx_dir)
-    _progress(f"已校验 {len(documents)} 份文件 / checked {len(documents)} documents")
-    return documents
 
 
 def stored_entry(wh, path: Path, sha256: str) -> dict:
@@ -211,8 +200,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     _progress(report.summary())
     run_id = _run_id("run")
     folder = jobs.run_folder(settings.home, run_id) if settings.keep_gx_results else None
-    documents = jobs.process_crawl(report, settings.warehouse, run_id, only_new=not args.recheck,
-                                   progress=_progress, regions=jobs.portal_regions(portals), folder=folder)
+    documents = jobs.process_crawl(report, settings.warehouse, run_id, recheck=args.recheck,
+                                   progress=_progress, regions=jobs.portal_regions(portals), folder=folder).documents
     print_scorecards(documents)
     if folder and (index := jobs.data_docs(folder)):
         print(f"GX 数据文档 / GX Data Docs: {index}")

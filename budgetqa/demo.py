@@ -45,8 +45,8 @@ def run_demo(home: Path | None = None, progress: Callable[[str], None] = print) 
     progress(crawl_report.summary())
 
     folder = jobs.run_folder(home, run_id)
-    documents = jobs.process_crawl(crawl_report, url, run_id, only_new=False, progress=progress,
-                                   regions=jobs.portal_regions(portals), folder=folder)
+    documents = jobs.process_crawl(crawl_report, url, run_id, recheck=True, progress=progress,
+                                   regions=jobs.portal_regions(portals), folder=folder).documents
     wh = Warehouse.open(url)
     try:
         site = write_site(wh, home / "report")

@@ -1,29 +1,29 @@
-"""Dagster definitions: `dagster dev -m orchestration.definitions` (DAGSTER_HOME holds dagster.yaml)."""
+"""Dagster definitions: `dagster dev -m orchestration.definitions` (DAGSTER_HOME holds dagster.yaml).
+
+The portal partitions are the portals of the deployment's configuration (BUDGETQA_PORTALS, the
+same file the resource names); every other setting reaches the assets through the resource."""
 
 from __future__ import annotations
 
 import dagster as dg
 
-from orchestration.assets import ASSETS, CHECKS
+from orchestration.assets import NIGHTLY_CRON, TIMEZONE, Built, portal_names
 from orchestration.resources import BudgetQASettings
 
-NIGHTLY_CRON = "30 2 * * *"
-TIMEZONE = "Asia/Shanghai"
+__all__ = ["NIGHTLY_CRON", "TIMEZONE", "build_definitions", "defs"]
 
-nightly_job = dg.define_asset_job(
-    "nightly", selection=dg.AssetSelection.assets(*ASSETS),
-    description="每晚：抓取 → 提取 → 校验 → 评分 → 报告 / crawl, extract, validate, score, report",
-)
 
-nightly_schedule = dg.ScheduleDefinition(
-    name="nightly_0230_shanghai", job=nightly_job, cron_schedule=NIGHTLY_CRON, execution_timezone=TIMEZONE,
-    default_status=dg.DefaultScheduleStatus.RUNNING,
-)
+def build_definitions(settings: BudgetQASettings, portals: list[str] | None = None) -> tuple[dg.Definitions, Built]:
+    """Definitions for these settings; partitions for `portals` (default: those the settings configure)."""
+    built = Built(portal_names(settings.portals) if portals is None else portals)
+    defs = dg.Definitions(
+        assets=built.assets, asset_checks=built.checks,
+        jobs=[built.crawl_job, built.check_job, built.report_job],
+        schedules=[built.schedule], sensors=[built.sensor, built.report_sensor],
+        resources={"settings": settings},
+        executor=dg.multiprocess_executor,  # a run's steps in separate processes (one step per asset here)
+    )
+    return defs, built
 
-defs = dg.Definitions(
-    assets=ASSETS,
-    asset_checks=CHECKS,
-    jobs=[nightly_job],
-    schedules=[nightly_schedule],
-    resources={"settings": BudgetQASettings.from_env()},
-)
+
+defs, _built = build_definitions(BudgetQASettings.from_env())

@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from domain.model import REPORT_SCHEMA, Document
@@ -20,14 +21,15 @@ Say = Callable[[str], None]
 def extract_files(
     paths: Iterable[Path], urls: dict[str, str] | None = None, progress: Say | None = None,
     workers: int | None = None, on_result: Callable[[list[Document]], None] | None = None,
-    tick: Callable[[], None] | None = None,
+    tick: Callable[[], None] | None = None, settings: Settings | None = None,
 ) -> list[Document]:
     """Read every file (a ZIP may hold several documents) in parallel, each distinct file once and
     within the time and memory limits; unreadable files become documents with a status, copies get
-    `duplicate_of`. `on_result` gets each file's documents (and its copies') as soon as it is read."""
+    `duplicate_of`. `on_result` gets each file's documents (and its copies') as soon as it is read.
+    Workers, timeout and memory limit come from `settings` (default: the environment's)."""
     from extract import extract_many
 
-    settings = Settings.from_env()
+    settings = settings or Settings.from_env()
     paths = list(paths)
     report = (lambda done, total, path: progress(f"[{done}/{total}] 已读取 / read {path}")) if progress else None
     return extract_many(paths, urls=urls, workers=settings.workers if workers is None else workers,
@@ -45,7 +47,7 @@ CHECK_BATCH_SECONDS = 5.0
 def process_files(
     paths: Iterable[Path], wh=None, run_id: str | None = None, *, urls: dict[str, str] | None = None,
     progress: Say | None = None, prepare: Callable[[list[Document]], None] | None = None,
-    gx_dir: Path | None = None,
+    gx_dir: Path | None = None, settings: Settings | None = None,
 ) -> list[Document]:
     """extract → (prepare) → validate → score → store, as the files are read: each file's documents
     are committed in their own short transaction as soon as they are checked (validation runs over
@@ -85,32 +87,80 @@ def process_files(
         waiting.append(documents)
         due()
 
-    documents = extract_files(paths, urls=urls, progress=progress, on_result=finished, tick=due)
+    documents = extract_files(paths, urls=urls, progress=progress, on_result=finished, tick=due, settings=settings)
     if waiting:
         flush()
     return documents
 
 
-def split_stored(paths: Iterable[Path], wh) -> tuple[list[Path], list[tuple[Path, str]]]:
+def split_stored(paths: Iterable[Path], wh, shas: dict[Path, str] | None = None,
+                 ) -> tuple[list[Path], list[tuple[Path, str]]]:
     """(files to read, [(file, sha256)] already stored with the current rule set): the second are
-    skipped by a rerun (their path is recorded as a copy); a file whose results came from other
-    rules is read again."""
+    skipped by a rerun; a file whose results came from other rules is read again. `shas`: the
+    sha256 already known (the crawl's), so those files are not hashed again."""
     from domain.ruleset import ruleset_version
     from extract.detect import file_sha256
 
     known = wh.known_documents(ruleset=ruleset_version())
+    shas = shas or {}
     todo: list[Path] = []
     done: list[tuple[Path, str]] = []
     for path in paths:
-        try:
-            sha = file_sha256(path)
-        except OSError:
-            sha = None  # extraction reports it
+        sha = shas.get(path)
+        if sha is None:
+            try:
+                sha = file_sha256(path)
+            except OSError:
+                sha = None  # extraction reports it
         if sha in known:
             done.append((path, sha))
         else:
             todo.append(path)
     return todo, done
+
+
+@dataclass
+class RunResult:
+    """What one run did: the documents read and checked, the files skipped (stored with the same
+    rules), the counts recorded in the warehouse's `runs` row, the GX Data Docs page if kept."""
+
+    run_id: str
+    documents: list[Document] = field(default_factory=list)
+    skipped: list[tuple[Path, str]] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+    data_docs: Path | None = None
+
+
+def run_files(
+    paths: Iterable[Path], wh, run_id: str, *, recheck: bool = False, shas: dict[Path, str] | None = None,
+    urls: dict[str, str] | None = None, prepare: Callable[[list[Document]], None] | None = None,
+    progress: Say | None = None, gx_dir: Path | None = None, counts: dict[str, int] | None = None,
+    settings: Settings | None = None,
+) -> RunResult:
+    """The one composition of a run, for `budgetqa check --warehouse`, `budgetqa run` and each
+    Dagster partition: choose the files to read (all with `recheck`, else those not stored with the
+    current rule set; the others' paths are recorded as copies), record the run (`runs` row:
+    running → finished with the counts, or failed with the reason), then extract → (prepare) →
+    validate → score → store file by file (`process_files`), keeping the GX results and
+    run.json in `gx_dir`. `counts` adds to the recorded counts (e.g. crawled)."""
+    paths = list(paths)
+    todo, done = (paths, []) if recheck else split_stored(paths, wh, shas)
+    if done:
+        if progress:
+            progress(f"跳过 {len(done)} 份已存入的文件（规则相同）/ skipped {len(done)} files already stored "
+                     "with the same rules (--recheck reads them again)")
+        wh.record_copies(((sha, str(path), (urls or {}).get(str(path))) for path, sha in done), only_new=True)
+    result = RunResult(run_id=wh.start_run(run_id), skipped=done)
+    with failing_run(wh, result.run_id):
+        if progress and todo:
+            progress(f"待处理 {len(todo)} 份文件 / {len(todo)} files to process")
+        result.documents = process_files(todo, wh, result.run_id, urls=urls, progress=progress, prepare=prepare,
+                                         gx_dir=gx_dir, settings=settings)
+        result.counts = (counts or {}) | run_counts(result.documents) | {"skipped": len(done)}
+        if gx_dir:
+            result.data_docs = record_run(gx_dir, result.run_id, result.documents)
+        wh.finish_run(result.run_id, result.counts)
+    return result
 
 
 def validate_documents(documents: list[Document], gx_dir: Path | None = None) -> list[Document]:
@@ -186,6 +236,11 @@ def load_portals(portals_path: Path, portal: str | None = None, base_url: str | 
     return portals
 
 
+def year_key(year: int | None) -> str:
+    """A crawled file's year as a partition key ("unknown" when the title gave none)."""
+    return str(year) if year else "unknown"
+
+
 def crawl_portals(portals: list, store_uri: str, progress: Say | None = None):
     """Run the spiders for these portals; returns the CrawlReport."""
     import crawler
@@ -207,17 +262,18 @@ def record_crawl_log(crawl_report, wh) -> int:
     return len(records)
 
 
-def pending_files(crawl_report, wh, *, only_new: bool = True) -> list:
-    """The stored files to process: those not yet in the warehouse with the current rule set
-    (`only_new`), or every file this crawl saw. Files from an earlier, killed run are in the store
-    and so are picked up too; those it finished are not read again."""
+def crawled_candidates(crawl_report, *, recheck: bool = False, portal: str | None = None,
+                       year: str | None = None) -> list:
+    """The stored files a run over this crawl considers (`run_files` then skips those stored with
+    the current rules, unless `recheck`): every file the raw store holds — files of an earlier,
+    killed crawl or run included — or, with `recheck`, the files this crawl saw; optionally only
+    those of one portal and one year (`year_key`), a Dagster partition."""
     import crawler
-    from domain.ruleset import ruleset_version
 
-    files = [f for f in crawler.history(crawl_report.store_uri).stored_files() if f.path.exists()]
-    if only_new:
-        known = wh.known_documents(ruleset=ruleset_version())
-        return [f for f in files if f.sha256 not in known]
+    files = [f for f in crawler.history(crawl_report.store_uri).stored_files() if f.path.exists()
+             and (portal is None or f.portal == portal) and (year is None or year_key(f.year) == year)]
+    if not recheck:
+        return files
     seen = {r.sha256 for r in crawl_report.records if r.sha256}
     return [f for f in files if f.sha256 in seen]
 
@@ -248,31 +304,31 @@ def apply_crawl_hints(documents: list[Document], files: list, regions: dict[str,
             document.region = region
 
 
-def process_crawl(crawl_report, warehouse_url: str, run_id: str, *, only_new: bool = True,
+def run_crawled(files: list, wh, run_id: str, *, recheck: bool = False, progress: Say | None = None,
+                regions: dict[str, str] | None = None, folder: Path | None = None,
+                counts: dict[str, int] | None = None, settings: Settings | None = None) -> RunResult:
+    """`run_files` over crawled files (crawler StoredFile): their sha256 and URL as the crawl
+    recorded them, the crawl's hints (department, year, kind, region) applied before validation."""
+    return run_files([f.path for f in files], wh, run_id, recheck=recheck, shas={f.path: f.sha256 for f in files},
+                     urls={str(f.path): f.url for f in files}, progress=progress, gx_dir=folder, counts=counts,
+                     settings=settings,
+                     prepare=lambda docs: apply_crawl_hints(docs, files, regions))
+
+
+def process_crawl(crawl_report, warehouse_url: str, run_id: str, *, recheck: bool = False,
                   progress: Say | None = None, regions: dict[str, str] | None = None,
-                  folder: Path | None = None) -> list[Document]:
-    """Record the crawl log, then extract → validate → score → store the pending files, as one run
-    whose documents are committed one file at a time (`process_files`); a run left unfinished by a
-    killed process is closed as failed when the next one starts.
-    `regions` maps a portal's name to its configured region (see `apply_crawl_hints`). With
-    `folder` (see `run_folder`), the run's GX results and Data Docs are kept there (`record_run`)."""
+                  folder: Path | None = None) -> RunResult:
+    """Record the crawl log, then one run (`run_crawled`) over the crawled files: the `budgetqa run`
+    job. `regions` maps a portal's name to its configured region (see `apply_crawl_hints`). With
+    `folder` (see `run_folder`), the run's GX results and Data Docs are kept there."""
     from warehouse import Warehouse
 
     wh = Warehouse.open(warehouse_url, transient=True)
     try:
-        wh.start_run(run_id)
-        with failing_run(wh, run_id):
-            record_crawl_log(crawl_report, wh)
-            todo = pending_files(crawl_report, wh, only_new=only_new)
-            if progress:
-                progress(f"待处理 {len(todo)} 份文件 / {len(todo)} files to process")
-            documents = process_files([f.path for f in todo], wh, run_id, urls={str(f.path): f.url for f in todo},
-                                      progress=progress, prepare=lambda docs: apply_crawl_hints(docs, todo, regions),
-                                      gx_dir=folder)
-            if folder:
-                record_run(folder, run_id, documents)
-            wh.finish_run(run_id, run_counts(documents, crawled=len(crawl_report.records)))
-        return documents
+        record_crawl_log(crawl_report, wh)
+        return run_crawled(crawled_candidates(crawl_report, recheck=recheck), wh, run_id, recheck=recheck,
+                           progress=progress, regions=regions, folder=folder,
+                           counts={"crawled": len(crawl_report.records)})
     finally:
         wh.close()
 
@@ -288,8 +344,8 @@ def failing_run(wh, run_id: str) -> Iterator[None]:
         raise
 
 
-def run_counts(documents: list[Document], crawled: int | None = None) -> dict[str, int]:
-    """What a run did, for the warehouse's `runs` table (the CLI and Dagster write the same keys)."""
+def run_counts(documents: list[Document]) -> dict[str, int]:
+    """What a run's documents gave, for the warehouse's `runs` table (see `run_files`)."""
     findings = [f for d in documents for f in d.findings]
     counts = {
         "documents": len(documents),
@@ -298,4 +354,4 @@ def run_counts(documents: list[Document], crawled: int | None = None) -> dict[st
         "errors": sum(f.severity == "error" for f in findings),
         "warnings": sum(f.severity == "warning" for f in findings),
     }
-    return counts if crawled is None else {"crawled": crawled, **counts}
+    return counts

@@ -5,6 +5,11 @@ Column names avoid SQL keywords (`row`, `column`, `table`, `index`): see docs/wa
 
 from __future__ import annotations
 
+# a later version n of the row being updated (see warehouse.store.Warehouse.save_documents)
+_NEXT = ("n.sha256 <> documents.sha256 AND n.extracted_at > documents.extracted_at AND (n.locator = documents.locator "
+         "OR (n.identity = documents.identity AND n.format = documents.format "
+         "AND COALESCE(n.first_run, '') <> COALESCE(documents.first_run, '')))")
+
 MIGRATIONS: list[tuple[int, list[str]]] = [
     (1, [
         """CREATE TABLE documents (
@@ -66,6 +71,40 @@ MIGRATIONS: list[tuple[int, list[str]]] = [
         "ALTER TABLE findings ADD COLUMN observed_value DOUBLE PRECISION",
         "ALTER TABLE findings ADD COLUMN rounding_step DOUBLE PRECISION",
     ]),
+    (5, [
+        # versions: a document (one sha256) is found at a locator (its URL, else its path) and has an
+        # identity (region|department|year|kind); a new version supersedes the current ones with the
+        # same locator, or the same identity first stored by another run (see docs/warehouse.md)
+        "ALTER TABLE documents ADD COLUMN locator TEXT",
+        "ALTER TABLE documents ADD COLUMN identity TEXT",
+        "ALTER TABLE documents ADD COLUMN first_seen TIMESTAMP",
+        "ALTER TABLE documents ADD COLUMN first_run TEXT",
+        "ALTER TABLE documents ADD COLUMN superseded_by TEXT",
+        "ALTER TABLE documents ADD COLUMN superseded_at TIMESTAMP",
+        "UPDATE documents SET locator = COALESCE(url, path), first_seen = extracted_at, first_run = run_id, "
+        "identity = CASE WHEN department IS NOT NULL AND year IS NOT NULL AND kind IS NOT NULL "
+        "THEN COALESCE(region, '') || '|' || department || '|' || CAST(year AS TEXT) || '|' || kind END",
+        # the score of each document version under each rule-set version (the past is kept)
+        """CREATE TABLE results (
+            sha256 TEXT NOT NULL, ruleset TEXT NOT NULL, run_id TEXT, checked_at TIMESTAMP,
+            status TEXT, score DOUBLE PRECISION, grade TEXT,
+            score_completeness DOUBLE PRECISION, score_arithmetic DOUBLE PRECISION,
+            score_code DOUBLE PRECISION, score_cross_table DOUBLE PRECISION,
+            score_narrative DOUBLE PRECISION, score_format DOUBLE PRECISION,
+            errors INTEGER, warnings INTEGER, infos INTEGER,
+            PRIMARY KEY (sha256, ruleset))""",
+        "INSERT INTO results SELECT sha256, COALESCE(ruleset, 'unknown'), run_id, extracted_at, status, score, "
+        "grade, score_completeness, score_arithmetic, score_code, score_cross_table, score_narrative, "
+        "score_format, errors, warnings, infos FROM documents",
+        "CREATE INDEX documents_locator ON documents (locator)",
+        "CREATE INDEX documents_identity ON documents (identity)",
+        # documents stored before versions existed: each is superseded by the next one stored after
+        # it with the same locator, or the same identity and format from another run (no blend)
+        f"UPDATE documents SET superseded_by = (SELECT n.sha256 FROM documents n WHERE {_NEXT} "
+        f"ORDER BY n.extracted_at, n.sha256 LIMIT 1) WHERE EXISTS (SELECT 1 FROM documents n WHERE {_NEXT})",
+        "UPDATE documents SET superseded_at = (SELECT n.extracted_at FROM documents n "
+        "WHERE n.sha256 = documents.superseded_by) WHERE superseded_by IS NOT NULL",
+    ]),
 ]
 
 SCHEMA_VERSION = MIGRATIONS[-1][0]
@@ -74,7 +113,12 @@ DOCUMENT_COLUMNS = (
     "sha256", "path", "url", "format", "department", "region", "year", "kind", "unit", "status", "error",
     "score", "grade", "score_completeness", "score_arithmetic", "score_code", "score_cross_table",
     "score_narrative", "score_format", "errors", "warnings", "infos", "page_count", "extracted_at", "run_id",
-    "paragraph_count", "ruleset",
+    "paragraph_count", "ruleset", "locator", "identity", "first_seen", "first_run", "superseded_by", "superseded_at",
+)
+RESULT_COLUMNS = (
+    "sha256", "ruleset", "run_id", "checked_at", "status", "score", "grade", "score_completeness",
+    "score_arithmetic", "score_code", "score_cross_table", "score_narrative", "score_format",
+    "errors", "warnings", "infos",
 )
 TABLE_COLUMNS = ("sha256", "table_index", "kind", "number", "title", "unit", "pages", "row_count")
 FINDING_COLUMNS = (

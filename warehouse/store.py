@@ -6,7 +6,7 @@ import json
 import os
 import socket
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -20,6 +20,7 @@ from warehouse.schema import (
     DOCUMENT_COLUMNS,
     FINDING_COLUMNS,
     MIGRATIONS,
+    RESULT_COLUMNS,
     SCHEMA_VERSION,
     TABLE_COLUMNS,
 )
@@ -29,6 +30,11 @@ MIGRATION_LOCK = "budgetqa:migrate"
 
 def _insert(table: str, columns: tuple[str, ...]) -> str:
     return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+
+
+# every place a file was found: the first sighting's row, its URL and time refreshed
+_UPSERT_COPY = (_insert("doc_copies", COPY_COLUMNS)
+                + " ON CONFLICT (sha256, path) DO UPDATE SET url = excluded.url, seen_at = excluded.seen_at")
 
 
 def _ts(value: Any) -> datetime | None:
@@ -46,20 +52,48 @@ def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None, microsecond=0)
 
 
-def document_row(doc: Document, run_id: str | None, extracted_at: datetime, ruleset: str | None = None) -> tuple:
+def locator(doc: Document) -> str:
+    """Where a document is published: its URL, else its path (an archive member's own path)."""
+    return doc.source.url or doc.source.path
+
+
+def identity(doc: Document) -> str | None:
+    """region|department|year|kind, when department, year and kind are known (else None)."""
+    if not (doc.department and doc.year and doc.kind):
+        return None
+    return f"{doc.region or ''}|{doc.department}|{doc.year}|{doc.kind}"
+
+
+def _score_values(doc: Document) -> tuple:
+    """status, score, grade, the category scores and the counts (as the documents/results columns)."""
     card = doc.scorecard
     cats = card.categories if card else {}
     counts = card.counts if card and card.counts else {}
     if not counts:
         counts = {s: sum(f.severity == s for f in doc.findings) for s in ("error", "warning", "info")}
+    return (doc.status, card.score if card else None, card.grade if card else None,
+            *(cats.get(c) for c in CATEGORIES),
+            counts.get("error", 0), counts.get("warning", 0), counts.get("info", 0))
+
+
+def document_row(doc: Document, run_id: str | None, extracted_at: datetime, ruleset: str | None = None,
+                 version: dict | None = None) -> tuple:
+    """The documents row; `version`: first_seen, first_run, superseded_by, superseded_at (kept from
+    the stored row when the same bytes are saved again)."""
+    version = version or {"first_seen": extracted_at, "first_run": run_id, "superseded_by": None,
+                          "superseded_at": None}
+    status, *scores = _score_values(doc)
     return (
         doc.source.sha256, doc.source.path, doc.source.url, doc.source.format,
-        doc.department, doc.region, doc.year, doc.kind, doc.unit, doc.status, doc.error,
-        card.score if card else None, card.grade if card else None,
-        *(cats.get(c) for c in CATEGORIES),
-        counts.get("error", 0), counts.get("warning", 0), counts.get("info", 0),
-        doc.page_count, extracted_at, run_id, len(doc.paragraphs), ruleset,
+        doc.department, doc.region, doc.year, doc.kind, doc.unit, status, doc.error,
+        *scores, doc.page_count, extracted_at, run_id, len(doc.paragraphs), ruleset,
+        locator(doc), identity(doc), version["first_seen"], version["first_run"], version["superseded_by"],
+        version["superseded_at"],
     )
+
+
+def result_row(doc: Document, ruleset: str, run_id: str | None, checked_at: datetime) -> tuple:
+    return (doc.source.sha256, ruleset, run_id, checked_at, *_score_values(doc))
 
 
 EXCERPT_CHARS = 160
@@ -215,7 +249,16 @@ class Warehouse:
     def save_documents(self, documents: Iterable[Document], run_id: str | None = None,
                        ruleset: str | None = None) -> int:
         """Insert or replace each document (key sha256) with its tables and findings, in one short
-        transaction; returns the count. `ruleset` (default: the current one) is stored with each.
+        transaction; returns the count. `ruleset` (default: the current one) is stored with each, and
+        the score is also kept in `results` per (sha256, ruleset): a rule change adds a row, the
+        past stays.
+
+        Versions: a sha256 not stored before is a new version of the documents it supersedes, those
+        still current with the same locator (URL, else path), or with the same identity
+        (region|department|year|kind) and format first stored by another run — files published
+        together in one run (the same report as PDF and DOCX, or in parts) do not supersede each other. The old
+        version stays queryable (`document`, `department_history`); scorecards and rankings use
+        current versions only. Saving stored bytes again keeps their place in the history.
 
         A document with `duplicate_of` (the same bytes found at another path) only adds its path to
         `doc_copies` when the original is in the batch or already stored; otherwise it is stored as
@@ -226,6 +269,7 @@ class Warehouse:
         if not docs:
             return 0
         ruleset = ruleset or ruleset_version()
+        batch = run_id or f"save-{uuid.uuid4().hex[:12]}"  # without a run, each save is its own batch
         now = _now()
         copies = {(d.source.sha256, d.source.path): (d.source.sha256, d.source.path, d.source.url, now) for d in docs}
         primary = {d.source.sha256: d for d in docs if not d.duplicate_of}  # the same file twice: last wins
@@ -234,38 +278,86 @@ class Warehouse:
                 self.conn.lock(f"doc:{sha}")
             orphans = {d.source.sha256: d for d in reversed(docs) if d.duplicate_of and d.source.sha256 not in primary}
             if orphans:
-                stored = self._stored(list(orphans))
+                stored = self._versions(list(orphans))
                 primary |= {sha: d for sha, d in orphans.items() if sha not in stored}
             keys = list(primary)
-            for i in range(0, len(keys), 500):
-                chunk = keys[i : i + 500]
+            prior = self._versions(keys)
+            for chunk in _chunks([k for k in keys if k in prior]):  # new versions have no rows to replace
                 marks = ", ".join("?" * len(chunk))
                 for table in ("findings", "doc_tables", "documents"):
                     self.conn.execute(f"DELETE FROM {table} WHERE sha256 IN ({marks})", chunk)
+                self.conn.execute(f"DELETE FROM results WHERE ruleset = ? AND sha256 IN ({marks})", [ruleset, *chunk])
             rows = list(primary.values())
-            self.conn.executemany(_insert("documents", DOCUMENT_COLUMNS), [document_row(d, run_id, now, ruleset) for d in rows])
+            self.conn.executemany(_insert("documents", DOCUMENT_COLUMNS), [
+                document_row(d, run_id, now, ruleset, prior.get(d.source.sha256)
+                             or {"first_seen": now, "first_run": batch, "superseded_by": None, "superseded_at": None})
+                for d in rows])
+            self.conn.executemany(_insert("results", RESULT_COLUMNS), [result_row(d, ruleset, run_id, now) for d in rows])
             self.conn.executemany(_insert("doc_tables", TABLE_COLUMNS), [r for d in rows for r in table_rows(d)])
             self.conn.executemany(_insert("findings", FINDING_COLUMNS), [r for d in rows for r in finding_rows(d)])
-            self.conn.executemany("DELETE FROM doc_copies WHERE sha256 = ? AND path = ?", [k for k in copies])
-            self.conn.executemany(_insert("doc_copies", COPY_COLUMNS), list(copies.values()))
+            self.conn.executemany(_UPSERT_COPY, list(copies.values()))
+            self._supersede([d for d in rows if d.source.sha256 not in prior], batch, now)
         return len(primary)
 
-    def _stored(self, keys: list[str]) -> set[str]:
-        found: set[str] = set()
-        for i in range(0, len(keys), 500):
-            chunk = keys[i : i + 500]
-            rows = self.conn.query(f"SELECT sha256 FROM documents WHERE sha256 IN ({', '.join('?' * len(chunk))})", chunk)
-            found |= {r["sha256"] for r in rows}
+    def _versions(self, keys: list[str]) -> dict[str, dict]:
+        """The stored version columns of these sha256 (those stored)."""
+        found: dict[str, dict] = {}
+        for chunk in _chunks(keys):
+            rows = self.conn.query("SELECT sha256, first_seen, first_run, superseded_by, superseded_at FROM documents "
+                                   f"WHERE sha256 IN ({', '.join('?' * len(chunk))})", chunk)
+            found |= {r.pop("sha256"): r for r in rows}
         return found
 
-    def record_copies(self, copies: Iterable[tuple[str, str, str | None]]) -> int:
-        """Record (sha256, path, url) places where an already stored file was found again."""
+    def _supersede(self, new: list[Document], batch: str, now: datetime) -> None:
+        """Mark as superseded by each new version the current documents it replaces (see save_documents)."""
+        if not new:
+            return
+        by_locator = {locator(d): d.source.sha256 for d in new}
+        by_identity = {identity(d): d.source.sha256 for d in new if identity(d)}
+        formats = {d.source.sha256: d.source.format for d in new}
+        mine = {d.source.sha256 for d in new}
+        updates: dict[str, list[str]] = {}  # new sha256 → the versions it supersedes
+        seen: set[str] = set()
+        locators, identities = list(by_locator), list(by_identity)
+        for i in range(0, max(len(locators), len(identities)), 250):
+            loc, ident = locators[i : i + 250], identities[i : i + 250]
+            # one indexed lookup per column (an OR of the two scans the whole table on DuckDB)
+            select = "SELECT sha256, locator, identity, first_run, format, superseded_by FROM documents WHERE"
+            sql = " UNION ALL ".join(part for part in (
+                f"{select} locator IN ({', '.join('?' * len(loc))})" if loc else "",
+                f"{select} identity IN ({', '.join('?' * len(ident))})" if ident else "") if part)
+            for r in self.conn.query(sql, [*loc, *ident]):
+                if r["superseded_by"] is not None or r["sha256"] in mine or r["sha256"] in seen:
+                    continue
+                new_sha = by_locator.get(r["locator"])
+                if new_sha is None and r["identity"] in by_identity:
+                    candidate = by_identity[r["identity"]]
+                    # by identity: only a file of the same format published by another run
+                    if r["first_run"] != batch and r["format"] == formats[candidate]:
+                        new_sha = candidate
+                if new_sha:
+                    seen.add(r["sha256"])
+                    updates.setdefault(new_sha, []).append(r["sha256"])
+        pairs = [(old, new_sha) for new_sha, olds in updates.items() for old in olds]
+        for chunk in _chunks(pairs, 250):  # one statement per chunk: an UPDATE costs ~10 ms on DuckDB
+            self.conn.execute(
+                "UPDATE documents SET superseded_by = v.new_sha, superseded_at = ? FROM (VALUES "
+                f"{', '.join(['(?, ?)'] * len(chunk))}) AS v(old_sha, new_sha) WHERE documents.sha256 = v.old_sha",
+                [now, *(x for pair in chunk for x in pair)])
+
+    def record_copies(self, copies: Iterable[tuple[str, str, str | None]], *, only_new: bool = False) -> int:
+        """Record (sha256, path, url) places where an already stored file was found again (with
+        `only_new`, only places not yet recorded: a nightly rerun rewrites nothing); returns how many."""
         now = _now()
         rows = {(sha, path): (sha, path, url, now) for sha, path, url in copies}
+        if rows and only_new:
+            for chunk in _chunks(sorted({sha for sha, _ in rows})):
+                for r in self.conn.query(f"SELECT sha256, path FROM doc_copies WHERE sha256 IN "
+                                         f"({', '.join('?' * len(chunk))})", chunk):
+                    rows.pop((r["sha256"], r["path"]), None)
         if rows:
             with self.conn.transaction():
-                self.conn.executemany("DELETE FROM doc_copies WHERE sha256 = ? AND path = ?", list(rows))
-                self.conn.executemany(_insert("doc_copies", COPY_COLUMNS), list(rows.values()))
+                self.conn.executemany(_UPSERT_COPY, list(rows.values()))
         return len(rows)
 
     def copies(self, sha256: str | None = None) -> list[dict]:
@@ -303,25 +395,44 @@ class Warehouse:
             return {r["sha256"] for r in self.conn.query("SELECT sha256 FROM documents")}
         return {r["sha256"] for r in self.conn.query("SELECT sha256 FROM documents WHERE ruleset = ?", (ruleset,))}
 
-    def scorecards(self) -> list[dict]:
-        """One row per document: identity, status, score, grade, category scores, counts."""
+    def scorecards(self, *, region: str | None = None, department: str | None = None,
+                   current: bool = True) -> list[dict]:
+        """One row per document: identity, status, score, grade, category scores, counts; only the
+        current version of each document unless `current=False`; optionally one region/department."""
+        where, params = _where(region=region, department=department)
+        if current:
+            where.append("superseded_by IS NULL")
         rows = self.conn.query(
-            f"SELECT {', '.join(DOCUMENT_COLUMNS)} FROM documents "
-            "ORDER BY department, region, year, kind, sha256"
-        )
+            f"SELECT {', '.join(DOCUMENT_COLUMNS)} FROM documents {'WHERE ' + ' AND '.join(where) if where else ''} "
+            "ORDER BY department, region, year, kind, sha256", params)
         return [_card_row(r) for r in rows]
 
-    def rankings(self, year: int | None = None) -> list[dict]:
+    def department_history(self, department: str, region: str | None = None) -> list[dict]:
+        """Every version of the department's documents under every rule set it was scored with,
+        oldest first: year, kind, sha256, locator, first_seen, superseded_by/at, current, ruleset,
+        run_id (the run that scored it), checked_at, status, score, grade, errors, warnings, infos.
+        A department's score followed across runs, rule changes and years."""
+        where, params = _where(region=region, department=department, table="d")
+        rows = self.conn.query(
+            "SELECT d.department, d.region, d.year, d.kind, d.sha256, d.locator, d.format, d.first_seen, "
+            "d.superseded_by, d.superseded_at, r.ruleset, r.run_id, r.checked_at, r.status, r.score, r.grade, "
+            "r.errors, r.warnings, r.infos FROM documents d JOIN results r ON r.sha256 = d.sha256 "
+            f"WHERE {' AND '.join(where)} ORDER BY d.year, d.kind, d.first_seen, r.checked_at, d.sha256", params)
+        for r in rows:
+            r["current"] = r["superseded_by"] is None
+        return rows
+
+    def rankings(self, year: int | None = None, region: str | None = None) -> list[dict]:
         """Departments (department + region) ranked by score, best first.
 
         With `year`, that year's score; without, each department's latest year that has a
-        score. Every row carries `trend`: [{year, score, grade}] over all its years.
+        score; with `region`, that region's departments only. Current document versions only. Every row carries `trend`: [{year, score, grade}] over all its years.
         Unscored departments come last with rank None.
         """
         from scoring import score_department
 
         by_dept: dict[tuple, dict[int | None, list[dict]]] = {}
-        for card in self.scorecards():
+        for card in self.scorecards(region=region):
             by_dept.setdefault((card["department"], card["region"]), {}).setdefault(card["year"], []).append(card)
         out = []
         for (dept, region), years in by_dept.items():
@@ -361,12 +472,20 @@ class Warehouse:
         rows = [r for r in self.rankings() if r["department"] == department and (region is None or r["region"] == region)]
         return rows[0]["trend"] if len(rows) == 1 else [t | {"region": r["region"]} for r in rows for t in r["trend"]]
 
-    def findings(self, sha256: str | None = None) -> list[dict]:
-        """Findings in the report's shape (CONTRACT §3) plus `sha256` and `ordinal`."""
+    def findings(self, sha256: str | None = None, *, rule: str | None = None) -> list[dict]:
+        """Findings in the report's shape (CONTRACT §3) plus `sha256` and `ordinal`: of one document
+        (any version), or of every current document version (optionally of one rule)."""
         sql = f"SELECT {', '.join(FINDING_COLUMNS)} FROM findings"
-        params: tuple = ()
+        where: list[str] = []
+        params: list = []
         if sha256:
-            sql, params = sql + " WHERE sha256 = ?", (sha256,)
+            where, params = ["sha256 = ?"], [sha256]
+        else:
+            where.append("sha256 IN (SELECT sha256 FROM documents WHERE superseded_by IS NULL)")
+        if rule:
+            where.append("rule = ?")
+            params.append(rule)
+        sql += " WHERE " + " AND ".join(where)
         return [_finding(r) for r in self.conn.query(sql + " ORDER BY sha256, ordinal", params)]
 
     def tables(self, sha256: str) -> list[dict]:
@@ -376,7 +495,8 @@ class Warehouse:
                  "pages": json.loads(r["pages"] or "[]"), "rows": r["row_count"]} for r in rows]
 
     def document(self, sha256: str) -> dict | None:
-        """The document's entry in the `budgetqa.report/1` JSON, plus `extracted_at` and `run_id`."""
+        """The document's entry in the `budgetqa.report/1` JSON, plus `extracted_at`, `run_id` and
+        `superseded_by` (the sha256 of the version that replaced it, None while current)."""
         rows = self.conn.query(f"SELECT {', '.join(DOCUMENT_COLUMNS)} FROM documents WHERE sha256 = ?", (sha256,))
         if not rows:
             return None
@@ -394,7 +514,7 @@ class Warehouse:
             "page_count": r["page_count"], "paragraph_count": r["paragraph_count"],
             "copies": [{"path": c["path"], "url": c["url"]} for c in self.copies(sha256) if c["path"] != r["path"]],
             "extracted_at": r["extracted_at"].isoformat() if r["extracted_at"] else None,
-            "run_id": r["run_id"],
+            "run_id": r["run_id"], "superseded_by": r["superseded_by"],
         }
 
     def report(self) -> dict:
@@ -430,6 +550,18 @@ class Warehouse:
         paths["report.json"] = out_dir / "report.json"
         paths["report.json"].write_text(json.dumps(self.report(), ensure_ascii=False, indent=1), encoding="utf-8")
         return paths
+
+
+def _where(table: str | None = None, **equal: Any) -> tuple[list[str], list]:
+    """`column = ?` conditions for the given non-None values."""
+    prefix = f"{table}." if table else ""
+    given = {k: v for k, v in equal.items() if v is not None}
+    return [f"{prefix}{k} = ?" for k in given], list(given.values())
+
+
+def _chunks(keys: list, size: int = 500) -> Iterator[list]:
+    for i in range(0, len(keys), size):
+        yield keys[i : i + size]
 
 
 def _run_key(run_id: str) -> str:
