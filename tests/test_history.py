@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import shutil
 from datetime import datetime
-from pathlib import Path
 
 import pytest
 
@@ -17,12 +16,13 @@ except ImportError:  # tests/ on sys.path rather than a package
     from pg import postgres_server, postgres_url  # noqa: F401
 
 from scoring import score_document
+from tests.fixtures.warehouse_docs import document, finding
+from tests.shared_inputs import SHARED
 from warehouse import SCHEMA_VERSION, Warehouse
 from warehouse.db import Connection
-from warehouse.sample import document, finding
 from warehouse.schema import MIGRATIONS
 
-REAL = Path("/work/shared/corpus/real/renwu/001_上海/2026年上海市水务局_部门预算.pdf")  # tuning half (上海市)
+REAL = SHARED / "corpus/real/renwu/001_上海/2026年上海市水务局_部门预算.pdf"  # tuning half (上海市)
 DEPT = dict(department="杜集区财政局", region="淮北市杜集区", year=2021, kind="budget")
 
 

@@ -17,7 +17,6 @@ from domain.model import CATEGORIES
 from orchestration.assets import CRAWL_FRESHNESS, GX_CHECK, year_keys
 from orchestration.definitions import NIGHTLY_CRON, TIMEZONE, build_definitions, defs
 from orchestration.resources import BudgetQASettings
-from tests.fixtures.warehouse_docs import seed_like
 from warehouse import Warehouse
 
 ROOT = Path(__file__).resolve().parents[1]

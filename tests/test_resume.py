@@ -16,9 +16,10 @@ import duckdb
 import pytest
 
 from extract.detect import file_sha256
+from tests.shared_inputs import SHARED
 
 REPO = Path(__file__).resolve().parents[1]
-SHANGHAI = Path("/work/shared/corpus/real/renwu/001_上海")
+SHANGHAI = SHARED / "corpus/real/renwu/001_上海"
 PDFS = sorted(SHANGHAI.glob("*.pdf"))[:20] if SHANGHAI.is_dir() else []
 pytestmark = [pytest.mark.skipif(len(PDFS) < 20, reason="the real corpus (tuning half) is not here"),
               pytest.mark.slow]  # real extraction in subprocesses: 15–60 s each
