@@ -21,6 +21,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from domain.model import CATEGORIES, SEVERITIES, Document, Scorecard
 from report import labels as L
+from report.evidence import IMAGE_SUFFIX, PAGE_DPI, PageImage, page_boxes, page_view_href, render_pages
 from warehouse import Warehouse
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -205,11 +206,13 @@ def department_pages(rows: list[dict], cards: list[dict]) -> list[dict]:
 
 
 # -- rendering ----------------------------------------------------------------------------------
-def render_document(doc: dict, index_href: str | None = None, dept_link: str | None = None, root: str | None = None) -> str:
+def render_document(doc: dict, index_href: str | None = None, dept_link: str | None = None, root: str | None = None,
+                    evidence: dict[int, str] | None = None) -> str:
     """One self-contained HTML page for a document entry in the report shape (CONTRACT §3).
 
     `root` is the relative path to the site's top ('../' for doc/ pages), None for a page on its
-    own (no site links); `doc['archive']` is the site's copy of the file, relative to the page.
+    own (no site links); `doc['archive']` is the site's copy of the file, relative to the page;
+    `evidence` maps a finding's number to its page image (report.evidence), relative to the page.
     """
     findings = doc.get("findings") or []
     card = doc.get("scorecard")
@@ -218,7 +221,38 @@ def render_document(doc: dict, index_href: str | None = None, dept_link: str | N
     return environment().get_template("document.html.j2").render(
         doc=doc, card=card, groups=groups, n_findings=len(findings), counts=counts, root=root,
         with_findings={g["category"] for g in groups}, index_href=index_href, dept_link=dept_link,
-        archive=doc.get("archive"), generated=_generated())
+        archive=doc.get("archive"), evidence=evidence or {}, generated=_generated())
+
+
+def render_page_view(doc: dict, image: PageImage, boxes: list[dict], doc_link: str, archive: str | None,
+                     others: list[tuple[int, str]]) -> str:
+    """The viewer of one rendered page (pages/<sha16>/<n>.html): the image, a box per finding, their list."""
+    return environment().get_template("page.html.j2").render(
+        doc=doc, image=image, boxes=boxes, doc_link=doc_link, archive=archive, others=others, root="../../",
+        image_src=f"{image.page}.{IMAGE_SUFFIX}", dpi=PAGE_DPI, generated=_generated())
+
+
+def write_page_views(doc: dict, path: str | None, out_dir: Path) -> dict[int, str]:
+    """Render the PDF pages the document's findings point at, with a viewer page each; returns
+    finding number → the link from the document page to its box (or its row) on the page view."""
+    if (doc["source"].get("format") or "").lower() != "pdf":
+        return {}
+    sha = doc["source"]["sha256"]
+    numbered = [f for g in group_findings(doc.get("findings") or []) for f in g["findings"]]
+    images = render_pages(path, numbered, out_dir, sha)
+    if not images:
+        return {}
+    archive = "../../" + doc["archive"].removeprefix("../") if doc.get("archive") else None
+    links: dict[int, str] = {}
+    (out_dir / page_view_href(sha, 1)).parent.mkdir(parents=True, exist_ok=True)
+    for p, image in images.items():
+        boxes = page_boxes(numbered, image)
+        others = [(q, f"{q}.html") for q in images if q != p]
+        page = render_page_view(doc, image, boxes, "../../" + doc_href(sha), archive, others)
+        (out_dir / page_view_href(sha, p)).write_text(page, encoding="utf-8")
+        for b in boxes:
+            links[b["n"]] = f"../{page_view_href(sha, p)}#{'box-f' if b['style'] else 'f'}{b['n']}"
+    return links
 
 
 def render_index(rankings: list[dict], cards: list[dict], run: dict | None = None, year: int | None = None,
@@ -336,8 +370,9 @@ def _swap_in(new: Path, out_dir: Path) -> None:
     shutil.rmtree(old)
 
 
-def write_site(warehouse: Warehouse, out_dir: Path, year: int | None = None) -> Path:
-    """Write the site at `out_dir`; returns the path of index.html.
+def write_site(warehouse: Warehouse, out_dir: Path, year: int | None = None, runs: Path | None = None) -> Path:
+    """Write the site at `out_dir`; returns the path of index.html. `runs` is the folder of the run
+    folders (orchestration.jobs.run_folder: <home>/runs); a run's GX Data Docs found there are published.
 
     The site is built in a new folder beside `out_dir`, then swapped in, so a reader never sees half
     a site and a failed build leaves the previous one. A folder that is neither empty nor a site this
@@ -353,7 +388,7 @@ def write_site(warehouse: Warehouse, out_dir: Path, year: int | None = None) -> 
     new = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.new-", dir=out_dir.parent))
     try:
         new.chmod(0o755)
-        _build(warehouse, new, year)
+        _build(warehouse, new, year, runs)
         (new / MARKER).write_text("budgetqa report site: `budgetqa report --out` may replace this folder\n",
                                   encoding="utf-8")
         _swap_in(new, out_dir)
@@ -362,7 +397,7 @@ def write_site(warehouse: Warehouse, out_dir: Path, year: int | None = None) -> 
     return out_dir / "index.html"
 
 
-def _build(warehouse: Warehouse, out_dir: Path, year: int | None) -> None:
+def _build(warehouse: Warehouse, out_dir: Path, year: int | None, runs: Path | None = None) -> None:
     from report.exports import write_tables
 
     for sub in ("doc", "dept", "data", "files"):
@@ -382,7 +417,8 @@ def _build(warehouse: Warehouse, out_dir: Path, year: int | None) -> None:
         if card["sha256"] in archives:
             doc["archive"] = "../" + archives[card["sha256"]]
         dept = (card["department"], card["region"])
-        page = render_document(doc, index_href="../index.html", root="../",
+        evidence = write_page_views(doc, card["path"], out_dir)
+        page = render_document(doc, index_href="../index.html", root="../", evidence=evidence,
                                dept_link="../" + dept_href(*dept) if dept in ranked_depts else None)
         (out_dir / doc_href(card["sha256"])).write_text(page, encoding="utf-8")
     for dept in department_pages(rankings, cards):

@@ -1,0 +1,117 @@
+"""Evidence on the report site, from real tuning-half files: the page image of each PDF finding with
+its box on the cell, in a real headless Chromium."""
+
+from __future__ import annotations
+
+import re
+import shutil
+
+import pytest
+from lxml import html
+from PIL import Image
+
+from report import write_site
+from report.evidence import PAGE_DPI, page_image_href, page_view_href
+from report.site import doc_href
+from tests.shared_inputs import corpus_file
+from warehouse import Warehouse
+
+# tuning half (上海市, 江苏省): a budget with malformed amounts in its tables, and a 2017 budget whose
+# narrative states a change rate the tables do not give
+TABLES_PDF = "renwu/001_上海/2026年上海市人力资源和社会保障局_部门预算.pdf"
+NARRATIVE_PDF = "open-budget/江苏省人民检察院/2017年省检察院部门预算.pdf"
+
+
+def _style_box(style: str, width: float, height: float) -> list[float]:
+    """[x0, top, x1, bottom] in points from a box's percent style."""
+    v = {k: float(n) for k, n in re.findall(r"(left|top|width|height):([\d.]+)%", style)}
+    return [v["left"] * width / 100, v["top"] * height / 100, (v["left"] + v["width"]) * width / 100,
+            (v["top"] + v["height"]) * height / 100]
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    from orchestration import jobs
+
+    paths = [corpus_file(TABLES_PDF), corpus_file(NARRATIVE_PDF)]
+    base = tmp_path_factory.mktemp("evidence")
+    raw = base / "raw"
+    raw.mkdir()
+    copies = []
+    for p in paths:  # the site's originals: copies this test may remove
+        copies.append(raw / f"{len(copies)}.pdf")
+        shutil.copyfile(p, copies[-1])
+    with Warehouse.open(f"duckdb://{base}/wh.duckdb") as wh:
+        run = wh.start_run("run-evidence")
+        folder = jobs.run_folder(base, run)
+        documents = jobs.process_files(copies, wh, run, gx_dir=folder)
+        jobs.record_run(folder, run, documents)
+        wh.finish_run(run, jobs.run_counts(documents))
+        index = write_site(wh, base / "site", runs=base / "runs")
+    return index.parent, {str(p): d for p, d in zip(paths, documents, strict=True)}, base
+
+
+def test_every_pdf_finding_has_its_page_rendered_once_with_a_box_on_its_cell(built):
+    import pypdfium2 as pdfium
+
+    from report.evidence import _search_box
+
+    site, docs, _ = built
+    doc = docs[str(corpus_file(TABLES_PDF))]
+    sha = doc.source.sha256
+    located = [f for f in doc.findings if f.location.page and f.location.bbox]
+    assert located, "the file has findings located on a page"
+    pages = {f.location.page for f in doc.findings if f.location.page}
+    images = sorted((site / "pages" / sha[:16]).glob("*.webp"))
+    assert {int(p.stem) for p in images} == pages  # only the pages with findings, once each
+    pdf = pdfium.PdfDocument(str(corpus_file(TABLES_PDF)))
+    checked = 0
+    for p in pages:
+        width, height = pdf[p - 1].get_size()
+        with Image.open(site / page_image_href(sha, p)) as im:
+            assert abs(im.width - width * PAGE_DPI / 72) <= 2 and abs(im.height - height * PAGE_DPI / 72) <= 2
+        view = html.fromstring((site / page_view_href(sha, p)).read_text(encoding="utf-8"))
+        assert view.xpath("//img/@src") == [f"{p}.webp"]
+        textpage = pdf[p - 1].get_textpage()
+        for box in view.xpath('//a[contains(@class, "box")]'):
+            n = int(box.get("id").removeprefix("box-f"))
+            observed = view.xpath(f'//tr[@id="f{n}"]/td[6]')[0].text_content().strip()
+            hits = _search_box(textpage, observed) if observed else []
+            if len(hits) != 1:
+                continue
+            # the box, read back from its percent style, surrounds where the page prints the observed value
+            x0, top, x1, bottom = _style_box(box.get("style"), width, height)
+            hx0, htop, hx1, hbottom = hits[0]
+            assert x0 <= hx0 and top <= htop and hx1 <= x1 and hbottom <= bottom, (n, observed, hits[0])
+            checked += 1
+    assert checked >= 3
+    # the document page links each located finding to its box on the page view
+    page = html.fromstring((site / doc_href(sha)).read_text(encoding="utf-8"))
+    links = page.xpath('//a[@class="evid"]/@href')
+    assert len(links) == sum(1 for f in doc.findings if f.location.page)
+    assert all(re.fullmatch(rf"\.\./pages/{sha[:16]}/\d+\.html#(box-)?f\d+", h) for h in links)
+
+
+def test_a_narrative_finding_is_boxed_where_the_page_prints_the_figure(built):
+    site, docs, _ = built
+    doc = docs[str(corpus_file(NARRATIVE_PDF))]
+    rates = [f for f in doc.findings if f.rule == "narrative.change_rate" and f.location.page]
+    assert rates
+    f = rates[0]
+    view = html.fromstring((site / page_view_href(doc.source.sha256, f.location.page)).read_text(encoding="utf-8"))
+    boxes = view.xpath('//a[contains(@class, "box")]')
+    assert boxes, "the quoted rate is outlined on its page"
+    assert "按所引数字" in view.xpath('//table[@id="page-findings"]')[0].text_content()
+
+
+def test_a_missing_original_does_not_fail_the_report(built, tmp_path):
+    _, docs, base = built
+    for p in (base / "raw").glob("*.pdf"):
+        p.unlink()
+    with Warehouse.open(f"duckdb://{base}/wh.duckdb") as wh:
+        index = write_site(wh, tmp_path / "site")
+    doc = docs[str(corpus_file(TABLES_PDF))]
+    p = next(f.location.page for f in doc.findings if f.location.page)
+    view = html.fromstring((index.parent / page_view_href(doc.source.sha256, p)).read_text(encoding="utf-8"))
+    assert "no page image" in view.xpath('//*[@id="no-image"]')[0].text_content()
+    assert not list((index.parent / "pages").rglob("*.webp"))
