@@ -22,6 +22,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from domain.model import CATEGORIES, SEVERITIES, Document, Scorecard
 from report import labels as L
 from report.evidence import IMAGE_SUFFIX, PAGE_DPI, PageImage, page_boxes, page_view_href, render_pages
+from report.grids import cell_anchor, grid_view, locate, table_href
 from warehouse import Warehouse
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -97,6 +98,11 @@ def group_findings(findings: list[dict]) -> list[dict]:
                        "counts": {s: sum(f["severity"] == s for f in members) for s in SEVERITIES}})
         n += len(members)
     return groups
+
+
+def numbered(doc: dict) -> list[dict]:
+    """The document's findings with their number `n` on its page (as `group_findings` numbers them)."""
+    return [f for g in group_findings(doc.get("findings") or []) for f in g["findings"]]
 
 
 def rule_summary(findings: list[dict], cards: list[dict]) -> pl.DataFrame:
@@ -207,12 +213,14 @@ def department_pages(rows: list[dict], cards: list[dict]) -> list[dict]:
 
 # -- rendering ----------------------------------------------------------------------------------
 def render_document(doc: dict, index_href: str | None = None, dept_link: str | None = None, root: str | None = None,
-                    evidence: dict[int, str] | None = None) -> str:
+                    evidence: dict[int, str] | None = None, cells: dict[int, str] | None = None,
+                    table_views: dict[int, str] | None = None) -> str:
     """One self-contained HTML page for a document entry in the report shape (CONTRACT §3).
 
     `root` is the relative path to the site's top ('../' for doc/ pages), None for a page on its
     own (no site links); `doc['archive']` is the site's copy of the file, relative to the page;
-    `evidence` maps a finding's number to its page image (report.evidence), relative to the page.
+    `evidence` maps a finding's number to its page image (report.evidence), `cells` to its cell in a
+    table view and `table_views` a table's index to its view (report.grids), relative to the page.
     """
     findings = doc.get("findings") or []
     card = doc.get("scorecard")
@@ -221,7 +229,8 @@ def render_document(doc: dict, index_href: str | None = None, dept_link: str | N
     return environment().get_template("document.html.j2").render(
         doc=doc, card=card, groups=groups, n_findings=len(findings), counts=counts, root=root,
         with_findings={g["category"] for g in groups}, index_href=index_href, dept_link=dept_link,
-        archive=doc.get("archive"), evidence=evidence or {}, generated=_generated())
+        archive=doc.get("archive"), evidence=evidence or {}, cells=cells or {},
+        table_views=table_views or {}, generated=_generated())
 
 
 def render_page_view(doc: dict, image: PageImage, boxes: list[dict], doc_link: str, archive: str | None,
@@ -238,21 +247,55 @@ def write_page_views(doc: dict, path: str | None, out_dir: Path) -> dict[int, st
     if (doc["source"].get("format") or "").lower() != "pdf":
         return {}
     sha = doc["source"]["sha256"]
-    numbered = [f for g in group_findings(doc.get("findings") or []) for f in g["findings"]]
-    images = render_pages(path, numbered, out_dir, sha)
+    images = render_pages(path, numbered(doc), out_dir, sha)
     if not images:
         return {}
     archive = "../../" + doc["archive"].removeprefix("../") if doc.get("archive") else None
     links: dict[int, str] = {}
     (out_dir / page_view_href(sha, 1)).parent.mkdir(parents=True, exist_ok=True)
     for p, image in images.items():
-        boxes = page_boxes(numbered, image)
+        boxes = page_boxes(numbered(doc), image)
         others = [(q, f"{q}.html") for q in images if q != p]
         page = render_page_view(doc, image, boxes, "../../" + doc_href(sha), archive, others)
         (out_dir / page_view_href(sha, p)).write_text(page, encoding="utf-8")
         for b in boxes:
             links[b["n"]] = f"../{page_view_href(sha, p)}#{'box-f' if b['style'] else 'f'}{b['n']}"
     return links
+
+
+def render_table_view(doc: dict, grid: dict, marks: list[dict], doc_link: str, archive: str | None) -> str:
+    """One extracted table as read (tables/<sha16>/<index>.html), the cells of its findings marked."""
+    view = grid_view(grid, marks)
+    return environment().get_template("table.html.j2").render(
+        doc=doc, t=grid, view=view, marks=marks, doc_link=doc_link, archive=archive, root="../../",
+        has_side=any(r["side"] for r in view["rows"]), generated=_generated())
+
+
+def write_table_views(doc: dict, grids: list[dict], numbered: list[dict], out_dir: Path) -> tuple[dict[int, str], dict[int, str]]:
+    """A view of every stored table of the document, its findings' cells marked; returns (finding
+    number → its cell in a view, table index → the view), both relative to the document page."""
+    sha = doc["source"]["sha256"]
+    marks: dict[int, list[dict]] = {g["index"]: [] for g in grids}
+    links: dict[int, str] = {}
+    for f in numbered:
+        place = locate(f, grids)
+        if place is None:
+            continue
+        index, row, column = place
+        columns = {"code", "name", *next(g["measures"] for g in grids if g["index"] == index)}
+        column = column if column in columns else None
+        anchor = cell_anchor(row, column)
+        marks[index].append(f | {"row": row, "column": column, "anchor": anchor})
+        links[f["n"]] = f"../{table_href(sha, index)}#{anchor}"
+    archive = "../../" + doc["archive"].removeprefix("../") if doc.get("archive") else None
+    views: dict[int, str] = {}
+    if grids:
+        (out_dir / table_href(sha, 0)).parent.mkdir(parents=True, exist_ok=True)
+    for g in grids:
+        page = render_table_view(doc, g, marks[g["index"]], "../../" + doc_href(sha), archive)
+        (out_dir / table_href(sha, g["index"])).write_text(page, encoding="utf-8")
+        views[g["index"]] = "../" + table_href(sha, g["index"])
+    return links, views
 
 
 def render_index(rankings: list[dict], cards: list[dict], run: dict | None = None, year: int | None = None,
@@ -418,7 +461,9 @@ def _build(warehouse: Warehouse, out_dir: Path, year: int | None, runs: Path | N
             doc["archive"] = "../" + archives[card["sha256"]]
         dept = (card["department"], card["region"])
         evidence = write_page_views(doc, card["path"], out_dir)
-        page = render_document(doc, index_href="../index.html", root="../", evidence=evidence,
+        cells, views = write_table_views(doc, warehouse.table_grids(card["sha256"]), numbered(doc), out_dir)
+        page = render_document(doc, index_href="../index.html", root="../", evidence=evidence, cells=cells,
+                               table_views=views,
                                dept_link="../" + dept_href(*dept) if dept in ranked_depts else None)
         (out_dir / doc_href(card["sha256"])).write_text(page, encoding="utf-8")
     for dept in department_pages(rankings, cards):

@@ -32,6 +32,7 @@ def _style_box(style: str, width: float, height: float) -> list[float]:
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
     from orchestration import jobs
+    from tests.fixtures.seed_docs import build_seed_docx
 
     paths = [corpus_file(TABLES_PDF), corpus_file(NARRATIVE_PDF)]
     base = tmp_path_factory.mktemp("evidence")
@@ -41,6 +42,8 @@ def built(tmp_path_factory):
     for p in paths:  # the site's originals: copies this test may remove
         copies.append(raw / f"{len(copies)}.pdf")
         shutil.copyfile(p, copies[-1])
+    copies.append(build_seed_docx(raw / "seed.docx"))  # the seed disclosure as DOCX: cells by address
+    paths.append("seed.docx")
     with Warehouse.open(f"duckdb://{base}/wh.duckdb") as wh:
         run = wh.start_run("run-evidence")
         folder = jobs.run_folder(base, run)
@@ -102,6 +105,44 @@ def test_a_narrative_finding_is_boxed_where_the_page_prints_the_figure(built):
     boxes = view.xpath('//a[contains(@class, "box")]')
     assert boxes, "the quoted rate is outlined on its page"
     assert "按所引数字" in view.xpath('//table[@id="page-findings"]')[0].text_content()
+
+
+def _digits(text: str) -> str:
+    return re.sub(r"[^\d.]", "", text)
+
+
+@pytest.mark.parametrize("source", [TABLES_PDF, "seed.docx"])
+def test_every_table_is_viewable_with_the_cells_of_its_findings_marked(built, source):
+    site, docs, _ = built
+    doc = docs[str(corpus_file(source)) if source.endswith(".pdf") else source]
+    sha = doc.source.sha256
+    views = sorted((site / "tables" / sha[:16]).glob("*.html"), key=lambda p: int(p.stem))
+    assert [int(p.stem) for p in views] == list(range(len(doc.tables)))  # every extracted table
+    page = html.fromstring((site / doc_href(sha)).read_text(encoding="utf-8"))
+    assert len(page.xpath('//section[@id="tables"]//a[contains(@href, "../tables/")]')) == len(doc.tables)
+    links = page.xpath('//tr[contains(@class, "finding")][.//a[@class="cellview"]]')
+    assert links
+    same = 0
+    for row in links:
+        n = int(row.get("id").removeprefix("f"))
+        target, anchor = row.xpath('.//a[@class="cellview"]/@href')[0].split("#")
+        view = html.fromstring((site / "doc" / target).resolve().read_text(encoding="utf-8"))
+        cell = view.xpath("//*[@id=$a]", a=anchor)[0]
+        # the marked cell (or row) carries the finding's number, linked back to it
+        assert cell.xpath(f'.//a[@class and contains(@href, "{doc_href(sha)[4:]}#f{n}")]'), (n, anchor)
+        assert {"fail", "marked-row", "table-level"} & set((cell.get("class") or "").split()), anchor
+        observed = row.xpath("./td[9]")[0].text_content().strip()
+        printed = cell.text or ""
+        if cell.tag == "td" and observed and _digits(printed) == _digits(observed):
+            same += 1
+    assert same >= 1  # at least one marked cell prints exactly the value the finding reports
+    if source == "seed.docx":  # the malformed '457.90.' is the marked cell of table 1, in words on the page
+        f = next(f for f in doc.findings if f.rule == "format.malformed_amount" and f.location.cell == "t1/r2/c3")
+        row = page.xpath('//tr[contains(@class, "finding")][.//td[9][normalize-space()=$o]]', o=f.observed)[0]
+        assert "第2张表 第3行" in row.xpath('./td[@class="loc"]')[0].text_content()
+        target, anchor = row.xpath('.//a[@class="cellview"]/@href')[0].split("#")
+        view = html.fromstring((site / "doc" / target).resolve().read_text(encoding="utf-8"))
+        assert view.xpath("//td[@id=$a]", a=anchor)[0].text.strip() == "457.90."
 
 
 def test_a_missing_original_does_not_fail_the_report(built, tmp_path):

@@ -59,6 +59,12 @@ MIGRATIONS: list[tuple[int, list[str]]] = [
         "ALTER TABLE runs ADD COLUMN pid INTEGER",
         "ALTER TABLE runs ADD COLUMN error TEXT",
     ]),
+    (4, [
+        # what the report shows of each extracted table (its grid view): the measure keys read from
+        # the header, and the rows and cells as JSON columns (see warehouse.store.grid_json)
+        "ALTER TABLE doc_tables ADD COLUMN measures TEXT",
+        "ALTER TABLE doc_tables ADD COLUMN grid TEXT",
+    ]),
 ]
 
 SCHEMA_VERSION = MIGRATIONS[-1][0]
@@ -69,7 +75,7 @@ DOCUMENT_COLUMNS = (
     "score_narrative", "score_format", "errors", "warnings", "infos", "page_count", "extracted_at", "run_id",
     "paragraph_count", "ruleset",
 )
-TABLE_COLUMNS = ("sha256", "table_index", "kind", "number", "title", "unit", "pages", "row_count")
+TABLE_COLUMNS = ("sha256", "table_index", "kind", "number", "title", "unit", "pages", "row_count", "measures", "grid")
 FINDING_COLUMNS = (
     "sha256", "ordinal", "rule", "category", "severity", "table_kind", "code", "row_label", "column_name",
     "expected", "observed", "message", "page", "bbox", "cell", "paragraph", "excerpt",
