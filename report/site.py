@@ -9,6 +9,7 @@ from __future__ import annotations
 import ctypes
 import hashlib
 import os
+import re
 import shutil
 import tempfile
 from dataclasses import asdict
@@ -316,7 +317,8 @@ def render_department(dept: dict) -> str:
     return environment().get_template("department.html.j2").render(d=dept, root="../", generated=_generated())
 
 
-def render_rules(rules: list[dict], findings: list[dict], cards: list[dict]) -> str:
+def render_rules(rules: list[dict], findings: list[dict], cards: list[dict], declared: list | None = None,
+                 data_docs: dict[str, str] | None = None) -> str:
     by_sha = {c["sha256"]: c for c in cards}
     docs_by_rule: dict[str, list[dict]] = {}
     for f in findings:
@@ -325,7 +327,80 @@ def render_rules(rules: list[dict], findings: list[dict], cards: list[dict]) -> 
         e["n"] += 1
     return environment().get_template("rules.html.j2").render(
         rules=rules, docs_by_rule={k: sorted(v.values(), key=lambda e: -e["n"]) for k, v in docs_by_rule.items()},
-        root="", generated=_generated())
+        declared=declared or [], data_docs=data_docs or {}, root="", generated=_generated())
+
+
+def rule_href(rule: str) -> str:
+    return f"rules/{rule}.html"
+
+
+def render_rule_page(rule, fired: list[dict], data_docs: list[tuple[str, str]]) -> str:
+    """A rule's page (rules/<id>.html): what it asserts, its tolerance, the GX expectation and suite behind
+    it, why it matters, the run Data Docs that hold its results, and every document where it fired."""
+    from expectations.suites import SUITES_DIR
+
+    suite = SUITES_DIR / f"{rule.id}.json"
+    return environment().get_template("rule.html.j2").render(
+        r=rule, expectation=rule.expectation, fired=fired, data_docs=data_docs, root="../",
+        suite=suite.read_text(encoding="utf-8") if suite.is_file() else None, generated=_generated())
+
+
+def data_docs_of_runs(folders: list[Path], run_ids: set[str]) -> dict[str, Path]:
+    """Run id → the folder of its GX Data Docs site, for the runs kept in `folders` (a run folder with
+    run.json, as orchestration.jobs.record_run writes, or a folder of them such as <home>/runs)."""
+    import json
+
+    found: dict[str, Path] = {}
+    for folder in folders:
+        if not folder.is_dir():
+            continue
+        for candidate in [folder, *sorted(p for p in folder.iterdir() if p.is_dir())]:
+            record = candidate / "run.json"
+            if not record.is_file():
+                continue
+            try:
+                data = json.loads(record.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                continue
+            index = candidate / data["data_docs"] if data.get("data_docs") else None
+            if data.get("run") in run_ids and index is not None and index.is_file():
+                found[data["run"]] = index.parent
+    return found
+
+
+def gx_href(run_id: str) -> str:
+    """Where the site keeps a run's Data Docs: gx/<run id>/ (the id made safe as a folder name)."""
+    return "gx/" + re.sub(r"[^A-Za-z0-9._-]", "_", run_id) + "/index.html"
+
+
+def publish_data_docs(found: dict[str, Path], out_dir: Path) -> dict[str, str]:
+    """Copy each run's Data Docs site into the site (hard links where possible); run id → its index page."""
+    published = {}
+    for run_id, src in found.items():
+        dest = (out_dir / gx_href(run_id)).parent
+        try:
+            shutil.copytree(src, dest, copy_function=_link_or_copy)
+        except OSError:
+            continue
+        published[run_id] = gx_href(run_id)
+    return published
+
+
+def _link_or_copy(src: str, dst: str) -> None:
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copyfile(src, dst)
+
+
+def suite_pages(rule, data_docs: dict[str, str], out_dir: Path) -> list[tuple[str, str]]:
+    """(run id, link from rules/ to the rule's suite page in that run's published Data Docs)."""
+    out = []
+    for run, href in data_docs.items():
+        page = Path(href).parent / "expectations" / rule.category / f"{rule.id.split('.', 1)[-1]}.html"
+        if (out_dir / page).is_file():
+            out.append((run, "../" + page.as_posix()))
+    return out
 
 
 def render_methodology() -> str:
@@ -413,9 +488,11 @@ def _swap_in(new: Path, out_dir: Path) -> None:
     shutil.rmtree(old)
 
 
-def write_site(warehouse: Warehouse, out_dir: Path, year: int | None = None, runs: Path | None = None) -> Path:
-    """Write the site at `out_dir`; returns the path of index.html. `runs` is the folder of the run
-    folders (orchestration.jobs.run_folder: <home>/runs); a run's GX Data Docs found there are published.
+def write_site(warehouse: Warehouse, out_dir: Path, year: int | None = None,
+               gx_runs: Path | list[Path] | None = None) -> Path:
+    """Write the site at `out_dir`; returns the path of index.html. `gx_runs`: folders of kept runs
+    (<home>/runs, or a `check --gx` folder; see `data_docs_of_runs`): the GX Data Docs of the
+    documents' runs found there are published in the site under gx/ and linked.
 
     The site is built in a new folder beside `out_dir`, then swapped in, so a reader never sees half
     a site and a failed build leaves the previous one. A folder that is neither empty nor a site this
@@ -431,7 +508,7 @@ def write_site(warehouse: Warehouse, out_dir: Path, year: int | None = None, run
     new = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.new-", dir=out_dir.parent))
     try:
         new.chmod(0o755)
-        _build(warehouse, new, year, runs)
+        _build(warehouse, new, year, gx_runs)
         (new / MARKER).write_text("budgetqa report site: `budgetqa report --out` may replace this folder\n",
                                   encoding="utf-8")
         _swap_in(new, out_dir)
@@ -440,10 +517,11 @@ def write_site(warehouse: Warehouse, out_dir: Path, year: int | None = None, run
     return out_dir / "index.html"
 
 
-def _build(warehouse: Warehouse, out_dir: Path, year: int | None, runs: Path | None = None) -> None:
+def _build(warehouse: Warehouse, out_dir: Path, year: int | None, gx_runs: Path | list[Path] | None = None) -> None:
+    from expectations.rules import RULES
     from report.exports import write_tables
 
-    for sub in ("doc", "dept", "data", "files"):
+    for sub in ("doc", "dept", "data", "files", "rules"):
         (out_dir / sub).mkdir(parents=True, exist_ok=True)
     cards = warehouse.scorecards()
     runs = warehouse.runs()
@@ -454,21 +532,37 @@ def _build(warehouse: Warehouse, out_dir: Path, year: int | None, runs: Path | N
     rule_rows = [r | {"zh": L.rule_zh(r["rule"])} for r in rules.to_dicts()]
     archives = {c["sha256"]: archive_name(c["sha256"], c["path"], c["format"]) for c in cards}
     archives = {sha: name for sha, name in archives.items() if _archive(by_sha[sha]["path"], out_dir / name)}
+    folders = [gx_runs] if isinstance(gx_runs, Path) else list(gx_runs or [])
+    data_docs = publish_data_docs(data_docs_of_runs(folders, {c["run_id"] for c in cards if c["run_id"]}), out_dir)
     ranked_depts = {(r["department"], r["region"]) for r in rankings}
+    fired: dict[str, dict[str, list[dict]]] = {}  # rule → sha256 → its numbered findings
     for card in cards:
         doc = warehouse.document(card["sha256"])
         if card["sha256"] in archives:
             doc["archive"] = "../" + archives[card["sha256"]]
+        if card["run_id"] in data_docs:
+            doc["data_docs"] = "../" + data_docs[card["run_id"]]
         dept = (card["department"], card["region"])
+        listed = numbered(doc)
+        for f in listed:
+            fired.setdefault(f["rule"], {}).setdefault(card["sha256"], []).append(f)
         evidence = write_page_views(doc, card["path"], out_dir)
-        cells, views = write_table_views(doc, warehouse.table_grids(card["sha256"]), numbered(doc), out_dir)
+        cells, views = write_table_views(doc, warehouse.table_grids(card["sha256"]), listed, out_dir)
         page = render_document(doc, index_href="../index.html", root="../", evidence=evidence, cells=cells,
                                table_views=views,
                                dept_link="../" + dept_href(*dept) if dept in ranked_depts else None)
         (out_dir / doc_href(card["sha256"])).write_text(page, encoding="utf-8")
+    for rule in RULES:
+        entries = [{"card": by_sha[sha], "findings": fs,
+                    "counts": {s: sum(f["severity"] == s for f in fs) for s in SEVERITIES}}
+                   for sha, fs in fired.get(rule.id, {}).items()]
+        entries.sort(key=lambda e: (-e["counts"]["error"], -len(e["findings"]), e["card"]["department"] or "",
+                                    e["card"]["sha256"]))
+        (out_dir / rule_href(rule.id)).write_text(
+            render_rule_page(rule, entries, suite_pages(rule, data_docs, out_dir)), encoding="utf-8")
     for dept in department_pages(rankings, cards):
         (out_dir / dept_href(dept["department"], dept["region"])).write_text(render_department(dept), encoding="utf-8")
-    (out_dir / "rules.html").write_text(render_rules(rule_rows, findings, cards), encoding="utf-8")
+    (out_dir / "rules.html").write_text(render_rules(rule_rows, findings, cards, RULES, data_docs), encoding="utf-8")
     (out_dir / "methodology.html").write_text(render_methodology(), encoding="utf-8")
     warehouse.export(out_dir / "data")
     frames = _export_extra(out_dir / "data", rankings, rules)

@@ -145,7 +145,7 @@ def test_document_page_drills_down_from_category_to_the_cell(site):
     assert code[0].xpath('.//a[@class="open"]/@href') == [f"{archived}#page=3"]
     assert (index.parent / "doc" / archived).read_bytes().startswith(b"%PDF")
     assert dom.xpath('//a[@id="archive"]/@href') == [archived]
-    assert code[0].xpath('.//td[3]/a/@href') == ["../rules.html#code.parent_prefix-error"]
+    assert code[0].xpath('.//td[3]/a/@href') == [f"../rules/code.parent_prefix.html#d-{doc.doc_id[:16]}"]
     assert code[0].xpath('.//a[@class="online"]/@href') == ["http://www.hbdj.gov.cn/2021/yusuan.pdf#page=3"]
     narrative = [text(td) for td in groups[2].xpath('./tr[contains(@class, "finding")]/td')]
     assert narrative[-1] == "第41段 paragraph 41" and "第41段：一般公共服务支出457.90万元，占44.35%" in narrative[9]

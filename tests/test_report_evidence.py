@@ -50,7 +50,7 @@ def built(tmp_path_factory):
         documents = jobs.process_files(copies, wh, run, gx_dir=folder)
         jobs.record_run(folder, run, documents)
         wh.finish_run(run, jobs.run_counts(documents))
-        index = write_site(wh, base / "site", runs=base / "runs")
+        index = write_site(wh, base / "site", gx_runs=base / "runs")
     return index.parent, {str(p): d for p, d in zip(paths, documents, strict=True)}, base
 
 
@@ -143,6 +143,45 @@ def test_every_table_is_viewable_with_the_cells_of_its_findings_marked(built, so
         target, anchor = row.xpath('.//a[@class="cellview"]/@href')[0].split("#")
         view = html.fromstring((site / "doc" / target).resolve().read_text(encoding="utf-8"))
         assert view.xpath("//td[@id=$a]", a=anchor)[0].text.strip() == "457.90."
+
+
+def test_every_finding_links_to_its_rule_page_which_lists_the_document(built):
+    from expectations.rules import RULES, RULES_BY_ID
+
+    site, docs, _ = built
+    assert all(r.basis not in ("", "—") and " / " in r.basis for r in RULES)  # Chinese with English
+    assert {p.stem for p in (site / "rules").glob("*.html")} == {r.id for r in RULES}
+    for doc in docs.values():
+        sha = doc.source.sha256
+        page = html.fromstring((site / doc_href(sha)).read_text(encoding="utf-8"))
+        rows = page.xpath('//tr[contains(@class, "finding")]')
+        assert len(rows) == len(doc.findings)
+        for row in rows:
+            href = row.xpath("./td[3]/a/@href")[0]
+            target, anchor = href.split("#")
+            rule_id = target.removeprefix("../rules/").removesuffix(".html")
+            assert rule_id == row.xpath("./td[3]")[0].text_content().strip() and anchor == f"d-{sha[:16]}"
+            rule = html.fromstring((site / "doc" / target).resolve().read_text(encoding="utf-8"))
+            listed = rule.xpath("//tr[@id=$a]", a=anchor)[0]  # the document is listed on its rule's page
+            assert listed.xpath(f'.//a[contains(@href, "{doc_href(sha)[4:]}#{row.get("id")}")]')
+            r = RULES_BY_ID[rule_id]
+            assert rule.xpath('//*[@id="tolerance"]')[0].text_content() == r.tolerance
+            assert rule.xpath('//*[@id="basis"]')[0].text_content() == r.basis
+            assert rule.xpath('//*[@id="expectation"]/code')[0].text_content() == r.expectation[0]
+
+
+def test_each_document_page_links_its_runs_published_data_docs(built):
+    site, docs, _ = built
+    for doc in docs.values():
+        page = html.fromstring((site / doc_href(doc.source.sha256)).read_text(encoding="utf-8"))
+        href = page.xpath('//a[@id="data-docs"]/@href')[0]
+        assert re.fullmatch(r"\.\./gx/run-evidence/index\.html", href)
+        assert (site / "doc" / href).resolve().is_file()
+    # the rule's own suite page in those Data Docs is linked from the rule page
+    rule = html.fromstring((site / "rules" / "format.malformed_amount.html").read_text(encoding="utf-8"))
+    (link,) = rule.xpath('//*[@id="rule-data-docs"]/a/@href')
+    assert (site / "rules" / link).resolve().is_file()
+    assert not [p for p in site.rglob("*.html") if "file://" in p.read_text(encoding="utf-8") and "/gx/" not in p.as_posix()]
 
 
 def test_a_missing_original_does_not_fail_the_report(built, tmp_path):
