@@ -6,7 +6,7 @@ Only the pages that carry a finding are rendered (pypdfium2, grey lossless WebP 
 on the page is a box positioned in percent of the page (from its bbox in PDF points, top-left
 origin, as extraction records it), so the box stays on its cell at any zoom. A finding located
 on a page without a bbox (a narrative sentence) is outlined where the page's text holds the
-figure it quotes, when that is found once near its paragraph; else the whole page is the evidence.
+figure it quotes, when the page (unrotated) prints it exactly once; else the whole page is the evidence.
 A missing or unreadable original never fails the report: the viewer page says so.
 """
 
@@ -91,6 +91,8 @@ def locate_sentences(pdf, findings: list[dict]) -> dict[int, list[float]]:
         if loc.get("bbox") or not loc.get("page") or not needle:
             continue
         try:
+            if pdf[loc["page"] - 1].get_rotation():  # char boxes are in unrotated page space: no box
+                continue
             textpage = pdf[loc["page"] - 1].get_textpage()
             hits = _search_box(textpage, needle)
             if not hits and needle.endswith("%"):  # printed '129.97 %'
