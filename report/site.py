@@ -379,7 +379,8 @@ def publish_data_docs(found: dict[str, Path], out_dir: Path) -> dict[str, str]:
     for run_id, src in found.items():
         dest = (out_dir / gx_href(run_id)).parent
         try:
-            shutil.copytree(src, dest, copy_function=_link_or_copy)
+            # GX's animated onboarding GIFs (3.4 MB) are linked from no page
+            shutil.copytree(src, dest, copy_function=_link_or_copy, ignore=shutil.ignore_patterns("*.gif"))
         except OSError:
             continue
         published[run_id] = gx_href(run_id)
