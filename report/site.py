@@ -215,7 +215,7 @@ def department_pages(rows: list[dict], cards: list[dict]) -> list[dict]:
 # -- rendering ----------------------------------------------------------------------------------
 def render_document(doc: dict, index_href: str | None = None, dept_link: str | None = None, root: str | None = None,
                     evidence: dict[int, str] | None = None, cells: dict[int, str] | None = None,
-                    table_views: dict[int, str] | None = None) -> str:
+                    table_views: dict[int, str] | None = None, on_rule_page: set[str] | None = None) -> str:
     """One self-contained HTML page for a document entry in the report shape (CONTRACT §3).
 
     `root` is the relative path to the site's top ('../' for doc/ pages), None for a page on its
@@ -231,7 +231,7 @@ def render_document(doc: dict, index_href: str | None = None, dept_link: str | N
         doc=doc, card=card, groups=groups, n_findings=len(findings), counts=counts, root=root,
         with_findings={g["category"] for g in groups}, index_href=index_href, dept_link=dept_link,
         archive=doc.get("archive"), evidence=evidence or {}, cells=cells or {},
-        table_views=table_views or {}, generated=_generated())
+        table_views=table_views or {}, on_rule_page=on_rule_page, generated=_generated())
 
 
 def render_page_view(doc: dict, image: PageImage, boxes: list[dict], doc_link: str, archive: str | None,
@@ -330,18 +330,35 @@ def render_rules(rules: list[dict], findings: list[dict], cards: list[dict], dec
         declared=declared or [], data_docs=data_docs or {}, root="", generated=_generated())
 
 
+# A rule page lists at most this many documents (most errors first); the rest are in data/findings.*.
+RULE_PAGE_DOCUMENTS = 1000
+
+
+def rule_documents(findings: list[dict], cards: list[dict]) -> dict[str, list[str]]:
+    """Per rule, the documents where it fired, most errors then most findings first (pure)."""
+    by_sha = {c["sha256"]: c for c in cards}
+    counts: dict[str, dict[str, list[int]]] = {}
+    for f in findings:
+        c = counts.setdefault(f["rule"], {}).setdefault(f["sha256"], [0, 0])
+        c[0] += f["severity"] == "error"
+        c[1] += 1
+    return {rule: sorted(docs, key=lambda sha: (-docs[sha][0], -docs[sha][1],
+                                                 (by_sha.get(sha) or {}).get("department") or "", sha))
+            for rule, docs in counts.items()}
+
+
 def rule_href(rule: str) -> str:
     return f"rules/{rule}.html"
 
 
-def render_rule_page(rule, fired: list[dict], data_docs: list[tuple[str, str]]) -> str:
+def render_rule_page(rule, fired: list[dict], data_docs: list[tuple[str, str]], more: int = 0) -> str:
     """A rule's page (rules/<id>.html): what it asserts, its tolerance, the GX expectation and suite behind
     it, why it matters, the run Data Docs that hold its results, and every document where it fired."""
     from expectations.suites import SUITES_DIR
 
     suite = SUITES_DIR / f"{rule.id}.json"
     return environment().get_template("rule.html.j2").render(
-        r=rule, expectation=rule.expectation, fired=fired, data_docs=data_docs, root="../",
+        r=rule, expectation=rule.expectation, fired=fired, data_docs=data_docs, more=more, root="../",
         suite=suite.read_text(encoding="utf-8") if suite.is_file() else None, generated=_generated())
 
 
@@ -537,6 +554,8 @@ def _build(warehouse: Warehouse, out_dir: Path, year: int | None, gx_runs: Path 
     data_docs = publish_data_docs(data_docs_of_runs(folders, {c["run_id"] for c in cards if c["run_id"]}), out_dir)
     ranked_depts = {(r["department"], r["region"]) for r in rankings}
     fired: dict[str, dict[str, list[dict]]] = {}  # rule → sha256 → its numbered findings
+    ordered = rule_documents(findings, cards)
+    on_page = {rule: set(shas[:RULE_PAGE_DOCUMENTS]) for rule, shas in ordered.items()}
     for card in cards:
         doc = warehouse.document(card["sha256"])
         if card["sha256"] in archives:
@@ -550,17 +569,16 @@ def _build(warehouse: Warehouse, out_dir: Path, year: int | None, gx_runs: Path 
         evidence = write_page_views(doc, card["path"], out_dir)
         cells, views = write_table_views(doc, warehouse.table_grids(card["sha256"]), listed, out_dir)
         page = render_document(doc, index_href="../index.html", root="../", evidence=evidence, cells=cells,
-                               table_views=views,
+                               table_views=views, on_rule_page={r for r, shas in on_page.items() if card["sha256"] in shas},
                                dept_link="../" + dept_href(*dept) if dept in ranked_depts else None)
         (out_dir / doc_href(card["sha256"])).write_text(page, encoding="utf-8")
     for rule in RULES:
-        entries = [{"card": by_sha[sha], "findings": fs,
-                    "counts": {s: sum(f["severity"] == s for f in fs) for s in SEVERITIES}}
-                   for sha, fs in fired.get(rule.id, {}).items()]
-        entries.sort(key=lambda e: (-e["counts"]["error"], -len(e["findings"]), e["card"]["department"] or "",
-                                    e["card"]["sha256"]))
-        (out_dir / rule_href(rule.id)).write_text(
-            render_rule_page(rule, entries, suite_pages(rule, data_docs, out_dir)), encoding="utf-8")
+        shas = ordered.get(rule.id, [])
+        entries = [{"card": by_sha[sha], "findings": fired[rule.id][sha],
+                    "counts": {s: sum(f["severity"] == s for f in fired[rule.id][sha]) for s in SEVERITIES}}
+                   for sha in shas[:RULE_PAGE_DOCUMENTS] if sha in fired.get(rule.id, {})]
+        page = render_rule_page(rule, entries, suite_pages(rule, data_docs, out_dir), more=len(shas) - len(entries))
+        (out_dir / rule_href(rule.id)).write_text(page, encoding="utf-8")
     for dept in department_pages(rankings, cards):
         (out_dir / dept_href(dept["department"], dept["region"])).write_text(render_department(dept), encoding="utf-8")
     (out_dir / "rules.html").write_text(render_rules(rule_rows, findings, cards, RULES, data_docs), encoding="utf-8")

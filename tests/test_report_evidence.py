@@ -195,3 +195,31 @@ def test_a_missing_original_does_not_fail_the_report(built, tmp_path):
     view = html.fromstring((index.parent / page_view_href(doc.source.sha256, p)).read_text(encoding="utf-8"))
     assert "no page image" in view.xpath('//*[@id="no-image"]')[0].text_content()
     assert not list((index.parent / "pages").rglob("*.webp"))
+
+
+def test_a_rule_page_lists_the_documents_with_most_errors_first_and_counts_the_rest(tmp_path, monkeypatch):
+    import report.site as site_module
+    from report.site import rule_documents
+    from scoring import score_document
+    from warehouse.sample import document, finding
+
+    rule = "format.malformed_amount"
+    bad = [finding("format", rule=rule, code="201"), finding("format", rule=rule, code="20103")]
+    docs = [document("one", bad[:1], department="乙局", year=2024, kind="budget"),
+            document("two", bad, department="甲局", year=2024, kind="budget"),
+            document("three", [finding("format", "warning", rule=rule)], department="丙局", year=2024, kind="budget")]
+    for d in docs:
+        d.scorecard = score_document(d)
+    with Warehouse.open(f"duckdb://{tmp_path}/wh.duckdb") as wh:
+        wh.save_documents(docs)
+        shas = rule_documents(wh.findings(), wh.scorecards())[rule]
+        assert shas == [d.source.sha256 for d in (docs[1], docs[0], docs[2])]  # most errors first
+        monkeypatch.setattr(site_module, "RULE_PAGE_DOCUMENTS", 1)
+        index = write_site(wh, tmp_path / "site")
+    page = html.fromstring((index.parent / "rules" / f"{rule}.html").read_text(encoding="utf-8"))
+    assert [r.get("id") for r in page.xpath('//table[@id="fired"]/tbody/tr')] == [f"d-{shas[0][:16]}"]
+    assert "另有 2 份文件" in page.xpath('//*[@id="more"]')[0].text_content()
+    for sha, anchored in ((shas[0], True), (shas[1], False)):  # a document not listed links the page, no anchor
+        doc = html.fromstring((index.parent / doc_href(sha)).read_text(encoding="utf-8"))
+        hrefs = [h for h in doc.xpath('//tr[contains(@class, "finding")]/td[3]/a/@href') if f"/{rule}.html" in h]
+        assert hrefs and all(("#d-" in h) == anchored for h in hrefs)
