@@ -184,6 +184,19 @@ def test_each_document_page_links_its_runs_published_data_docs(built):
     assert not [p for p in site.rglob("*.html") if "file://" in p.read_text(encoding="utf-8") and "/gx/" not in p.as_posix()]
 
 
+def test_report_command_publishes_the_data_docs_of_a_run_folder(built, tmp_path, capsys):
+    from budgetqa.cli import main
+
+    _, docs, base = built
+    out = tmp_path / "site"
+    assert main(["report", "--warehouse", str(base / "wh.duckdb"), "--out", str(out),
+                 "--gx", str(base / "runs" / "run-evidence")]) == 0
+    assert (out / "gx" / "run-evidence" / "index.html").is_file()
+    assert not list((out / "gx" / "run-evidence").rglob("*.gif"))
+    page = html.fromstring((out / doc_href(next(iter(docs.values())).source.sha256)).read_text(encoding="utf-8"))
+    assert page.xpath('//a[@id="data-docs"]/@href') == ["../gx/run-evidence/index.html"]
+
+
 def test_a_missing_original_does_not_fail_the_report(built, tmp_path):
     _, docs, base = built
     for p in (base / "raw").glob("*.pdf"):
