@@ -32,7 +32,7 @@ def _style_box(style: str, width: float, height: float) -> list[float]:
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
     from orchestration import jobs
-    from tests.fixtures.seed_docs import build_seed_docx
+    from tests.fixtures.seed_docs import build_seed_docx, build_seed_xlsx
 
     paths = [corpus_file(TABLES_PDF), corpus_file(NARRATIVE_PDF)]
     base = tmp_path_factory.mktemp("evidence")
@@ -44,6 +44,8 @@ def built(tmp_path_factory):
         shutil.copyfile(p, copies[-1])
     copies.append(build_seed_docx(raw / "seed.docx"))  # the seed disclosure as DOCX: cells by address
     paths.append("seed.docx")
+    copies.append(build_seed_xlsx(raw / "seed.xlsx"))  # and as XLSX: cells by sheet address
+    paths.append("seed.xlsx")
     with Warehouse.open(f"duckdb://{base}/wh.duckdb") as wh:
         run = wh.start_run("run-evidence")
         folder = jobs.run_folder(base, run)
@@ -111,7 +113,7 @@ def _digits(text: str) -> str:
     return re.sub(r"[^\d.]", "", text)
 
 
-@pytest.mark.parametrize("source", [TABLES_PDF, "seed.docx"])
+@pytest.mark.parametrize("source", [TABLES_PDF, "seed.docx", "seed.xlsx"])
 def test_every_table_is_viewable_with_the_cells_of_its_findings_marked(built, source):
     site, docs, _ = built
     doc = docs[str(corpus_file(source)) if source.endswith(".pdf") else source]
@@ -136,10 +138,11 @@ def test_every_table_is_viewable_with_the_cells_of_its_findings_marked(built, so
         if cell.tag == "td" and observed and _digits(printed) == _digits(observed):
             same += 1
     assert same >= 1  # at least one marked cell prints exactly the value the finding reports
-    if source == "seed.docx":  # the malformed '457.90.' is the marked cell of table 1, in words on the page
-        f = next(f for f in doc.findings if f.rule == "format.malformed_amount" and f.location.cell == "t1/r2/c3")
+    if source != TABLES_PDF:  # the malformed '457.90.' is the marked cell of table 1, in words on the page
+        words = {"seed.docx": ("t1/r2/c3", "第2张表 第3行"), "seed.xlsx": ("表1!D6", "工作表“表1” D6单元格")}[source]
+        f = next(f for f in doc.findings if f.rule == "format.malformed_amount" and f.location.cell == words[0])
         row = page.xpath('//tr[contains(@class, "finding")][.//td[9][normalize-space()=$o]]', o=f.observed)[0]
-        assert "第2张表 第3行" in row.xpath('./td[@class="loc"]')[0].text_content()
+        assert words[1] in row.xpath('./td[@class="loc"]')[0].text_content()
         target, anchor = row.xpath('.//a[@class="cellview"]/@href')[0].split("#")
         view = html.fromstring((site / "doc" / target).resolve().read_text(encoding="utf-8"))
         assert view.xpath("//td[@id=$a]", a=anchor)[0].text.strip() == "457.90."
