@@ -239,3 +239,18 @@ def test_a_rule_page_lists_the_documents_with_most_errors_first_and_counts_the_r
         doc = html.fromstring((index.parent / doc_href(sha)).read_text(encoding="utf-8"))
         hrefs = [h for h in doc.xpath('//tr[contains(@class, "finding")]/td[3]/a/@href') if f"/{rule}.html" in h]
         assert hrefs and all(("#d-" in h) == anchored for h in hrefs)
+
+
+def test_a_document_stored_before_grids_were_kept_says_to_check_it_again(tmp_path):
+    from scoring import score_document
+    from warehouse.sample import document
+
+    doc = document("old", department="甲局", year=2024, kind="budget")
+    doc.scorecard = score_document(doc)
+    with Warehouse.open(f"duckdb://{tmp_path}/wh.duckdb") as wh:
+        wh.save_documents([doc])
+        wh.conn.execute("UPDATE doc_tables SET grid = NULL")  # as a warehouse migrated from version 3 holds it
+        assert wh.table_grids(doc.source.sha256)[0]["rows"] is None
+        index = write_site(wh, tmp_path / "site")
+    view = html.fromstring((index.parent / "tables" / doc.source.sha256[:16] / "0.html").read_text(encoding="utf-8"))
+    assert "--recheck" in view.xpath('//*[@id="no-grid"]')[0].text_content()
