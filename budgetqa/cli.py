@@ -205,7 +205,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     print_scorecards(documents)
     if folder and (index := jobs.data_docs(folder)):
         print(f"GX 数据文档 / GX Data Docs: {index}")
-    print(f"报告 / report: {_write_report(settings.warehouse, settings.report_dir)}")
+    print(f"报告 / report: {_write_report(settings.warehouse, settings.report_dir, gx_runs=[settings.home / 'runs'])}")
     return _crawl_outcome(report)
 
 
@@ -239,13 +239,13 @@ def cmd_portal_test(args: argparse.Namespace) -> int:
     return EXIT_PARTIAL if failed else 0
 
 
-def _write_report(url: str, out: Path, *, must_exist: bool = False) -> Path:
+def _write_report(url: str, out: Path, *, must_exist: bool = False, gx_runs: list[Path] | None = None) -> Path:
     from report import write_site
     from report.site import SiteRefused
 
     wh = _open_warehouse(url, must_exist=must_exist)
     try:
-        return write_site(wh, out)
+        return write_site(wh, out, gx_runs=gx_runs)
     except SiteRefused as exc:
         raise UsageError(str(exc)) from exc
     finally:
@@ -256,7 +256,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     url = warehouse_url(args.warehouse) if args.warehouse else settings.warehouse
     _progress(f"生成报告 / writing the report from {redact_url(url)}")
-    print(_write_report(url, Path(args.out), must_exist=True))
+    gx_runs = [Path(d) for d in args.gx] if args.gx else [settings.home / "runs"]
+    print(_write_report(url, Path(args.out), must_exist=True, gx_runs=gx_runs))
     return 0
 
 
@@ -311,6 +312,10 @@ def build_parser() -> argparse.ArgumentParser:
     report = sub.add_parser("report", help="由数据仓库生成静态记分卡网站 / write the static scorecard site")
     report.add_argument("--out", required=True, metavar="DIR", help="网站输出文件夹 / output folder")
     report.add_argument("--warehouse", metavar="DB", help="数据仓库路径或 URL / warehouse (default BUDGETQA_WAREHOUSE)")
+    report.add_argument("--gx", metavar="DIR", action="append",
+                        help="发布此处保存的 GX 数据文档（运行文件夹或 check --gx 的文件夹，可重复；默认 <home>/runs） / "
+                             "publish the GX Data Docs kept here (a folder of runs or a `check --gx` folder; "
+                             "repeatable; default <home>/runs)")
     report.set_defaults(func=cmd_report)
 
     portal = sub.add_parser("portal", help="门户配置工具 / portal YAML tools")

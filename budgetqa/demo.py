@@ -49,7 +49,7 @@ def run_demo(home: Path | None = None, progress: Callable[[str], None] = print) 
                                    regions=jobs.portal_regions(portals), folder=folder).documents
     wh = Warehouse.open(url)
     try:
-        site = write_site(wh, home / "report")
+        site = write_site(wh, home / "report", gx_runs=folder.parent)
     finally:
         wh.close()
     readable = sorted((d for d in documents if d.status == "ok"), key=lambda d: d.source.format)

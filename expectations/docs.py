@@ -28,13 +28,13 @@ def render() -> str:
         "it runs over the rule's check frame. A run with a folder (`budgetqa check --gx DIR`, `budgetqa run`)",
         "keeps the Validation Results and Data Docs there.",
         "",
-        "| id | category | severity | 说明 | description | tolerance / 容差 | expectation |",
-        "|---|---|---|---|---|---|---|",
+        "| id | category | severity | 说明 | description | tolerance / 容差 | expectation | 依据 / why it matters |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for r in RULES:
         name, kwargs = r.expectation
         args = ", ".join(f"{k}={v!r}" for k, v in kwargs.items() if k != "regex")
-        lines.append(f"| `{r.id}` | {r.category} | {r.severity} | {r.zh} | {r.en} | {r.tolerance} | {name}({args}) |")
+        lines.append(f"| `{r.id}` | {r.category} | {r.severity} | {r.zh} | {r.en} | {r.tolerance} | {name}({args}) | {r.basis} |")
     return "\n".join(lines) + "\n"
 
 

@@ -43,6 +43,10 @@ class Rule:
     def tolerance(self) -> str:
         return TOLERANCE.get(self.id, "—")
 
+    @property
+    def basis(self) -> str:
+        return BASIS.get(self.id, "—")
+
 
 # What each rule forgives, in words (docs/rules.md). "One unit" = one unit of the last printed decimal.
 ROUNDING = "≤ 1 个末位单位为相符；超出但在各项四舍五入累计误差（每项半个单位）之内为 info / within one unit; within half a unit per term → info"
@@ -81,6 +85,57 @@ TOLERANCE: dict[str, str] = {
     "format.template_text": "精确匹配模板词 / exact template words",
     "format.heading_year": "仅当多数表头年度与文件年度一致时检查 / only when most headings back the document's year",
     "format.unit": "缺单位为 warning；两表同单位而合计相差 10000 倍为 error / missing: warning; a 10 000× gap in the same unit: error",
+}
+
+# Why each rule matters: the requirement or the budget identity behind it (zh / en). The rules on
+# publication rest on the Budget Law art. 14 (部门预算、决算及报表 published within 20 days, with an
+# explanation of 机关运行经费 and other important matters) and on the MoF's 《地方预决算公开操作规程》
+# (财预〔2016〕143号); the arithmetic rules on the tables' own identities; the code rules on the MoF's
+# 《政府收支分类科目》, which Budget Law art. 32 makes the frame of every department's budget.
+_LAW14 = "《预算法》第十四条：部门预算、决算及报表应向社会公开，并对机关运行经费等重要事项作出说明"
+_RULES143 = "财政部《地方预决算公开操作规程》（财预〔2016〕143号）"
+_CLASSIFICATION = "财政部《政府收支分类科目》（《预算法》第三十二条：按政府收支分类科目编制预算）"
+_IDENTITY = "表内勾稽关系：公开表格自身的加总关系不成立，说明数据录入、汇总或排版有误，读者无法据以核对"
+_IDENTITY_EN = "the table's own identity: when it fails, the figures were typed, summed or laid out wrongly and a reader cannot rely on them"
+_CROSS = "表间勾稽关系：同一笔资金在不同表中应为同一数字，否则至少一处有误"
+_CROSS_EN = "between tables: the same money must carry the same figure in every table, else one of them is wrong"
+_TEXT = "情况说明是对表格的解释（《预算法》第十四条要求作出说明），说明中的数字应与表格一致"
+_TEXT_EN = "the narrative explains the tables (Budget Law art. 14 requires the explanation); its figures must match them"
+BASIS: dict[str, str] = {
+    READING_GATE: "不是公开要求，而是本工具的自我约束：表格读错时不能把读取错误当作部门的错误 / not a requirement but the tool's own discipline: a misread table must not be reported as the department's error",
+    "completeness.required_tables": f"{_LAW14}；{_RULES143}规定部门预决算应公开的表格 / Budget Law art. 14 and the MoF disclosure rules list the tables a department must publish",
+    "completeness.narrative_sections": f"{_LAW14}；{_RULES143}要求说明“三公”经费、机关运行经费、政府采购、国有资产占用、绩效目标等 / the MoF rules require the narrative to explain these items",
+    "completeness.empty_table_note": f"{_RULES143}：没有数据的表格也应公开，并说明无数据的原因 / a table without data is published with a note saying why",
+    "arithmetic.parent_sum": f"{_CLASSIFICATION}分类、款、项逐级汇总；{_IDENTITY} / the classification sums 类 ← 款 ← 项; {_IDENTITY_EN}",
+    "arithmetic.basic_plus_project": f"支出按性质分为基本支出与项目支出，二者之和为合计；{_IDENTITY} / spending is basic or project, and the two make the total; {_IDENTITY_EN}",
+    "arithmetic.personnel_plus_public": f"基本支出由人员经费与公用经费构成；{_IDENTITY} / basic spending is staff plus running costs; {_IDENTITY_EN}",
+    "arithmetic.income_sources": f"部门收入按来源列示，各来源之和为合计；{_IDENTITY} / income is listed by source and the sources make the total; {_IDENTITY_EN}",
+    "arithmetic.column_total": f"{_IDENTITY} / {_IDENTITY_EN}",
+    "arithmetic.income_equals_expenditure": "收支平衡（《预算法》第十二条）：收支总表的收入总计与支出总计相等 / balanced budget (Budget Law art. 12): the summary's income and expenditure totals are equal",
+    "arithmetic.carryover_total": f"总计 = 本年合计 + 上年结转（结余）或年末结转；{_IDENTITY} / grand total = this year's total + carry-overs; {_IDENTITY_EN}",
+    "arithmetic.three_public_sum": f"“三公”经费是公开的重点（{_RULES143}）：总额应等于因公出国（境）、公务用车、公务接待之和 / the three public expenses are a focus of disclosure; the total must be their sum",
+    "arithmetic.carryover_identity": f"决算的资金平衡：年初结转和结余 + 本年收入 = 本年支出 + 年末结转和结余；{_IDENTITY} / the final accounts' balance identity; {_IDENTITY_EN}",
+    "code.format": f"{_CLASSIFICATION}：功能分类类、款、项为 3/5/7 位，经济分类类、款为 3/5 位 / the official codes have 3/5/7 (functional) or 3/5 (economic) digits",
+    "code.parent_prefix": f"{_CLASSIFICATION}：下级科目编码以上级编码开头 / a sub-item's code begins with its parent's",
+    "code.duplicate": f"{_CLASSIFICATION}：同一科目在一张表中只有一个金额 / one classification line has one amount per table",
+    "code.catalog": f"{_CLASSIFICATION}：编码与科目名称一一对应，名称错配使读者无法判断资金用途 / a code names one item; a mismatched name hides what the money is for",
+    "cross_table.same_code_same_name": f"{_CLASSIFICATION}；{_CROSS} / {_CROSS_EN}",
+    "cross_table.same_code_same_amount": f"{_CROSS} / {_CROSS_EN}",
+    "cross_table.totals": f"{_CROSS} / {_CROSS_EN}",
+    "cross_table.three_public_items": "基本支出表中的因公出国（境）、公务接待、公务用车运行费是“三公”经费的一部分，不能超过“三公”表的数 / these lines of the basic expenditure table are part of the three public expenses and cannot exceed them",
+    "narrative.amount_matches_table": f"{_TEXT} / {_TEXT_EN}",
+    "narrative.three_public_amounts": f"{_LAW14}；“三公”经费须在说明中列示并与表一致 / the three public expenses are stated in the narrative and must match their table",
+    "narrative.unit_misstatement": f"{_TEXT}；单位写错会使金额相差千倍、万倍 / {_TEXT_EN}; a wrong unit misstates the amount 1,000 or 10,000 times",
+    "narrative.share": f"{_TEXT}：占比须由所述金额算得 / a stated share must follow from the amounts",
+    "narrative.shares_sum": f"{_TEXT}：构成项占比之和为 100% / the shares of a whole add to 100%",
+    "narrative.change_rate": f"{_TEXT}：增减率须由本年数与上年数算得 / a stated change rate must follow from the two years' amounts",
+    "narrative.rate_from_zero_base": "上年为 0 时增长率无意义，列示的比率必有误 / a rate from a zero base is undefined, so a stated one is wrong",
+    "narrative.consistent_statements": f"{_TEXT}：同一事项在说明各处应为同一金额 / one matter carries one amount throughout the text",
+    "narrative.breakdown_sum": f"{_TEXT}：总额等于其分项之和 / a total equals its parts",
+    "format.malformed_amount": "金额须能被读者和机器正确读取（机器可读是公开数据的基本要求） / an amount must read as one number, to people and to software",
+    "format.template_text": f"{_RULES143}：公开的是本部门的实际情况，未替换的模板文字说明文件未经审核 / a template placeholder left in shows the file was not reviewed",
+    "format.heading_year": "表头年度与文件年度不一致，读者无法确认数据所属年度 / a heading with another year leaves the reader unsure which year the figures are",
+    "format.unit": "金额单位（元/万元）决定数字的含义，缺失或与数量级矛盾会使金额相差万倍 / the unit fixes what a figure means; missing or contradicted, amounts are off by 10,000×",
 }
 
 

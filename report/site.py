@@ -9,6 +9,7 @@ from __future__ import annotations
 import ctypes
 import hashlib
 import os
+import re
 import shutil
 import tempfile
 from dataclasses import asdict
@@ -21,6 +22,8 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from domain.model import CATEGORIES, SEVERITIES, Document, Scorecard
 from report import labels as L
+from report.evidence import IMAGE_SUFFIX, PAGE_DPI, PageImage, page_boxes, page_view_href, render_pages
+from report.grids import cell_anchor, grid_view, locate, table_href
 from warehouse import Warehouse
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -96,6 +99,11 @@ def group_findings(findings: list[dict]) -> list[dict]:
                        "counts": {s: sum(f["severity"] == s for f in members) for s in SEVERITIES}})
         n += len(members)
     return groups
+
+
+def numbered(doc: dict) -> list[dict]:
+    """The document's findings with their number `n` on its page (as `group_findings` numbers them)."""
+    return [f for g in group_findings(doc.get("findings") or []) for f in g["findings"]]
 
 
 def rule_summary(findings: list[dict], cards: list[dict]) -> pl.DataFrame:
@@ -205,11 +213,15 @@ def department_pages(rows: list[dict], cards: list[dict]) -> list[dict]:
 
 
 # -- rendering ----------------------------------------------------------------------------------
-def render_document(doc: dict, index_href: str | None = None, dept_link: str | None = None, root: str | None = None) -> str:
+def render_document(doc: dict, index_href: str | None = None, dept_link: str | None = None, root: str | None = None,
+                    evidence: dict[int, str] | None = None, cells: dict[int, str] | None = None,
+                    table_views: dict[int, str] | None = None, on_rule_page: set[str] | None = None) -> str:
     """One self-contained HTML page for a document entry in the report shape (CONTRACT §3).
 
     `root` is the relative path to the site's top ('../' for doc/ pages), None for a page on its
-    own (no site links); `doc['archive']` is the site's copy of the file, relative to the page.
+    own (no site links); `doc['archive']` is the site's copy of the file, relative to the page;
+    `evidence` maps a finding's number to its page image (report.evidence), `cells` to its cell in a
+    table view and `table_views` a table's index to its view (report.grids), relative to the page.
     """
     findings = doc.get("findings") or []
     card = doc.get("scorecard")
@@ -218,7 +230,73 @@ def render_document(doc: dict, index_href: str | None = None, dept_link: str | N
     return environment().get_template("document.html.j2").render(
         doc=doc, card=card, groups=groups, n_findings=len(findings), counts=counts, root=root,
         with_findings={g["category"] for g in groups}, index_href=index_href, dept_link=dept_link,
-        archive=doc.get("archive"), generated=_generated())
+        archive=doc.get("archive"), evidence=evidence or {}, cells=cells or {},
+        table_views=table_views or {}, on_rule_page=on_rule_page, generated=_generated())
+
+
+def render_page_view(doc: dict, image: PageImage, boxes: list[dict], doc_link: str, archive: str | None,
+                     others: list[tuple[int, str]]) -> str:
+    """The viewer of one rendered page (pages/<sha16>/<n>.html): the image, a box per finding, their list."""
+    return environment().get_template("page.html.j2").render(
+        doc=doc, image=image, boxes=boxes, doc_link=doc_link, archive=archive, others=others, root="../../",
+        image_src=f"{image.page}.{IMAGE_SUFFIX}", dpi=PAGE_DPI, generated=_generated())
+
+
+def write_page_views(doc: dict, path: str | None, out_dir: Path) -> dict[int, str]:
+    """Render the PDF pages the document's findings point at, with a viewer page each; returns
+    finding number → the link from the document page to its box (or its row) on the page view."""
+    if (doc["source"].get("format") or "").lower() != "pdf":
+        return {}
+    sha = doc["source"]["sha256"]
+    images = render_pages(path, numbered(doc), out_dir, sha)
+    if not images:
+        return {}
+    archive = "../../" + doc["archive"].removeprefix("../") if doc.get("archive") else None
+    links: dict[int, str] = {}
+    (out_dir / page_view_href(sha, 1)).parent.mkdir(parents=True, exist_ok=True)
+    for p, image in images.items():
+        boxes = page_boxes(numbered(doc), image)
+        others = [(q, f"{q}.html") for q in images if q != p]
+        page = render_page_view(doc, image, boxes, "../../" + doc_href(sha), archive, others)
+        (out_dir / page_view_href(sha, p)).write_text(page, encoding="utf-8")
+        for b in boxes:
+            links[b["n"]] = f"../{page_view_href(sha, p)}#{'box-f' if b['style'] else 'f'}{b['n']}"
+    return links
+
+
+def render_table_view(doc: dict, grid: dict, marks: list[dict], doc_link: str, archive: str | None) -> str:
+    """One extracted table as read (tables/<sha16>/<index>.html), the cells of its findings marked."""
+    view = grid_view(grid, marks)
+    return environment().get_template("table.html.j2").render(
+        doc=doc, t=grid, view=view, marks=marks, doc_link=doc_link, archive=archive, root="../../",
+        has_side=any(r["side"] for r in view["rows"]), generated=_generated())
+
+
+def write_table_views(doc: dict, grids: list[dict], numbered: list[dict], out_dir: Path) -> tuple[dict[int, str], dict[int, str]]:
+    """A view of every stored table of the document, its findings' cells marked; returns (finding
+    number → its cell in a view, table index → the view), both relative to the document page."""
+    sha = doc["source"]["sha256"]
+    marks: dict[int, list[dict]] = {g["index"]: [] for g in grids}
+    links: dict[int, str] = {}
+    for f in numbered:
+        place = locate(f, grids)
+        if place is None:
+            continue
+        index, row, column = place
+        columns = {"code", "name", *next(g["measures"] for g in grids if g["index"] == index)}
+        column = column if column in columns else None
+        anchor = cell_anchor(row, column)
+        marks[index].append(f | {"row": row, "column": column, "anchor": anchor})
+        links[f["n"]] = f"../{table_href(sha, index)}#{anchor}"
+    archive = "../../" + doc["archive"].removeprefix("../") if doc.get("archive") else None
+    views: dict[int, str] = {}
+    if grids:
+        (out_dir / table_href(sha, 0)).parent.mkdir(parents=True, exist_ok=True)
+    for g in grids:
+        page = render_table_view(doc, g, marks[g["index"]], "../../" + doc_href(sha), archive)
+        (out_dir / table_href(sha, g["index"])).write_text(page, encoding="utf-8")
+        views[g["index"]] = "../" + table_href(sha, g["index"])
+    return links, views
 
 
 def render_index(rankings: list[dict], cards: list[dict], run: dict | None = None, year: int | None = None,
@@ -239,7 +317,8 @@ def render_department(dept: dict) -> str:
     return environment().get_template("department.html.j2").render(d=dept, root="../", generated=_generated())
 
 
-def render_rules(rules: list[dict], findings: list[dict], cards: list[dict]) -> str:
+def render_rules(rules: list[dict], findings: list[dict], cards: list[dict], declared: list | None = None,
+                 data_docs: dict[str, str] | None = None) -> str:
     by_sha = {c["sha256"]: c for c in cards}
     docs_by_rule: dict[str, list[dict]] = {}
     for f in findings:
@@ -248,7 +327,98 @@ def render_rules(rules: list[dict], findings: list[dict], cards: list[dict]) -> 
         e["n"] += 1
     return environment().get_template("rules.html.j2").render(
         rules=rules, docs_by_rule={k: sorted(v.values(), key=lambda e: -e["n"]) for k, v in docs_by_rule.items()},
-        root="", generated=_generated())
+        declared=declared or [], data_docs=data_docs or {}, root="", generated=_generated())
+
+
+# A rule page lists at most this many documents (most errors first); the rest are in data/findings.*.
+RULE_PAGE_DOCUMENTS = 1000
+
+
+def rule_documents(findings: list[dict], cards: list[dict]) -> dict[str, list[str]]:
+    """Per rule, the documents where it fired, most errors then most findings first (pure)."""
+    by_sha = {c["sha256"]: c for c in cards}
+    counts: dict[str, dict[str, list[int]]] = {}
+    for f in findings:
+        c = counts.setdefault(f["rule"], {}).setdefault(f["sha256"], [0, 0])
+        c[0] += f["severity"] == "error"
+        c[1] += 1
+    return {rule: sorted(docs, key=lambda sha: (-docs[sha][0], -docs[sha][1],
+                                                 (by_sha.get(sha) or {}).get("department") or "", sha))
+            for rule, docs in counts.items()}
+
+
+def rule_href(rule: str) -> str:
+    return f"rules/{rule}.html"
+
+
+def render_rule_page(rule, fired: list[dict], data_docs: list[tuple[str, str]], more: int = 0) -> str:
+    """A rule's page (rules/<id>.html): what it asserts, its tolerance, the GX expectation and suite behind
+    it, why it matters, the run Data Docs that hold its results, and every document where it fired."""
+    from expectations.suites import SUITES_DIR
+
+    suite = SUITES_DIR / f"{rule.id}.json"
+    return environment().get_template("rule.html.j2").render(
+        r=rule, expectation=rule.expectation, fired=fired, data_docs=data_docs, more=more, root="../",
+        suite=suite.read_text(encoding="utf-8") if suite.is_file() else None, generated=_generated())
+
+
+def data_docs_of_runs(folders: list[Path], run_ids: set[str]) -> dict[str, Path]:
+    """Run id → the folder of its GX Data Docs site, for the runs kept in `folders` (a run folder with
+    run.json, as orchestration.jobs.record_run writes, or a folder of them such as <home>/runs)."""
+    import json
+
+    found: dict[str, Path] = {}
+    for folder in folders:
+        if not folder.is_dir():
+            continue
+        for candidate in [folder, *sorted(p for p in folder.iterdir() if p.is_dir())]:
+            record = candidate / "run.json"
+            if not record.is_file():
+                continue
+            try:
+                data = json.loads(record.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                continue
+            index = candidate / data["data_docs"] if data.get("data_docs") else None
+            if data.get("run") in run_ids and index is not None and index.is_file():
+                found[data["run"]] = index.parent
+    return found
+
+
+def gx_href(run_id: str) -> str:
+    """Where the site keeps a run's Data Docs: gx/<run id>/ (the id made safe as a folder name)."""
+    return "gx/" + re.sub(r"[^A-Za-z0-9._-]", "_", run_id) + "/index.html"
+
+
+def publish_data_docs(found: dict[str, Path], out_dir: Path) -> dict[str, str]:
+    """Copy each run's Data Docs site into the site (hard links where possible); run id → its index page."""
+    published = {}
+    for run_id, src in found.items():
+        dest = (out_dir / gx_href(run_id)).parent
+        try:
+            # GX's animated onboarding GIFs (3.4 MB) are linked from no page
+            shutil.copytree(src, dest, copy_function=_link_or_copy, ignore=shutil.ignore_patterns("*.gif"))
+        except OSError:
+            continue
+        published[run_id] = gx_href(run_id)
+    return published
+
+
+def _link_or_copy(src: str, dst: str) -> None:
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copyfile(src, dst)
+
+
+def suite_pages(rule, data_docs: dict[str, str], out_dir: Path) -> list[tuple[str, str]]:
+    """(run id, link from rules/ to the rule's suite page in that run's published Data Docs)."""
+    out = []
+    for run, href in data_docs.items():
+        page = Path(href).parent / "expectations" / rule.category / f"{rule.id.split('.', 1)[-1]}.html"
+        if (out_dir / page).is_file():
+            out.append((run, "../" + page.as_posix()))
+    return out
 
 
 def render_methodology() -> str:
@@ -336,8 +506,11 @@ def _swap_in(new: Path, out_dir: Path) -> None:
     shutil.rmtree(old)
 
 
-def write_site(warehouse: Warehouse, out_dir: Path, year: int | None = None) -> Path:
-    """Write the site at `out_dir`; returns the path of index.html.
+def write_site(warehouse: Warehouse, out_dir: Path, year: int | None = None,
+               gx_runs: Path | list[Path] | None = None) -> Path:
+    """Write the site at `out_dir`; returns the path of index.html. `gx_runs`: folders of kept runs
+    (<home>/runs, or a `check --gx` folder; see `data_docs_of_runs`): the GX Data Docs of the
+    documents' runs found there are published in the site under gx/ and linked.
 
     The site is built in a new folder beside `out_dir`, then swapped in, so a reader never sees half
     a site and a failed build leaves the previous one. A folder that is neither empty nor a site this
@@ -353,7 +526,7 @@ def write_site(warehouse: Warehouse, out_dir: Path, year: int | None = None) -> 
     new = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.new-", dir=out_dir.parent))
     try:
         new.chmod(0o755)
-        _build(warehouse, new, year)
+        _build(warehouse, new, year, gx_runs)
         (new / MARKER).write_text("budgetqa report site: `budgetqa report --out` may replace this folder\n",
                                   encoding="utf-8")
         _swap_in(new, out_dir)
@@ -362,10 +535,11 @@ def write_site(warehouse: Warehouse, out_dir: Path, year: int | None = None) -> 
     return out_dir / "index.html"
 
 
-def _build(warehouse: Warehouse, out_dir: Path, year: int | None) -> None:
+def _build(warehouse: Warehouse, out_dir: Path, year: int | None, gx_runs: Path | list[Path] | None = None) -> None:
+    from expectations.rules import RULES
     from report.exports import write_tables
 
-    for sub in ("doc", "dept", "data", "files"):
+    for sub in ("doc", "dept", "data", "files", "rules"):
         (out_dir / sub).mkdir(parents=True, exist_ok=True)
     cards = warehouse.scorecards()
     runs = warehouse.runs()
@@ -376,18 +550,38 @@ def _build(warehouse: Warehouse, out_dir: Path, year: int | None) -> None:
     rule_rows = [r | {"zh": L.rule_zh(r["rule"])} for r in rules.to_dicts()]
     archives = {c["sha256"]: archive_name(c["sha256"], c["path"], c["format"]) for c in cards}
     archives = {sha: name for sha, name in archives.items() if _archive(by_sha[sha]["path"], out_dir / name)}
+    folders = [gx_runs] if isinstance(gx_runs, Path) else list(gx_runs or [])
+    data_docs = publish_data_docs(data_docs_of_runs(folders, {c["run_id"] for c in cards if c["run_id"]}), out_dir)
     ranked_depts = {(r["department"], r["region"]) for r in rankings}
+    fired: dict[str, dict[str, list[dict]]] = {}  # rule → sha256 → its numbered findings
+    ordered = rule_documents(findings, cards)
+    on_page = {rule: set(shas[:RULE_PAGE_DOCUMENTS]) for rule, shas in ordered.items()}
     for card in cards:
         doc = warehouse.document(card["sha256"])
         if card["sha256"] in archives:
             doc["archive"] = "../" + archives[card["sha256"]]
+        if card["run_id"] in data_docs:
+            doc["data_docs"] = "../" + data_docs[card["run_id"]]
         dept = (card["department"], card["region"])
-        page = render_document(doc, index_href="../index.html", root="../",
+        listed = numbered(doc)
+        for f in listed:
+            fired.setdefault(f["rule"], {}).setdefault(card["sha256"], []).append(f)
+        evidence = write_page_views(doc, card["path"], out_dir)
+        cells, views = write_table_views(doc, warehouse.table_grids(card["sha256"]), listed, out_dir)
+        page = render_document(doc, index_href="../index.html", root="../", evidence=evidence, cells=cells,
+                               table_views=views, on_rule_page={r for r, shas in on_page.items() if card["sha256"] in shas},
                                dept_link="../" + dept_href(*dept) if dept in ranked_depts else None)
         (out_dir / doc_href(card["sha256"])).write_text(page, encoding="utf-8")
+    for rule in RULES:
+        shas = ordered.get(rule.id, [])
+        entries = [{"card": by_sha[sha], "findings": fired[rule.id][sha],
+                    "counts": {s: sum(f["severity"] == s for f in fired[rule.id][sha]) for s in SEVERITIES}}
+                   for sha in shas[:RULE_PAGE_DOCUMENTS] if sha in fired.get(rule.id, {})]
+        page = render_rule_page(rule, entries, suite_pages(rule, data_docs, out_dir), more=len(shas) - len(entries))
+        (out_dir / rule_href(rule.id)).write_text(page, encoding="utf-8")
     for dept in department_pages(rankings, cards):
         (out_dir / dept_href(dept["department"], dept["region"])).write_text(render_department(dept), encoding="utf-8")
-    (out_dir / "rules.html").write_text(render_rules(rule_rows, findings, cards), encoding="utf-8")
+    (out_dir / "rules.html").write_text(render_rules(rule_rows, findings, cards, RULES, data_docs), encoding="utf-8")
     (out_dir / "methodology.html").write_text(render_methodology(), encoding="utf-8")
     warehouse.export(out_dir / "data")
     frames = _export_extra(out_dir / "data", rankings, rules)

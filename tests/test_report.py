@@ -145,7 +145,7 @@ def test_document_page_drills_down_from_category_to_the_cell(site):
     assert code[0].xpath('.//a[@class="open"]/@href') == [f"{archived}#page=3"]
     assert (index.parent / "doc" / archived).read_bytes().startswith(b"%PDF")
     assert dom.xpath('//a[@id="archive"]/@href') == [archived]
-    assert code[0].xpath('.//td[3]/a/@href') == ["../rules.html#code.parent_prefix-error"]
+    assert code[0].xpath('.//td[3]/a/@href') == [f"../rules/code.parent_prefix.html#d-{doc.doc_id[:16]}"]
     assert code[0].xpath('.//a[@class="online"]/@href') == ["http://www.hbdj.gov.cn/2021/yusuan.pdf#page=3"]
     narrative = [text(td) for td in groups[2].xpath('./tr[contains(@class, "finding")]/td')]
     assert narrative[-1] == "第41段 paragraph 41" and "第41段：一般公共服务支出457.90万元，占44.35%" in narrative[9]
@@ -156,8 +156,9 @@ def test_document_page_drills_down_from_category_to_the_cell(site):
     assert tables == [["2", "一般公共预算支出表gpb_expenditure", "一般公共预算支出表", "3", "2"]]
     # spreadsheet location, and the copy of the same file found elsewhere
     dom22 = html.fromstring((index.parent / doc_href(docs["dj2022"].doc_id)).read_text(encoding="utf-8"))
-    assert text(dom22.xpath('//table[@id="findings"]/tbody/tr/td[last()]')[0]) == (
-        "工作表“表2” C12单元格（第12行 C列，合计） sheet 表2, cell C12")
+    where = dom22.xpath('//table[@id="findings"]/tbody/tr/td[last()]')[0]
+    assert text(where).startswith("工作表“表2” C12单元格（第12行 C列，合计） sheet 表2, cell C12")
+    assert where.xpath('.//a[@class="cellview"]/@href')  # and the cell in the table view
     xfj = html.fromstring((index.parent / doc_href(docs["xfj2022"].doc_id)).read_text(encoding="utf-8"))
     assert "http://mirror/x.xlsx" in text(xfj.xpath('//*[@id="copies"]')[0])
 

@@ -105,6 +105,12 @@ MIGRATIONS: list[tuple[int, list[str]]] = [
         "UPDATE documents SET superseded_at = (SELECT n.extracted_at FROM documents n "
         "WHERE n.sha256 = documents.superseded_by) WHERE superseded_by IS NOT NULL",
     ]),
+    (6, [
+        # what the report shows of each extracted table (its grid view): the measure keys read from
+        # the header, and the rows and cells as JSON columns (see warehouse.store.grid_json)
+        "ALTER TABLE doc_tables ADD COLUMN measures TEXT",
+        "ALTER TABLE doc_tables ADD COLUMN grid TEXT",
+    ]),
 ]
 
 SCHEMA_VERSION = MIGRATIONS[-1][0]
@@ -120,7 +126,7 @@ RESULT_COLUMNS = (
     "score_arithmetic", "score_code", "score_cross_table", "score_narrative", "score_format",
     "errors", "warnings", "infos",
 )
-TABLE_COLUMNS = ("sha256", "table_index", "kind", "number", "title", "unit", "pages", "row_count")
+TABLE_COLUMNS = ("sha256", "table_index", "kind", "number", "title", "unit", "pages", "row_count", "measures", "grid")
 FINDING_COLUMNS = (
     "sha256", "ordinal", "rule", "category", "severity", "table_kind", "code", "row_label", "column_name",
     "expected", "observed", "message", "page", "bbox", "cell", "paragraph", "excerpt",

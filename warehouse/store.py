@@ -11,7 +11,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from domain.model import CATEGORIES, REPORT_SCHEMA, Document, Scorecard
+import polars as pl
+
+from domain.model import CATEGORIES, REPORT_SCHEMA, Document, Scorecard, Table
 from domain.ruleset import ruleset_version
 from warehouse.db import Connection
 from warehouse.schema import (
@@ -123,9 +125,31 @@ def finding_rows(doc: Document) -> list[tuple]:
     return rows
 
 
+# What the grid keeps of `Table.rows` (its measure columns follow) and of `Table.cells`.
+GRID_ROW_KEYS = ("row", "side", "code", "raw_code", "name", "raw_name")
+GRID_CELL_KEYS = ("row", "column", "text", "problem", "page", "x0", "top", "x1", "bottom", "address")
+
+
+def grid_json(table: Table) -> str:
+    """The table as the tool read it, for the report's table view: {"rows": {column: [values]},
+    "cells": {column: [values]}} (columnar, coordinates to 0.1 pt)."""
+    rows = table.rows.select([c for c in (*GRID_ROW_KEYS, *table.measures) if c in table.rows.columns])
+    cells = table.cells.select([c for c in GRID_CELL_KEYS if c in table.cells.columns])
+    coords = [c for c in ("x0", "top", "x1", "bottom") if c in cells.columns]
+    cells = cells.with_columns(pl.col(c).round(1) for c in coords)
+    return json.dumps({"rows": rows.to_dict(as_series=False), "cells": cells.to_dict(as_series=False)},
+                      ensure_ascii=False, separators=(",", ":"))
+
+
+def _records(columns: dict[str, list]) -> list[dict]:
+    names = list(columns)
+    return [dict(zip(names, values, strict=True)) for values in zip(*columns.values(), strict=True)]
+
+
 def table_rows(doc: Document) -> list[tuple]:
     return [
-        (doc.source.sha256, i, t.kind, t.number, t.title, t.unit, json.dumps(t.pages), t.rows.height)
+        (doc.source.sha256, i, t.kind, t.number, t.title, t.unit, json.dumps(t.pages), t.rows.height,
+         json.dumps(t.measures), grid_json(t))
         for i, t in enumerate(doc.tables)
     ]
 
@@ -493,6 +517,21 @@ class Warehouse:
             f"SELECT {', '.join(TABLE_COLUMNS)} FROM doc_tables WHERE sha256 = ? ORDER BY table_index", (sha256,))
         return [{"kind": r["kind"], "number": r["number"], "title": r["title"], "unit": r["unit"],
                  "pages": json.loads(r["pages"] or "[]"), "rows": r["row_count"]} for r in rows]
+
+    def table_grids(self, sha256: str) -> list[dict]:
+        """The document's tables as read: `tables()` entries plus `index`, `unit`, `measures`, and
+        `rows`/`cells` as lists of records (None for a document stored before grids were kept)."""
+        rows = self.conn.query(
+            f"SELECT {', '.join(TABLE_COLUMNS)} FROM doc_tables WHERE sha256 = ? ORDER BY table_index", (sha256,))
+        out = []
+        for r in rows:
+            grid = json.loads(r["grid"]) if r["grid"] else None
+            out.append({"index": r["table_index"], "kind": r["kind"], "number": r["number"], "title": r["title"],
+                        "unit": r["unit"], "pages": json.loads(r["pages"] or "[]"), "row_count": r["row_count"],
+                        "measures": json.loads(r["measures"]) if r["measures"] else [],
+                        "rows": _records(grid["rows"]) if grid else None,
+                        "cells": _records(grid["cells"]) if grid else None})
+        return out
 
     def document(self, sha256: str) -> dict | None:
         """The document's entry in the `budgetqa.report/1` JSON, plus `extracted_at`, `run_id` and
