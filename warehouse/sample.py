@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import random
+from collections.abc import Iterator
 
 import polars as pl
 
@@ -71,3 +73,69 @@ def seed_like() -> list[Document]:
         document("broken", year=2022, department="杜集区财政局", region="淮北市杜集区", kind="budget",
                  status="unreadable", error="PDF 已加密 / encrypted PDF", tables=[], paragraphs=[]),
     ]
+
+
+# -- a synthetic warehouse of any size (benchmarks/report_scale.py, the report's browser tests) ------
+YEARS = (2021, 2022, 2023, 2024, 2025)
+RULES = (("arithmetic", "error", "arithmetic.parent_sum"), ("arithmetic", "warning", "arithmetic.column_total"),
+         ("code", "error", "code.parent_prefix"), ("cross_table", "error", "cross_table.totals"),
+         ("narrative", "warning", "narrative.share"), ("format", "warning", "format.malformed_amount"),
+         ("completeness", "warning", "completeness.required_tables"), ("format", "info", "format.heading_year"))
+PROVINCES = ("江苏省", "浙江省", "上海市", "安徽省", "广西壮族自治区", "四川省", "天津市", "河南省", "湖南省", "重庆市")
+UNITS = ("财政局", "教育局", "公安局", "民政局", "卫生健康委员会", "交通运输局", "生态环境局", "审计局", "统计局", "水务局",
+         "司法局", "应急管理局", "农业农村局", "商务局", "文化和旅游局", "人力资源和社会保障局")
+_MUNICIPAL = ("上海市", "天津市", "重庆市")
+
+
+def regions(n: int) -> list[str]:
+    """`n` distinct region names at the three levels, in cycles of a province (its first time), a
+    prefecture in it and four counties in that ('江苏省', '江苏省第1市', '江苏省第1市第1区', …); a
+    municipality's cycle is five of its districts ('上海市第31区')."""
+    out: list[str] = []
+    k = 0
+    while len(out) < n:
+        province = PROVINCES[k % len(PROVINCES)]
+        cycle = [province] if k < len(PROVINCES) else []
+        if province in _MUNICIPAL:
+            cycle += [f"{province}第{(k + 1) * 10 + j}区" for j in range(1, 6)]
+        else:
+            prefecture = f"{province}第{k + 1}市"
+            cycle += [prefecture, *(f"{prefecture}第{j}{'区' if j % 2 else '县'}" for j in range(1, 5))]
+        out += cycle
+        k += 1
+    return out[:n]
+
+
+def synthetic(n_documents: int, seed: int = 7) -> Iterator[Document]:
+    """`n_documents` scored documents (rounded down to whole departments): each department publishes
+    a budget and a final account for each of YEARS, ten departments per region; 0–6 findings each
+    (seeded); about 2 % unreadable, 3 % narrative only (tables not assessed), 1 % without a
+    recognised department."""
+    from scoring import score_document
+
+    rng = random.Random(seed)
+    per_dept = len(YEARS) * 2
+    n_depts = max(1, n_documents // per_dept)
+    places = regions(max(1, n_depts // 10))
+    for d in range(n_depts):
+        region = places[d % len(places)]
+        unit = UNITS[d // len(places) % len(UNITS)]
+        dept = f"{region}{unit}" + ("" if d < len(places) * len(UNITS) else f"{d}")
+        care = rng.random()  # some departments are careless every year
+        for year in YEARS:
+            for kind in ("budget", "final_accounts"):
+                draw = rng.random()
+                status = "unreadable" if draw < 0.02 else "ok"
+                found = [finding(c, s, rule=r, row="合计", column="total", expected="100.00", observed="99.00")
+                         for c, s, r in rng.sample(RULES, int(rng.random() * 7 * care))] if status == "ok" else []
+                extra: dict = {}
+                if status != "ok":
+                    extra = {"tables": [], "paragraphs": [], "error": "PDF 已加密 / encrypted PDF"}
+                elif draw < 0.05:
+                    extra = {"tables": []}
+                    found = [f for f in found if f.category == "narrative"]
+                doc = document(f"synthetic-{d}-{year}-{kind}", found, department=None if rng.random() < 0.01 else dept,
+                               region=region, year=year, kind=kind, unit="万元", status=status,
+                               url=f"https://budget.example.gov.cn/{d}/{year}/{kind}.pdf", **extra)
+                doc.scorecard = score_document(doc)
+                yield doc
