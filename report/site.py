@@ -7,7 +7,6 @@ Jinja2 into self-contained pages (inline CSS and one small inline script, no ext
 from __future__ import annotations
 
 import ctypes
-import hashlib
 import os
 import shutil
 import tempfile
@@ -22,6 +21,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from domain.model import CATEGORIES, SEVERITIES, Document, Scorecard
 from report import labels as L
 from report import views as V
+from report.views import KINDS, dept_key, rank_rows
 from warehouse import Warehouse
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -29,7 +29,6 @@ TEMPLATES = Path(__file__).parent / "templates"
 MARKER = ".budgetqa-site"
 # What a site written before the marker existed holds (the demo's folder from an older version).
 _LEGACY_SITE = {"index.html", "rules.html", "doc", "dept", "data"}
-KINDS = ("budget", "final_accounts")
 
 
 class SiteRefused(Exception):
@@ -38,10 +37,6 @@ class SiteRefused(Exception):
 
 def doc_href(sha256: str) -> str:
     return f"doc/{sha256[:16]}.html"
-
-
-def dept_key(department: str | None, region: str | None) -> str:
-    return hashlib.sha256(f"{department or ''}\x1f{region or ''}".encode()).hexdigest()[:12]
 
 
 def dept_href(department: str | None, region: str | None) -> str:
@@ -118,35 +113,6 @@ def rule_summary(findings: list[dict], cards: list[dict]) -> pl.DataFrame:
 
 def _card(c: dict) -> Scorecard:
     return Scorecard(score=c["score"], grade=c["grade"], categories=c["categories"], counts=c["counts"])
-
-
-def _grade_order(grade: str | None) -> int:
-    from scoring.weights import GRADE_FLOORS, LOWEST_GRADE
-
-    order = [g for g, _ in GRADE_FLOORS] + [LOWEST_GRADE]
-    return order.index(grade) if grade in order else len(order)
-
-
-def rank_rows(rows: list[dict]) -> list[dict]:
-    """Sort one view's rows best first and number them: by grade, then score as printed (one decimal).
-
-    Rows equal on both share a rank and are marked `tie` (competition ranking: 1, 2, 2, 4); rows
-    without a score come last with rank None. The grade comes first so the order never contradicts
-    it (99.9 B, capped for an error, ranks below 99.5 A).
-    """
-    def key(r: dict) -> tuple:
-        return (_grade_order(r["grade"]), -round(r["score"], 1))
-
-    rows = sorted(rows, key=lambda r: (r["score"] is None, key(r) if r["score"] is not None else (), r["department"] or "",
-                                       r["region"] or ""))
-    keys = [key(r) if r["score"] is not None else None for r in rows]
-    for i, r in enumerate(rows):
-        if keys[i] is None:
-            r["rank"], r["tie"] = None, False
-            continue
-        first = keys.index(keys[i])
-        r["rank"], r["tie"] = first + 1, keys.count(keys[i]) > 1
-    return rows
 
 
 def ranking_views(cards: list[dict]) -> tuple[list[dict], list[dict], list[int]]:

@@ -19,12 +19,46 @@ from pathlib import Path
 
 from domain.model import CATEGORIES
 
+KINDS = ("budget", "final_accounts")
 PAGE = 500  # rows per ranking chunk and per list page
 STATIC = Path(__file__).parent / "static"
 LEVELS = ("province", "prefecture", "county", "other")
 _MUNICIPALITIES = {"北京市", "上海市", "天津市", "重庆市"}
 # The part after the last prefecture-level name: 区 / 县 / 旗 / a county-level 市 inside a 市 or 州.
 _COUNTY = re.compile(r"(市|州|盟|地区).+(区|县|旗|市)$")
+
+
+def dept_key(department: str | None, region: str | None) -> str:
+    return hashlib.sha256(f"{department or ''}\x1f{region or ''}".encode()).hexdigest()[:12]
+
+
+def _grade_order(grade: str | None) -> int:
+    from scoring.weights import GRADE_FLOORS, LOWEST_GRADE
+
+    order = [g for g, _ in GRADE_FLOORS] + [LOWEST_GRADE]
+    return order.index(grade) if grade in order else len(order)
+
+
+def rank_rows(rows: list[dict]) -> list[dict]:
+    """Sort one view's rows best first and number them: by grade, then score as printed (one decimal).
+
+    Rows equal on both share a rank and are marked `tie` (competition ranking: 1, 2, 2, 4); rows
+    without a score come last with rank None. The grade comes first so the order never contradicts
+    it (99.9 B, capped for an error, ranks below 99.5 A).
+    """
+    def key(r: dict) -> tuple:
+        return (_grade_order(r["grade"]), -round(r["score"], 1))
+
+    rows = sorted(rows, key=lambda r: (r["score"] is None, key(r) if r["score"] is not None else (), r["department"] or "",
+                                       r["region"] or ""))
+    keys = [key(r) if r["score"] is not None else None for r in rows]
+    for i, r in enumerate(rows):
+        if keys[i] is None:
+            r["rank"], r["tie"] = None, False
+            continue
+        first = keys.index(keys[i])
+        r["rank"], r["tie"] = first + 1, keys.count(keys[i]) > 1
+    return rows
 
 
 def region_level(region: str | None) -> str:
@@ -86,8 +120,6 @@ def worst_first(rows: list[dict]) -> list[dict]:
 
 
 def _ranked(rows: list[dict]) -> list[dict]:
-    from report.site import rank_rows
-
     return rank_rows([dict(r) for r in rows])  # copies: the rank is the subset's own
 
 
@@ -130,8 +162,6 @@ def write_views(out: Path, rankings: list[dict], cards: list[dict], years: list[
     page embeds: per year/kind/level view, its rows per grade as [grade, rows], worst grade first, 'x'
     (not scored) last — the order of the view's chunks of `page` rows, from which the page finds the
     chunks a page or a grade needs."""
-    from report.site import KINDS, dept_key
-
     views: dict[str, list] = {}
     by_view: dict[tuple[int, str], list[dict]] = defaultdict(list)
     for r in rankings:

@@ -81,6 +81,8 @@ def crawl(base: str) -> tuple[dict[str, html.HtmlElement], int, int, list[str], 
             links += 1
             target = urljoin(url, raw)
             parts = urlsplit(target)
+            if parts.scheme == "data":  # made in the page (the current view as CSV): nothing to fetch
+                continue
             if parts.scheme == "file" or raw.startswith("/"):
                 broken.append(f"{url}: absolute link {raw}")
             elif parts.netloc != urlsplit(base).netloc:

@@ -6,6 +6,8 @@ document → finding → rule, the layout at 390 px and 1400 px, escaping, and n
 
 from __future__ import annotations
 
+import csv
+import io
 import shutil
 from pathlib import Path
 from urllib.parse import unquote, urldefrag, urlsplit
@@ -107,6 +109,14 @@ def test_sort_and_filters_give_the_expected_rows(built):
     scores = [r["score"] for r in by_score]
     numbers = [s for s in scores if s is not None]
     assert numbers == sorted(numbers) and scores[: len(numbers)] == numbers  # worst score first, none last
+    # the view shown, downloadable as a CSV with Chinese headers, in the order shown
+    view = dom_of(index, f"#year={YEAR}&region={region}&sort=score&dir=asc", console)
+    link = view.xpath('//a[@id="export-view"]')[0]
+    assert link.get("download") == f"budgetqa-{YEAR}-all-{region}.csv"
+    exported = list(csv.reader(io.StringIO(unquote(link.get("href").split(",", 1)[1]).lstrip("\ufeff"))))
+    assert exported[0][:8] == ["排名", "并列", "部门", "地区", "年度", "类型", "总分", "等级"]
+    assert [r[2] for r in exported[1:]] == [r["department"] for r in by_score]
+    assert [float(r[6]) if r[6] else None for r in exported[1:]] == scores
     by_errors = rows(dom_of(index, f"#year={YEAR}&region={region}&sort=errors&dir=desc", console))
     assert [r["errors"] for r in by_errors] == sorted((r["errors"] for r in mine), reverse=True)
     # ranks inside a region are the region's own (1 for its best)

@@ -166,9 +166,32 @@
       tr.appendChild(td);
       return tr;
     }
+    function csvCell(v) {
+      v = v === null || v === undefined ? "" : String(v);
+      return /[",\n]/.test(v) ? '"' + v.replace(/"/g, '""') + '"' : v;
+    }
+    /* The rows shown, as a CSV (UTF-8 with BOM, Chinese headers) behind the 'download this view' link. */
+    function exportLink(rows) {
+      var head = ["排名", "并列", "部门", "地区", "年度", "类型", "总分", "等级"].concat(M.cats.map(function (c) { return c + "得分"; }),
+                                                                    ["错误数", "警告数"]);
+      var lines = [head.join(",")].concat(rows.map(function (r) {
+        return [r[N], r[T] ? "并列" : "", r[D], r[R], ui.year.value, M.kinds[r[KIND]] || "预算与决算", r[S], r[G]]
+          .concat(M.cats.map(function (c, i) { return r[S] === null ? "" : r[C][i] === null ? "未评估" : r[C][i]; }), [r[E], r[W]])
+          .map(csvCell).join(",");
+      }));
+      var a = $("export-view");
+      a.href = "data:text/csv;charset=utf-8," + encodeURIComponent("\ufeff" + lines.join("\r\n") + "\r\n");
+      a.setAttribute("download", "budgetqa-" + ui.year.value + "-" + ui.kind.value
+                     + (ui.region.value ? "-" + ui.region.value : ui.level.value !== "all" ? "-" + ui.level.value : "")
+                     + (ui.grade.value ? "-" + ui.grade.value : "") + (pagesShown > 1 ? "-p" + state.page : "") + ".csv");
+    }
+    var pagesShown = 1;
     function show(rows, page, pages, total) {
       var frag = document.createDocumentFragment();
-      sortRows(rows).forEach(function (r) { frag.appendChild(row(r)); });
+      rows = sortRows(rows);
+      pagesShown = pages;
+      exportLink(rows);
+      rows.forEach(function (r) { frag.appendChild(row(r)); });
       ui.body.textContent = "";
       ui.body.appendChild(frag);
       ui.count.textContent = total + " 个部门 departments";
