@@ -73,7 +73,7 @@ def test_scorecards_to_report_in_process(tmp_path):
     cards = result.output_for_node("scorecards")
     assert len(cards) == 4 and sum(c["score"] is None for c in cards) == 1
     index = Path(result.output_for_node("report"))
-    assert index == tmp_path / "site" / "index.html" and "杜集区政府办公室" in index.read_text(encoding="utf-8")
+    assert index == tmp_path / "site" / "index.html" and "杜集区政府办公室" in (index.parent / "list" / "documents-1.html").read_text(encoding="utf-8")
     with Warehouse.open(settings.warehouse) as wh:
         (run,) = wh.runs()
         assert run["id"] == result.run_id and run["counts"]["documents"] == 4 and run["counts"]["scored"] == 3
