@@ -19,6 +19,10 @@ SEVERITY: dict[str, tuple[str, str]] = {
     "error": ("错误", "error"), "warning": ("警告", "warning"), "info": ("提示", "info"),
 }
 KIND: dict[str, tuple[str, str]] = {"budget": ("部门预算", "budget"), "final_accounts": ("部门决算", "final accounts")}
+LEVEL: dict[str, tuple[str, str]] = {
+    "province": ("省级", "province"), "prefecture": ("地市级", "prefecture"), "county": ("区县级", "county"),
+    "other": ("其他", "other"),
+}
 STATUS: dict[str, tuple[str, str]] = {
     "ok": ("已评分", "scored"),
     "unreadable": ("无法读取", "unreadable"),

@@ -7,7 +7,6 @@ Jinja2 into self-contained pages (inline CSS and one small inline script, no ext
 from __future__ import annotations
 
 import ctypes
-import hashlib
 import os
 import re
 import shutil
@@ -22,8 +21,10 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from domain.model import CATEGORIES, SEVERITIES, Document, Scorecard
 from report import labels as L
+from report import views as V
 from report.evidence import IMAGE_SUFFIX, PAGE_DPI, PageImage, page_boxes, page_view_href, render_pages
 from report.grids import cell_anchor, grid_view, locate, table_href
+from report.views import KINDS, dept_key, rank_rows
 from warehouse import Warehouse
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -31,7 +32,6 @@ TEMPLATES = Path(__file__).parent / "templates"
 MARKER = ".budgetqa-site"
 # What a site written before the marker existed holds (the demo's folder from an older version).
 _LEGACY_SITE = {"index.html", "rules.html", "doc", "dept", "data"}
-KINDS = ("budget", "final_accounts")
 
 
 class SiteRefused(Exception):
@@ -40,10 +40,6 @@ class SiteRefused(Exception):
 
 def doc_href(sha256: str) -> str:
     return f"doc/{sha256[:16]}.html"
-
-
-def dept_key(department: str | None, region: str | None) -> str:
-    return hashlib.sha256(f"{department or ''}\x1f{region or ''}".encode()).hexdigest()[:12]
 
 
 def dept_href(department: str | None, region: str | None) -> str:
@@ -76,8 +72,12 @@ def environment() -> Environment:
         fmt_score=L.fmt_score, grade_class=L.grade_class, score_class=L.score_class, doc_href=doc_href,
         archive_href=archive_href, public_url=L.public_url, location_en=L.location_en,
     )
+    env.filters.update(level_zh=lambda k: L.zh(L.LEVEL, k))
+    buckets = V.grade_buckets()
     env.globals.update(css=(TEMPLATES / "style.css").read_text(encoding="utf-8"), categories=CATEGORIES,
-                       dept_href=dept_href, severities=SEVERITIES, kinds=KINDS)
+                       dept_href=dept_href, severities=SEVERITIES, kinds=KINDS, levels=V.LEVELS,
+                       grades=[g for g in reversed(buckets) if g != "x"], grade_rank=buckets.index,
+                       region_file=lambda region, year: V.region_href(region, year).split("/", 1)[1])
     return env
 
 
@@ -121,35 +121,6 @@ def rule_summary(findings: list[dict], cards: list[dict]) -> pl.DataFrame:
 
 def _card(c: dict) -> Scorecard:
     return Scorecard(score=c["score"], grade=c["grade"], categories=c["categories"], counts=c["counts"])
-
-
-def _grade_order(grade: str | None) -> int:
-    from scoring.weights import GRADE_FLOORS, LOWEST_GRADE
-
-    order = [g for g, _ in GRADE_FLOORS] + [LOWEST_GRADE]
-    return order.index(grade) if grade in order else len(order)
-
-
-def rank_rows(rows: list[dict]) -> list[dict]:
-    """Sort one view's rows best first and number them: by grade, then score as printed (one decimal).
-
-    Rows equal on both share a rank and are marked `tie` (competition ranking: 1, 2, 2, 4); rows
-    without a score come last with rank None. The grade comes first so the order never contradicts
-    it (99.9 B, capped for an error, ranks below 99.5 A).
-    """
-    def key(r: dict) -> tuple:
-        return (_grade_order(r["grade"]), -round(r["score"], 1))
-
-    rows = sorted(rows, key=lambda r: (r["score"] is None, key(r) if r["score"] is not None else (), r["department"] or "",
-                                       r["region"] or ""))
-    keys = [key(r) if r["score"] is not None else None for r in rows]
-    for i, r in enumerate(rows):
-        if keys[i] is None:
-            r["rank"], r["tie"] = None, False
-            continue
-        first = keys.index(keys[i])
-        r["rank"], r["tie"] = first + 1, keys.count(keys[i]) > 1
-    return rows
 
 
 def ranking_views(cards: list[dict]) -> tuple[list[dict], list[dict], list[int]]:
@@ -201,10 +172,16 @@ def default_year(rows: list[dict]) -> int | None:
 def department_pages(rows: list[dict], cards: list[dict]) -> list[dict]:
     """Per department: its documents by year, the trend, and its latest scored year's categories."""
     out = []
-    for (dept, region) in dict.fromkeys((r["department"], r["region"]) for r in rows):
-        mine = [r for r in rows if r["department"] == dept and r["region"] == region and r["kind"] == "all"]
+    rows_of: dict[tuple, list[dict]] = {}
+    for r in rows:
+        if r["kind"] == "all":
+            rows_of.setdefault((r["department"], r["region"]), []).append(r)
+    cards_of: dict[tuple, list[dict]] = {}
+    for c in cards:
+        cards_of.setdefault((c["department"], c["region"]), []).append(c)
+    for (dept, region), mine in rows_of.items():
         latest = max(mine, key=lambda r: (r["score"] is not None, r["year"]))
-        docs = [c for c in cards if c["department"] == dept and c["region"] == region]
+        docs = cards_of.get((dept, region), [])
         years = sorted({c["year"] for c in docs}, key=lambda y: (y is None, -(y or 0)))
         out.append(latest | {"by_year": [{"year": y, "documents": [c for c in docs if c["year"] == y],
                                           "trend": next((t for t in latest["trend"] if t["year"] == y), None)}
@@ -299,22 +276,49 @@ def write_table_views(doc: dict, grids: list[dict], numbered: list[dict], out_di
     return links, views
 
 
-def render_index(rankings: list[dict], cards: list[dict], run: dict | None = None, year: int | None = None,
-                 years: list[int] | None = None, rules: list[dict] | None = None, copies: list[dict] | None = None,
-                 apart: list[dict] | None = None, archives: dict[str, str] | None = None) -> str:
-    scored = sum(c["score"] is not None for c in cards)
-    regions = sorted({r["region"] for r in rankings if r["region"]})
-    by_sha = {c["sha256"]: c for c in cards}
-    dupes = [c | {"original": by_sha.get(c["sha256"])} for c in copies or [] if c["path"] != by_sha.get(c["sha256"], {}).get("path")]
+def render_index(manifest: dict, n_departments: int, cards: list[dict], run: dict | None = None,
+                 year: int | None = None, rules: list[dict] | None = None, n_apart: int = 0, n_dupes: int = 0,
+                 list_size: int = V.PAGE) -> str:
+    """The first page: filters and the ranking (rows loaded from the chunks `manifest` names), the region
+    table, common defects, links to the paged document lists, downloads. Its size does not grow with
+    the number of documents (only with the number of years)."""
+    years = manifest["years"]
     return environment().get_template("index.html.j2").render(
-        rankings=rankings, cards=cards, run=run, year=year or default_year(rankings), years=years or [],
-        regions=regions, scored=scored, unscored=[c for c in cards if c["status"] != "ok"], rules=rules or [],
-        dupes=dupes, apart=apart or [], archives=archives or {}, root="",
-        n_departments=len({(r["department"], r["region"]) for r in rankings}), generated=_generated())
+        manifest=manifest, years=years, year=year if year in years else (years[0] if years else None), run=run,
+        n_cards=len(cards), scored=sum(c["score"] is not None for c in cards),
+        unscored=sum(c["status"] != "ok" for c in cards), rules=rules or [], dupes=n_dupes, apart=n_apart,
+        list_size=list_size, root="", n_departments=n_departments, generated=_generated())
+
+
+def render_list(kind: str, items: list[dict], page: int, pages: int, total: int,
+                archives: dict[str, str] | None = None) -> str:
+    """One page of a document list: `documents` (all, then duplicate copies), `apart` (not ranked) or
+    `unscored` (with the reason)."""
+    titles = {"documents": ("全部文件", "all documents", None),
+              "apart": ("未排名的文件", "documents not ranked",
+                        "部门或年度未能识别的文件无法与其他文件比较，单独列出，不参与排名 / a document whose department or "
+                        "year was not recognised cannot be compared, so it is listed here and not ranked."),
+              "unscored": ("不评分的文件", "documents not scored", "无法读取、扫描件或非预决算公开文件，只列出原因 / "
+                           "unreadable, scanned or not a disclosure: listed with the reason, not scored.")}
+    title, title_en, note = titles[kind]
+    return environment().get_template("list.html.j2").render(
+        kind=kind, items=items, page=page, pages=pages, total=total, title=title, title_en=title_en, note=note,
+        archives=archives or {}, root="../", generated=_generated())
+
+
+def render_region(page: dict) -> str:
+    return environment().get_template("region.html.j2").render(p=page, root="../", generated=_generated())
 
 
 def render_department(dept: dict) -> str:
-    return environment().get_template("department.html.j2").render(d=dept, root="../", generated=_generated())
+    region_link = "../" + V.region_href(dept["region"], dept["year"]) if dept.get("year") is not None else None
+    return environment().get_template("department.html.j2").render(d=dept, root="../", region_link=region_link,
+                                                                   generated=_generated())
+
+
+# rules.html shows this many documents per rule and severity (most findings first): its size does not
+# grow with the warehouse; the rule's own page (rules/<rule>.html) lists up to RULE_PAGE_DOCUMENTS.
+RULES_SUMMARY_DOCUMENTS = 20
 
 
 def render_rules(rules: list[dict], findings: list[dict], cards: list[dict], declared: list | None = None,
@@ -325,8 +329,10 @@ def render_rules(rules: list[dict], findings: list[dict], cards: list[dict], dec
         entry = docs_by_rule.setdefault(f"{f['rule']}|{f['severity']}", {})
         e = entry.setdefault(f["sha256"], {"card": by_sha.get(f["sha256"], {}), "n": 0, "first": f})
         e["n"] += 1
+    ranked = {k: sorted(v.values(), key=lambda e: -e["n"]) for k, v in docs_by_rule.items()}
     return environment().get_template("rules.html.j2").render(
-        rules=rules, docs_by_rule={k: sorted(v.values(), key=lambda e: -e["n"]) for k, v in docs_by_rule.items()},
+        rules=rules, docs_by_rule={k: v[:RULES_SUMMARY_DOCUMENTS] for k, v in ranked.items()},
+        more={k: len(v) - RULES_SUMMARY_DOCUMENTS for k, v in ranked.items() if len(v) > RULES_SUMMARY_DOCUMENTS},
         declared=declared or [], data_docs=data_docs or {}, root="", generated=_generated())
 
 
@@ -507,14 +513,16 @@ def _swap_in(new: Path, out_dir: Path) -> None:
 
 
 def write_site(warehouse: Warehouse, out_dir: Path, year: int | None = None,
-               gx_runs: Path | list[Path] | None = None) -> Path:
+               gx_runs: Path | list[Path] | None = None, page: int = V.PAGE) -> Path:
     """Write the site at `out_dir`; returns the path of index.html. `gx_runs`: folders of kept runs
     (<home>/runs, or a `check --gx` folder; see `data_docs_of_runs`): the GX Data Docs of the
-    documents' runs found there are published in the site under gx/ and linked.
+    documents' runs found there are published in the site under gx/ and linked. `page`: rows per
+    page of the document lists.
 
     The site is built in a new folder beside `out_dir`, then swapped in, so a reader never sees half
     a site and a failed build leaves the previous one. A folder that is neither empty nor a site this
     function wrote (see `is_site`) is refused with `SiteRefused`: the report never deletes a user's files.
+    `page`: rows per ranking chunk and per list page.
     """
     out_dir = Path(out_dir).absolute()
     if out_dir.exists() and not out_dir.is_dir():
@@ -526,7 +534,7 @@ def write_site(warehouse: Warehouse, out_dir: Path, year: int | None = None,
     new = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.new-", dir=out_dir.parent))
     try:
         new.chmod(0o755)
-        _build(warehouse, new, year, gx_runs)
+        _build(warehouse, new, year, gx_runs, page)
         (new / MARKER).write_text("budgetqa report site: `budgetqa report --out` may replace this folder\n",
                                   encoding="utf-8")
         _swap_in(new, out_dir)
@@ -535,11 +543,12 @@ def write_site(warehouse: Warehouse, out_dir: Path, year: int | None = None,
     return out_dir / "index.html"
 
 
-def _build(warehouse: Warehouse, out_dir: Path, year: int | None, gx_runs: Path | list[Path] | None = None) -> None:
+def _build(warehouse: Warehouse, out_dir: Path, year: int | None, gx_runs: Path | list[Path] | None = None,
+           size: int = V.PAGE) -> None:
     from expectations.rules import RULES
     from report.exports import write_tables
 
-    for sub in ("doc", "dept", "data", "files", "rules"):
+    for sub in ("doc", "dept", "data", "files", "rules", "region", "list", "assets"):
         (out_dir / sub).mkdir(parents=True, exist_ok=True)
     cards = warehouse.scorecards()
     runs = warehouse.runs()
@@ -556,8 +565,9 @@ def _build(warehouse: Warehouse, out_dir: Path, year: int | None, gx_runs: Path 
     fired: dict[str, dict[str, list[dict]]] = {}  # rule → sha256 → its numbered findings
     ordered = rule_documents(findings, cards)
     on_page = {rule: set(shas[:RULE_PAGE_DOCUMENTS]) for rule, shas in ordered.items()}
+    docs = warehouse.documents()  # one read for all: a query per document is minutes at 50,000
     for card in cards:
-        doc = warehouse.document(card["sha256"])
+        doc = docs.pop(card["sha256"])
         if card["sha256"] in archives:
             doc["archive"] = "../" + archives[card["sha256"]]
         if card["run_id"] in data_docs:
@@ -587,6 +597,34 @@ def _build(warehouse: Warehouse, out_dir: Path, year: int | None, gx_runs: Path 
     frames = _export_extra(out_dir / "data", rankings, rules)
     write_tables(out_dir / "data", frames["rankings"], frames["rules"])
     shown = [r for r in rankings if r["year"] == year] if year else rankings
+    _build_views(out_dir, shown, cards, years, apart, archives, warehouse.copies(),
+                 runs[0] if runs else None, year, rule_rows, size)
+
+
+def _build_views(out_dir: Path, rankings: list[dict], cards: list[dict], years: list[int], apart: list[dict],
+                 archives: dict[str, str], copies: list[dict], run: dict | None, year: int | None,
+                 rule_rows: list[dict], size: int) -> None:
+    """index.html with its chunks, the region × year matrix pages, the paged document lists, the assets."""
+    for name in ("style.css",):
+        shutil.copyfile(TEMPLATES / name, out_dir / "assets" / name)
+    shutil.copyfile(V.STATIC / "bq.js", out_dir / "assets" / "bq.js")
+    manifest = V.write_views(out_dir, rankings, cards, years, size)
+    manifest |= {"cats": [L.zh(L.CATEGORY, c) for c in CATEGORIES], "kinds": {k: v[0] for k, v in L.KIND.items()},
+                 "status": {k: v[0] for k, v in L.STATUS.items()}, "levels": {k: v[0] for k, v in L.LEVEL.items()},
+                 "grades": [g for g in V.grade_buckets() if g != "x"]}
+    for page in V.region_pages(rankings, cards):
+        (out_dir / V.region_href(page["region"], page["year"])).write_text(render_region(page), encoding="utf-8")
+    by_sha = {c["sha256"]: c for c in cards}
+    dupes = [c | {"dup": True, "original": by_sha.get(c["sha256"])} for c in copies
+             if c["path"] != by_sha.get(c["sha256"], {}).get("path")]
+    ordered = sorted(cards, key=lambda c: (c["region"] or "", c["department"] or "", -(c["year"] or 0), c["kind"] or ""))
+    lists = {"documents": ordered + dupes, "apart": apart, "unscored": [c for c in ordered if c["status"] != "ok"]}
+    for kind, items in lists.items():
+        pages = V.paged(items, size)
+        for n, chunk in enumerate(pages, 1):
+            (out_dir / "list" / f"{kind}-{n}.html").write_text(
+                render_list(kind, chunk, n, len(pages), len(items), archives), encoding="utf-8")
+    n_departments = len({(r["department"], r["region"]) for r in rankings})
     (out_dir / "index.html").write_text(
-        render_index(shown, cards, runs[0] if runs else None, year, years, rule_rows, warehouse.copies(), apart, archives),
+        render_index(manifest, n_departments, cards, run, year, rule_rows, len(apart), len(dupes), size),
         encoding="utf-8")

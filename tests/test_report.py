@@ -72,23 +72,24 @@ def visible(dom, table: str) -> list[list[str]]:
 def test_index_ranks_departments_and_filters_by_year_and_region(site):
     index, docs = site
     dom = render(index)
-    cells = visible(dom, "ranking")  # default view: each department's latest year
-    assert [c[1] for c in cells] == ["杜集区信访局", "杜集区政府办公室", "杜集区财政局"]
-    office = cells[1]
-    assert office[0] == "2" and office[3] == "2022"
-    assert office[4] == f"{docs['dj2022'].scorecard.score:.1f}" and office[5] == docs["dj2022"].scorecard.grade
+    # default view: the latest year, worst first; columns: rank, department, score, grade, 6 categories,
+    # errors, warnings, trend, files
+    cells = visible(dom, "ranking")
+    assert [c[1] for c in cells] == ["杜集区政府办公室 淮北市杜集区", "杜集区信访局 淮北市杜集区", "杜集区财政局 淮北市杜集区"]
+    office = cells[0]
+    assert office[0] == "2" and office[2] == f"{docs['dj2022'].scorecard.score:.1f}" and office[3] == docs["dj2022"].scorecard.grade
     trend = f"2021: {docs['dj2021'].scorecard.score:.1f} → 2022: {docs['dj2022'].scorecard.score:.1f}"
-    assert trend in office[-2]  # trend over both years
-    assert dom.xpath('//table[@id="ranking"]/tbody/tr[not(@hidden)]')[1].xpath(".//svg/polyline")
-    assert cells[2][0] == "—" and "无法读取" in cells[2][-1]  # unreadable: listed, not ranked
+    assert trend in office[12]  # trend over both years
+    assert dom.xpath('//table[@id="ranking"]/tbody/tr')[0].xpath(".//svg/polyline")
+    assert cells[2][0] == "—" and "无法读取" in cells[2][-1]  # unreadable: listed, not ranked, last
     assert text(dom.xpath('//*[@id="f-count"]')[0]) == "3 个部门 departments"
     assert dom.xpath('//select[@id="f-year"]/option[@selected]/@value') == ["2022"]  # one year at a time
     links = dom.xpath('//table[@id="ranking"]//a/@href')
     assert doc_href(docs["dj2022"].doc_id) in links and dept_href("杜集区政府办公室", "淮北市杜集区") in links
     # the 2021 view, from the address: only the office, with its 2021 score and errors
     (row,) = visible(render(index, "#year=2021&region=淮北市杜集区"), "ranking")
-    assert row[1] == "杜集区政府办公室" and row[3] == "2021" and row[4] == f"{docs['dj2021'].scorecard.score:.1f}"
-    assert row[0] == "1" and row[-4] == "3"  # rank in the region; 3 errors
+    assert row[1] == "杜集区政府办公室 淮北市杜集区" and row[2] == f"{docs['dj2021'].scorecard.score:.1f}"
+    assert row[0] == "1" and row[10] == "3"  # rank in the region; 3 errors
 
 
 def test_index_lists_common_defects_unscored_files_duplicates_and_exports(site):
@@ -97,10 +98,13 @@ def test_index_lists_common_defects_unscored_files_duplicates_and_exports(site):
     rules = [[text(td) for td in r.xpath("./td")] for r in dom.xpath('//table[@id="rules"]/tbody/tr')]
     assert len(rules) == 5 and all(r[3] == "1" and r[4] == "1" for r in rules)  # one department each
     assert any("code.parent_prefix" in r[0] and "科目编码以其上级科目编码开头" in r[0] for r in rules)
-    unscored = text(dom.xpath('//*[@id="unscored"]')[0])
-    assert "杜集区财政局" in unscored and "PDF 已加密" in unscored
-    dup = dom.xpath('//table[@id="documents"]/tbody/tr[@class="dup"]')
+    assert "1 份" in text(dom.xpath('//*[@id="unscored"]')[0]) and "1 份重复副本" in text(dom.xpath('//*[@id="lists"]')[0])
+    unscored = html.fromstring((index.parent / "list" / "unscored-1.html").read_text(encoding="utf-8"))
+    assert "杜集区财政局" in text(unscored.xpath("//main")[0]) and "PDF 已加密" in text(unscored.xpath("//main")[0])
+    listed = html.fromstring((index.parent / "list" / "documents-1.html").read_text(encoding="utf-8"))
+    dup = listed.xpath('//table[@id="documents"]/tbody/tr[@class="dup"]')
     assert len(dup) == 1 and "重复" in text(dup[0]) and "xfj2022.xlsx" in text(dup[0])
+    assert len(listed.xpath('//table[@id="documents"]/tbody/tr')) == 5  # 4 documents and the copy
     data = index.parent / "data"
     hrefs = set(dom.xpath('//*[@id="downloads"]//a/@href'))
     for name in ("rankings", "scorecards", "findings", "rules"):
@@ -272,14 +276,18 @@ def test_ranking_ties_kinds_and_documents_apart(tmp_path):
     assert zipped.xpath('//a[@id="archive"]/@href') == [f"../files/{docs[2].doc_id[:16]}.zip"]
     assert zipfile.ZipFile(index.parent / "files" / f"{docs[2].doc_id[:16]}.zip").namelist() == ["c.pdf"]
     dom = render(index)
-    both = visible(dom, "ranking")
-    assert [c[1] for c in both] == ["乙局", "甲局", "丙局"]  # 丙局's final account has an error: grade B at best
-    assert [c[0] for c in both][:2] == ["1=", "1="]  # same grade and score: a tie
-    budget = visible(render(index, "#year=2023&kind=budget"), "ranking")
-    assert [(c[0], c[1]) for c in budget] == [("1", "丙局"), ("2=", "乙局"), ("2=", "甲局")]
+    both = [(c[0], c[1].split()[0]) for c in visible(dom, "ranking")]
+    # worst first: 丙局's final account has an error (grade B at best); same grade and score are a tie
+    assert both[0] == ("3", "丙局") and sorted(both[1:]) == [("1=", "乙局"), ("1=", "甲局")]
+    best = [(c[0], c[1].split()[0]) for c in visible(render(index, "#year=2023&sort=rank&dir=asc"), "ranking")]
+    assert best[2] == ("3", "丙局") and sorted(best[:2]) == [("1=", "乙局"), ("1=", "甲局")]  # best first
+    budget = visible(render(index, "#year=2023&kind=budget&sort=rank&dir=asc"), "ranking")
+    assert [(c[0], c[1].split()[0]) for c in budget][0] == ("1", "丙局")
+    assert sorted((c[0], c[1].split()[0]) for c in budget[1:]) == [("2=", "乙局"), ("2=", "甲局")]
     final = visible(render(index, "#year=2023&kind=final_accounts"), "ranking")
-    assert [c[1] for c in final] == ["丙局"]
-    apart = text(dom.xpath('//*[@id="apart"]')[0])
+    assert [c[1].split()[0] for c in final] == ["丙局"]
+    assert "1 份" in text(dom.xpath('//*[@id="apart"]')[0])
+    apart = text(html.fromstring((index.parent / "list" / "apart-1.html").read_text(encoding="utf-8")).xpath("//main")[0])
     assert "（未识别部门）" in apart and "部门未识别" in apart
     assert "未识别" not in text(dom.xpath('//table[@id="ranking"]')[0])
     methodology = html.fromstring((index.parent / "methodology.html").read_text(encoding="utf-8"))

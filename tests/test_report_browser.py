@@ -23,14 +23,15 @@ pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium not installed
 SUB = "/publish/budget-qa/"  # the site is not at the server's root
 
 
-def load(url: str) -> tuple[html.HtmlElement, list[str]]:
-    """The DOM after Chromium has loaded `url` and run its script, and the console messages."""
+def load(url: str, *flags: str) -> tuple[html.HtmlElement, list[str]]:
+    """The DOM after Chromium has loaded `url` and run its script, and the console messages
+    (`flags`: more Chromium switches, e.g. --window-size=390,844)."""
     profile = tempfile.mkdtemp(prefix="bq-chromium-")
     try:
         done = subprocess.run(
             [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
              "--disable-component-update", "--disable-sync", "--no-first-run", f"--user-data-dir={profile}",
-             "--enable-logging=stderr", "--v=0", "--dump-dom", url],
+             "--enable-logging=stderr", "--v=0", *flags, "--dump-dom", url],
             capture_output=True, text=True, timeout=120, check=True,
         )
     finally:
@@ -80,6 +81,8 @@ def crawl(base: str) -> tuple[dict[str, html.HtmlElement], int, int, list[str], 
             links += 1
             target = urljoin(url, raw)
             parts = urlsplit(target)
+            if parts.scheme == "data":  # made in the page (the current view as CSV): nothing to fetch
+                continue
             if parts.scheme == "file" or raw.startswith("/"):
                 broken.append(f"{url}: absolute link {raw}")
             elif parts.netloc != urlsplit(base).netloc:

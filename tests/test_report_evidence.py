@@ -231,7 +231,14 @@ def test_a_rule_page_lists_the_documents_with_most_errors_first_and_counts_the_r
         shas = rule_documents(wh.findings(), wh.scorecards())[rule]
         assert shas == [d.source.sha256 for d in (docs[1], docs[0], docs[2])]  # most errors first
         monkeypatch.setattr(site_module, "RULE_PAGE_DOCUMENTS", 1)
+        monkeypatch.setattr(site_module, "RULES_SUMMARY_DOCUMENTS", 1)
         index = write_site(wh, tmp_path / "site")
+    # rules.html keeps the first document of each rule and severity and sends the rest to the rule page
+    summary = html.fromstring((index.parent / "rules.html").read_text(encoding="utf-8"))
+    errors = summary.xpath(f'//section[@id="{rule}-error"]')[0]
+    assert len(errors.xpath(".//tbody/tr")) == 1 and "甲局" in errors.xpath(".//tbody/tr")[0].text_content()
+    assert "另有 1 份文件" in errors.xpath('.//p[@class="more"]')[0].text_content()
+    assert not summary.xpath(f'//section[@id="{rule}-warning"]//p[@class="more"]')
     page = html.fromstring((index.parent / "rules" / f"{rule}.html").read_text(encoding="utf-8"))
     assert [r.get("id") for r in page.xpath('//table[@id="fired"]/tbody/tr')] == [f"d-{shas[0][:16]}"]
     assert "另有 2 份文件" in page.xpath('//*[@id="more"]')[0].text_content()

@@ -37,7 +37,7 @@ def test_check_then_report_on_postgresql(postgres_url, tmp_path):
     # the report reads the same server, named by the environment this time
     out = budgetqa("report", "--out", str(tmp_path / "site"), env={"BUDGETQA_WAREHOUSE": postgres_url})
     index = Path(out.stdout.strip().splitlines()[-1])
-    assert index == tmp_path / "site" / "index.html" and "杜集区政府办公室" in index.read_text(encoding="utf-8")
+    assert index == tmp_path / "site" / "index.html" and "杜集区政府办公室" in (index.parent / "list" / "documents-1.html").read_text(encoding="utf-8")
     page = (tmp_path / "site" / doc_href(card["sha256"])).read_text(encoding="utf-8")
     assert page.count('class="finding') == n_findings
 
