@@ -179,8 +179,10 @@ def test_click_through_from_the_ranking_to_the_rule_of_a_finding(built):
     assert doc in dept_page.xpath("//a/@href")
     assert "../" + region_href("江苏省", YEAR) == dept_page.xpath('//a[@id="region-link"]/@href')[0]
     doc_page = html.fromstring((index.parent / "dept" / doc).read_text(encoding="utf-8"))
-    rule = doc_page.xpath('//table[@id="findings"]//tr[contains(@class, "finding")]//a[contains(@href, "rules.html#")]/@href')
-    assert rule == ["../rules.html#code.parent_prefix-error"]
+    rule = doc_page.xpath('//table[@id="findings"]//tr[contains(@class, "finding")]//a[contains(@href, "rules/")]/@href')
+    assert rule == [f"../rules/code.parent_prefix.html#d-{bad['sha256'][:16]}"]
+    rule_page = html.fromstring((index.parent / "rules" / "code.parent_prefix.html").read_text(encoding="utf-8"))
+    assert rule_page.xpath(f'//*[@id="d-{bad["sha256"][:16]}"]')
     rules = html.fromstring((index.parent / "rules.html").read_text(encoding="utf-8"))
     assert rules.xpath('//*[@id="code.parent_prefix-error"]')
     assert not console, console[:5]
