@@ -58,7 +58,7 @@ def main() -> None:
         for name, body in (MINIMAL if minimal else CONFIGS).items():
             routes = None
             if body is None:
-                from tests.test_crawler_platform import POST_YAML, platform_routes
+                from samples.platform_site import POST_YAML, platform_routes
 
                 routes, body = platform_routes(), POST_YAML.replace("name: shaanxi_yjsgk\n", "")
             base = stack.enter_context(serve(SITES / name, routes))

@@ -43,10 +43,10 @@ def evaluate(doc: dict) -> Comparison:
 
 
 def generated_final_accounts() -> dict[str, Comparison]:
-    """The generated 决算 (tests/fixtures/final_accounts_docs.py: every fa_* kind, the template's layout plus
+    """The generated 决算 (samples/final_accounts_docs.py: every fa_* kind, the template's layout plus
     机关运行经费/政府采购/国有资产 tables) in DOCX, XLSX and PDF: kinds and column roles against its stated
     roles (its cells are checked by the rules' tests, not here)."""
-    from tests.fixtures import final_accounts_docs as fa
+    from samples import final_accounts_docs as fa
 
     out = {}
     with tempfile.TemporaryDirectory() as tmp:

@@ -8,7 +8,7 @@ page and chunk (raw and gzip), what the first page loads (index.html, its assets
 default view asks for) and the site's total size. Every page must stay under 1 MB (gzip 200 KB)
 whatever the number of documents.
 
-The synthetic documents: `tests.fixtures.warehouse_docs.synthetic` (5 years × budget and final accounts per
+The synthetic documents: `samples.warehouse_docs.synthetic` (5 years × budget and final accounts per
 department, 10 departments per region at the three levels, seeded findings, some unreadable,
 narrative-only or without a recognised department).
 """
@@ -27,7 +27,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from report import write_site  # noqa: E402
-from tests.fixtures.warehouse_docs import synthetic  # noqa: E402
+from samples.warehouse_docs import synthetic  # noqa: E402
 from warehouse import Warehouse  # noqa: E402
 
 

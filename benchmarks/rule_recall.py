@@ -32,7 +32,7 @@ CLEAN_SEED = ROOT / "tests" / "data" / "seed" / "clean_seed.yaml"
 def clean_documents(cache: Path, corpus: bool = True) -> list[Doc]:
     """The clean seed, and (unless corpus=False) the clean corpus documents re-rendered as blocks."""
     from benchmarks.mutations.corpus import clean_corpus_docs
-    from tests.fixtures.seed_docs import load_blocks
+    from samples.seed_docs import load_blocks
 
     docs = [Doc("clean_seed", "杜集区政府办公室", load_blocks(CLEAN_SEED))]
     return docs + (clean_corpus_docs(cache / "corpus-extract") if corpus else [])

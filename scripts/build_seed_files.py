@@ -2,7 +2,7 @@
 
     .venv/bin/python scripts/build_seed_files.py [--out demo/files]
 
-The files are built from tests/data/seed/seed.yaml by tests/fixtures/seed_docs.py; the PDF is the
+The files are built from tests/data/seed/seed.yaml by samples/seed_docs.py; the PDF is the
 DOCX converted by LibreOffice headless.
 """
 
@@ -16,7 +16,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.fixtures.seed_docs import (  # noqa: E402
+from samples.seed_docs import (  # noqa: E402
     DEMO_BASENAME,
     build_seed_docx,
     build_seed_pdf,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.import_graph import DOMAIN, PACKAGES, STAGES, TOP, build, cycles, upward
+from benchmarks.import_graph import DOMAIN, PACKAGES, ROOT, STAGES, TOP, build, cycles, upward
 
 
 @pytest.fixture(scope="module")
@@ -65,3 +65,31 @@ def test_the_checker_finds_what_it_forbids(tmp_path: Path):
     assert upward(g.package_edges()) == [("domain", "extract"), ("report", "budgetqa")]
     assert sorted((m, t, n) for m, _, t, n in g.private) == [
         ("extract.html", "extract.batch", "_helper"), ("extract.html", "extract.batch", "_helper")]
+
+
+def _imported_roots(folder: Path) -> dict[str, set[str]]:
+    """file → the top-level names it imports (module level and inside functions)."""
+    import ast
+
+    out: dict[str, set[str]] = {}
+    for path in sorted(folder.rglob("*.py")):
+        roots: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                roots |= {a.name.split(".")[0] for a in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                roots.add(node.module.split(".")[0])
+        out[str(path.relative_to(ROOT))] = roots
+    return out
+
+
+def test_benchmarks_and_samples_import_no_tests_and_the_product_imports_neither():
+    """Benchmarks run on the product and the generated inputs in samples/, never on test code; the
+    product imports no benchmark, sample or test."""
+    for folder in ("benchmarks", "samples"):
+        offending = {f: r & {"tests"} for f, r in _imported_roots(ROOT / folder).items() if "tests" in r}
+        assert offending == {}, folder
+    for package in PACKAGES:
+        offending = {f: r & {"tests", "samples", "benchmarks"} for f, r in _imported_roots(ROOT / package).items()
+                     if r & {"tests", "samples", "benchmarks"}}
+        assert offending == {}, package

@@ -25,7 +25,7 @@ WRITER = """
 import sys, time
 from scoring import score_document
 from warehouse import Warehouse
-from tests.fixtures.warehouse_docs import document, finding
+from samples.warehouse_docs import document, finding
 url, tag = sys.argv[1], sys.argv[2]
 with Warehouse.open(url, transient=True) as wh:
     run = wh.start_run(f"run-{tag}")

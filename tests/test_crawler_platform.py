@@ -6,49 +6,17 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 import crawler
 from crawler.config import ConfigError
-from crawler.localserver import Call, Route, serve
+from crawler.localserver import serve
+from samples.platform_site import POST_YAML, SITE, platform_routes
 from tests.shared_inputs import SHARED
 
-SITE = Path(__file__).resolve().parent / "portals" / "platform_post"
 pytestmark = pytest.mark.skipif(not (SHARED / "corpus" / "real").is_dir(),
                                 reason=f"共享语料不存在 / shared corpus not found at {SHARED}")
-
-POST_YAML = """
-name: shaanxi_yjsgk
-family: platform
-region: 陕西省西安市
-local: true
-delay: 0
-api:
-  regions:
-    url: "{base_url}/yjsgk/api/region/list"
-    method: POST
-    form: {year: "{year}"}
-  departments:
-    url: "{base_url}/yjsgk/api/dept/list"
-    method: POST
-    form: {regionCode: "{region}", year: "{year}", type: "{type}"}
-  files:
-    url: "{base_url}/yjsgk/api/file/list"
-    method: POST
-    form: {deptId: "{dept_id}", year: "{year}", type: "{type}"}
-  download: "{base_url}/yjsgk/download.do?fileId={file_id}"
-  types: {1: budget, 2: final_accounts}
-  years: [2025, 2026]
-  list_key: data.rows
-  region_id: regionCode
-  dept_id: deptId
-  dept_name: deptName
-  file_id: fileId
-  file_name: fileTitle
-  published: releaseDate
-"""
 
 EXPECTED = {  # file id → (department, year, kind, published)
     "F0101": ("西安市财政局", 2026, "budget", "2026-02-10"),
@@ -59,33 +27,6 @@ EXPECTED = {  # file id → (department, year, kind, published)
     "F1101": ("西安市新城区民政局", 2026, "budget", "2026-02-15"),
     "F1102": ("西安市新城区民政局", 2025, "final_accounts", "2026-08-25"),
 }
-
-
-def platform_routes() -> dict[str, Any]:
-    """The platform's endpoints: POST only, answers read from platform.json by the form fields."""
-    data = json.loads((SITE / "platform.json").read_text("utf-8"))
-
-    def answer(rows: list[dict[str, Any]]) -> Route:
-        body = json.dumps({"code": 200, "msg": "success", "data": {"rows": rows, "total": len(rows)}}, ensure_ascii=False)
-        return Route(body=body.encode(), content_type="application/json;charset=UTF-8", validators=False)
-
-    def endpoint(pick: Any) -> Any:
-        def handler(call: Call) -> Route:
-            if call.method != "POST":
-                return Route(status=405, body=b'{"code":405,"msg":"Request method not supported"}',
-                             headers={"Allow": "POST"})
-            return answer(pick(call.form))
-        return handler
-
-    routes: dict[str, Any] = {
-        "/yjsgk/api/region/list": endpoint(lambda f: data["regions"] if f.get("year") in ("2025", "2026") else []),
-        "/yjsgk/api/dept/list": endpoint(lambda f: data["departments"].get(
-            f"{f.get('regionCode')}|{f.get('year')}|{f.get('type')}", [])),
-        "/yjsgk/api/file/list": endpoint(lambda f: data["files"].get(f"{f.get('deptId')}|{f.get('year')}|{f.get('type')}", [])),
-    }
-    for file_id, rel in data["downloads"].items():
-        routes[f"/yjsgk/download.do?fileId={file_id}"] = (SITE / rel).resolve()
-    return routes
 
 
 def load(tmp_path: Path, base: str, text: str) -> list[crawler.PortalConfig]:

@@ -15,8 +15,8 @@ try:
 except ImportError:  # tests/ on sys.path rather than a package
     from pg import postgres_server, postgres_url  # noqa: F401
 
+from samples.warehouse_docs import document, finding
 from scoring import score_document
-from tests.fixtures.warehouse_docs import document, finding
 from tests.shared_inputs import SHARED
 from warehouse import SCHEMA_VERSION, Warehouse
 from warehouse.db import Connection

@@ -15,7 +15,7 @@ from benchmarks.mutations.generate import identity
 from expectations import validate
 from expectations.rules import RULES
 from extract import extract_file
-from tests.fixtures.seed_docs import load_blocks
+from samples.seed_docs import load_blocks
 
 CLEAN = Path(__file__).resolve().parent / "data" / "seed" / "clean_seed.yaml"
 

@@ -7,7 +7,7 @@ import pytest
 from extract.convert import convert_with_libreoffice
 from extract.docx import read_docx
 from extract.grid import ReadError
-from tests.fixtures.seed_docs import (
+from samples.seed_docs import (
     expected_after,
     expected_before,
     expected_body,

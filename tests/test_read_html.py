@@ -10,7 +10,7 @@ import pytest
 
 from extract.grid import ReadError
 from extract.html import detect_encoding, read_html
-from tests.fixtures.seed_docs import expected_body, seed_blocks, seed_tables
+from samples.seed_docs import expected_body, seed_blocks, seed_tables
 
 TABLE = """
 <div class="TRS_Editor">

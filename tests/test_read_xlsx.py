@@ -10,7 +10,7 @@ import pytest
 from extract.convert import convert_with_libreoffice
 from extract.grid import ReadError
 from extract.xlsx import read_xlsx
-from tests.fixtures.seed_docs import (
+from samples.seed_docs import (
     PART_RE,
     expected_after,
     expected_before,

@@ -15,8 +15,8 @@ from lxml import html
 
 from report import write_scorecard, write_site
 from report.site import dept_href, doc_href
+from samples.warehouse_docs import document, seed_like
 from scoring import score_document
-from tests.fixtures.warehouse_docs import document, seed_like
 from warehouse import Warehouse
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -256,7 +256,7 @@ def test_exports_have_chinese_headers_and_one_sheet_per_view(site):
 
 
 def test_ranking_ties_kinds_and_documents_apart(tmp_path):
-    from tests.fixtures.warehouse_docs import finding
+    from samples.warehouse_docs import finding
 
     common = dict(region="淮北市杜集区", kind="budget", unit="万元", year=2023)
     docs = [document("a", [finding("format", "warning")], department="甲局", **common),

@@ -32,7 +32,7 @@ def _style_box(style: str, width: float, height: float) -> list[float]:
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
     from orchestration import jobs
-    from tests.fixtures.seed_docs import build_seed_docx, build_seed_xlsx
+    from samples.seed_docs import build_seed_docx, build_seed_xlsx
 
     paths = [corpus_file(TABLES_PDF), corpus_file(NARRATIVE_PDF)]
     base = tmp_path_factory.mktemp("evidence")
@@ -216,8 +216,8 @@ def test_a_missing_original_does_not_fail_the_report(built, tmp_path):
 def test_a_rule_page_lists_the_documents_with_most_errors_first_and_counts_the_rest(tmp_path, monkeypatch):
     import report.site as site_module
     from report.site import rule_documents
+    from samples.warehouse_docs import document, finding
     from scoring import score_document
-    from tests.fixtures.warehouse_docs import document, finding
 
     rule = "format.malformed_amount"
     bad = [finding("format", rule=rule, code="201"), finding("format", rule=rule, code="20103")]
@@ -249,8 +249,8 @@ def test_a_rule_page_lists_the_documents_with_most_errors_first_and_counts_the_r
 
 
 def test_a_document_stored_before_grids_were_kept_says_to_check_it_again(tmp_path):
+    from samples.warehouse_docs import document
     from scoring import score_document
-    from tests.fixtures.warehouse_docs import document
 
     doc = document("old", department="甲局", year=2024, kind="budget")
     doc.scorecard = score_document(doc)

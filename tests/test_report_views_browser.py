@@ -18,8 +18,8 @@ from lxml import html
 from report import write_site
 from report.site import dept_href, doc_href, ranking_views
 from report.views import region_href, region_level, region_stats
+from samples.warehouse_docs import document, finding, synthetic
 from scoring import score_document
-from tests.fixtures.warehouse_docs import document, finding, synthetic
 from tests.test_report_browser import load
 from warehouse import Warehouse
 

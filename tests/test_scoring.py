@@ -5,9 +5,9 @@ from __future__ import annotations
 import itertools
 
 from domain.model import CATEGORIES
+from samples.warehouse_docs import document, finding
 from scoring import score_department, score_document
 from scoring import weights as W
-from tests.fixtures.warehouse_docs import document, finding
 
 
 def test_clean_document_scores_100_grade_a():

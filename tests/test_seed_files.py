@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.fixtures.seed_docs import (
+from samples.seed_docs import (
     DEMO_BASENAME,
     expected_body,
     seed_blocks,

@@ -18,7 +18,7 @@ from benchmarks.mutations.generate import render
 from domain.units import convert, power_of_ten_apart, printed_decimals, to_wan, wan_per
 from expectations import validate
 from extract import extract_file
-from tests.fixtures.seed_docs import load_blocks
+from samples.seed_docs import load_blocks
 
 CLEAN = Path(__file__).resolve().parent / "data" / "seed" / "clean_seed.yaml"
 _AMOUNT = re.compile(r"^-?\d[\d,]*\.\d+$")

@@ -14,8 +14,8 @@ except ImportError:  # tests/ on sys.path rather than a package
     from pg import postgres_server, postgres_url  # noqa: F401
 
 from domain.model import REPORT_SCHEMA
+from samples.warehouse_docs import document, finding, seed_like
 from scoring import score_document
-from tests.fixtures.warehouse_docs import document, finding, seed_like
 from warehouse import SCHEMA_VERSION, Warehouse
 
 
@@ -173,7 +173,7 @@ WRITER = """
 import sys
 from scoring import score_document
 from warehouse import Warehouse
-from tests.fixtures.warehouse_docs import document, finding
+from samples.warehouse_docs import document, finding
 url, tag = sys.argv[1], sys.argv[2]
 wh = Warehouse.open(url)
 for i in range(15):

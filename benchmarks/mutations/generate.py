@@ -74,7 +74,7 @@ def generate(docs: list[Doc], n: int, seed: int = 0, formats: tuple[str, ...] = 
 def render(blocks: list[dict], fmt: str, out_dir: Path, lo_cache: Path, stem: str) -> Path:
     """Write blocks as `fmt` under out_dir (PDF: the DOCX through LibreOffice, cached by content)."""
     from extract.convert import convert_with_libreoffice
-    from tests.fixtures.seed_docs import build_seed_docx, build_seed_xlsx
+    from samples.seed_docs import build_seed_docx, build_seed_xlsx
 
     out_dir.mkdir(parents=True, exist_ok=True)
     digest = hashlib.sha256(json.dumps(blocks, ensure_ascii=False).encode()).hexdigest()[:12]

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 
 from extract.kinds import kind_from_title
-from tests.fixtures.seed_docs import layout
+from samples.seed_docs import layout
 
 CODE = re.compile(r"^\d{3,7}$")
 AMOUNT = re.compile(r"^\d[\d,]*\.?\d*$")
