@@ -11,6 +11,7 @@ import os
 import shutil
 import subprocess
 import sys
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -189,3 +190,39 @@ def test_warehouse_recheck_keeps_a_document_it_cannot_rebuild(tmp_path):
     assert (counts["from_warehouse"], counts["extracted"], counts["kept"]) == (1, 0, 1)
     with Warehouse.open(url) as wh:
         assert wh.findings(gone) == before and wh.scorecards()[0]["status"] == "ok"
+
+
+def test_a_warehouse_from_before_migration_7_is_upgraded_and_its_documents_are_read_again(url):
+    """Rows written by migration 6's code: after the upgrade they have no stored extraction (so a
+    recheck reads their files), and their table views still come from the stored grid."""
+    from scoring import score_document
+    from tests.fixtures.warehouse_docs import document
+    from warehouse.db import Connection
+    from warehouse.schema import DOCUMENT_COLUMNS, MIGRATIONS, TABLE_COLUMNS
+    from warehouse.store import document_row, grid_json
+
+    doc = document("old", department="甲局", year=2024, kind="budget")
+    doc.scorecard = score_document(doc)
+    conn = Connection(url)
+    conn.execute("CREATE TABLE schema_version (version INTEGER PRIMARY KEY, applied TIMESTAMP)")
+    for version, statements in MIGRATIONS[:6]:
+        for sql in statements:
+            conn.execute(sql)
+        conn.execute("INSERT INTO schema_version (version, applied) VALUES (?, CURRENT_TIMESTAMP)", (version,))
+    v6_documents, v6_tables = DOCUMENT_COLUMNS[:-1], TABLE_COLUMNS[:-1]
+    conn.execute(f"INSERT INTO documents ({', '.join(v6_documents)}) VALUES ({', '.join('?' * len(v6_documents))})",
+                 document_row(doc, "run-6", datetime(2025, 1, 1), "older")[:-1])
+    t = doc.tables[0]
+    conn.execute(f"INSERT INTO doc_tables ({', '.join(v6_tables)}) VALUES ({', '.join('?' * len(v6_tables))})",
+                 (doc.doc_id, 0, t.kind, t.number, t.title, t.unit, json.dumps(t.pages), t.rows.height,
+                  json.dumps(t.measures), grid_json(t)))
+    conn.close()
+    with Warehouse.open(url) as wh:
+        assert wh.schema_version() == 7
+        assert wh.reusable_extractions([doc.doc_id]) == set() and wh.load_documents([doc.doc_id]) == []
+        (grid,) = wh.table_grids(doc.doc_id)
+        assert len(grid["rows"]) == t.rows.height and len(grid["cells"]) == t.cells.height
+        wh.save_documents([doc], "run-7")  # saved again by this version: whole and current
+        assert wh.reusable_extractions([doc.doc_id]) == {doc.doc_id}
+        (back,) = wh.load_documents([doc.doc_id])
+        assert_frame_equal(back.tables[0].cells, t.cells)

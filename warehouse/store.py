@@ -180,9 +180,6 @@ def extraction_rows(doc: Document) -> tuple[list[tuple], list[tuple], str | None
     return tables, paragraph_rows(doc), extractor
 
 
-def table_rows(doc: Document) -> list[tuple]:
-    return extraction_rows(doc)[0]
-
 
 class Warehouse:
     """Open with `Warehouse.open(url)`; use as a context manager or call `close()`."""
@@ -327,6 +324,8 @@ class Warehouse:
         now = _now()
         copies = {(d.source.sha256, d.source.path): (d.source.sha256, d.source.path, d.source.url, now) for d in docs}
         primary = {d.source.sha256: d for d in docs if not d.duplicate_of}  # the same file twice: last wins
+        # serialised before the transaction (the same bytes give the same extraction)
+        extracted = {sha: extraction_rows(d) for sha, d in ({d.source.sha256: d for d in docs} | primary).items()}
         with self.conn.transaction():
             for sha in sorted({d.source.sha256 for d in docs}):  # one order everywhere: no deadlocks
                 self.conn.lock(f"doc:{sha}")
@@ -342,16 +341,16 @@ class Warehouse:
                     self.conn.execute(f"DELETE FROM {table} WHERE sha256 IN ({marks})", chunk)
                 self.conn.execute(f"DELETE FROM results WHERE ruleset = ? AND sha256 IN ({marks})", [ruleset, *chunk])
             rows = list(primary.values())
-            extracted = {d.source.sha256: extraction_rows(d) for d in rows}
             self.conn.executemany(_insert("documents", DOCUMENT_COLUMNS), [
                 document_row(d, run_id, now, ruleset, prior.get(d.source.sha256)
                              or {"first_seen": now, "first_run": batch, "superseded_by": None, "superseded_at": None},
                              extracted[d.source.sha256][2])
                 for d in rows])
             self.conn.executemany(_insert("results", RESULT_COLUMNS), [result_row(d, ruleset, run_id, now) for d in rows])
-            self.conn.executemany(_insert("doc_tables", TABLE_COLUMNS), [r for t, _, _ in extracted.values() for r in t])
+            self.conn.executemany(_insert("doc_tables", TABLE_COLUMNS),
+                                  [r for d in rows for r in extracted[d.source.sha256][0]])
             self.conn.executemany(_insert("doc_paragraphs", PARAGRAPH_COLUMNS),
-                                  [r for _, p, _ in extracted.values() for r in p])
+                                  [r for d in rows for r in extracted[d.source.sha256][1]])
             self.conn.executemany(_insert("findings", FINDING_COLUMNS), [r for d in rows for r in finding_rows(d)])
             self.conn.executemany(_UPSERT_COPY, list(copies.values()))
             self._supersede([d for d in rows if d.source.sha256 not in prior], batch, now)
