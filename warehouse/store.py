@@ -180,7 +180,6 @@ def extraction_rows(doc: Document) -> tuple[list[tuple], list[tuple], str | None
     return tables, paragraph_rows(doc), extractor
 
 
-
 class Warehouse:
     """Open with `Warehouse.open(url)`; use as a context manager or call `close()`."""
 
