@@ -100,6 +100,13 @@ def _run_id(kind: str) -> str:
 def cmd_check(args: argparse.Namespace) -> int:
     from orchestration import jobs
 
+    if args.reextract and not args.recheck:
+        raise UsageError("--reextract 需与 --recheck 一起使用 / --reextract goes with --recheck")
+    if not args.paths:
+        if not (args.warehouse and args.recheck):
+            raise UsageError("请给出文件或文件夹；不给时需 --warehouse 与 --recheck（重新校验数据仓库中的全部文件）/ "
+                             "give files or folders, or --warehouse with --recheck to check the whole warehouse again")
+        return _recheck_warehouse(args)
     paths = expand_paths(args.paths)
     if args.json and not Path(args.json).resolve().parent.is_dir():
         raise UsageError(f"报告所在文件夹不存在 / no folder for the report: {args.json}")
@@ -114,9 +121,11 @@ def cmd_check(args: argparse.Namespace) -> int:
     else:
         wh = _open_warehouse(warehouse_url(args.warehouse), transient=True)
         try:
-            result = jobs.run_files(paths, wh, _run_id("check"), recheck=args.recheck, progress=_progress,
-                                    gx_dir=folder)
-            _progress(f"已校验 {len(result.documents)} 份文件 / checked {len(result.documents)} documents")
+            result = jobs.run_files(paths, wh, _run_id("check"), recheck=args.recheck, reextract=args.reextract,
+                                    progress=_progress, gx_dir=folder)
+            _progress(f"已校验 {len(result.documents)} 份文件 / checked {len(result.documents)} documents"
+                      + (f" ({result.counts['from_warehouse']} 份由已存提取结果，未重读文件 / from the stored "
+                         "extraction, files not read)" if args.recheck else ""))
             with wh.session():
                 stored = {path: stored_entry(wh, path, sha) for path, sha in result.skipped}
             documents = _in_order(paths, result.documents, stored)
@@ -128,6 +137,28 @@ def cmd_check(args: argparse.Namespace) -> int:
     if args.json:
         report = {"schema": REPORT_SCHEMA, "documents": [d if isinstance(d, dict) else d.to_report() for d in documents]}
         Path(args.json).write_text(json.dumps(report, ensure_ascii=False, indent=2), "utf-8")
+        _progress(f"报告 / report: {args.json}")
+    return 0
+
+
+def _recheck_warehouse(args: argparse.Namespace) -> int:
+    """`check --warehouse DB --recheck` without paths: every current document of the warehouse,
+    from its stored extraction (files not read) or, failing that, its file (`jobs.recheck_warehouse`)."""
+    from orchestration import jobs
+
+    folder = Path(args.gx) if args.gx else None
+    wh = _open_warehouse(warehouse_url(args.warehouse), must_exist=True, transient=True)
+    try:
+        result = jobs.recheck_warehouse(wh, _run_id("check"), reextract=args.reextract, progress=_progress,
+                                        gx_dir=folder)
+    finally:
+        wh.close()
+    _progress(f"已校验 {len(result.documents)} 份文件 / checked {len(result.documents)} documents "
+              f"({result.counts['from_warehouse']} 份由已存提取结果 / from the stored extraction, "
+              f"{result.counts['extracted']} 份重新读取 / read again)")
+    print_scorecards(list(result.documents))
+    if args.json:
+        Path(args.json).write_text(json.dumps(jobs.report_json(result.documents), ensure_ascii=False, indent=2), "utf-8")
         _progress(f"报告 / report: {args.json}")
     return 0
 
@@ -193,6 +224,8 @@ def cmd_crawl(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     from orchestration import jobs
 
+    if args.reextract and not args.recheck:
+        raise UsageError("--reextract 需与 --recheck 一起使用 / --reextract goes with --recheck")
     settings = Settings.from_env()
     portals = _portals(args, settings)
     _open_warehouse(settings.warehouse).close()
@@ -201,7 +234,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     run_id = _run_id("run")
     folder = jobs.run_folder(settings.home, run_id) if settings.keep_gx_results else None
     documents = jobs.process_crawl(report, settings.warehouse, run_id, recheck=args.recheck,
-                                   progress=_progress, regions=jobs.portal_regions(portals), folder=folder).documents
+                                   reextract=args.reextract, progress=_progress, regions=jobs.portal_regions(portals), folder=folder).documents
     print_scorecards(documents)
     if folder and (index := jobs.data_docs(folder)):
         print(f"GX 数据文档 / GX Data Docs: {index}")
@@ -284,13 +317,19 @@ def build_parser() -> argparse.ArgumentParser:
     suffixes = " ".join(s.lstrip(".") for s in DOCUMENT_SUFFIXES)
 
     check = sub.add_parser("check", help="提取并校验本地文件 / extract and validate local files or folders")
-    check.add_argument("paths", nargs="+", metavar="PATH", help=f"文件或文件夹 / files or folders ({suffixes})")
+    check.add_argument("paths", nargs="*", metavar="PATH",
+                       help=f"文件或文件夹 / files or folders ({suffixes}); 不给时与 --warehouse --recheck 一起重新校验"
+                            "数据仓库中的全部文件 / none with --warehouse --recheck: the whole warehouse")
     check.add_argument("--json", metavar="FILE", help="写出 budgetqa.report/1 JSON 报告 / write the JSON report")
     check.add_argument("--warehouse", metavar="DB",
                        help="同时存入数据仓库，逐个文件提交；已存入（规则相同）的文件跳过 / also store in this warehouse "
                             "(path or URL), file by file; files already stored with the same rules are skipped")
     check.add_argument("--recheck", action="store_true",
-                       help="已存入的文件也重新读取校验 / read and check again files already stored")
+                       help="已存入的文件也重新校验（用已存的提取结果，不重读文件）/ check again files already stored "
+                            "(from their stored extraction when it is current: the file is not read)")
+    check.add_argument("--reextract", action="store_true",
+                       help="与 --recheck 一起：重新读取文件，不用已存的提取结果 / with --recheck: read the files again "
+                            "instead of using their stored extraction")
     check.add_argument("--gx", metavar="DIR", help="在此保存 GX 校验结果与数据文档 / keep the GX validation results "
                        "and Data Docs in this folder")
     check.set_defaults(func=cmd_check)
@@ -306,7 +345,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--portal", metavar="NAME", help=portal_help)
     run.add_argument("--config", metavar="FILE", help=config_help)
     run.add_argument("--recheck", action="store_true",
-                     help="重新校验本次抓取到的所有文件（如规则更新后）/ re-check every file this crawl saw, not only new ones")
+                     help="重新校验本次抓取到的所有文件（如规则更新后；用已存的提取结果）/ re-check every file this crawl saw, "
+                          "not only new ones (from their stored extraction when it is current)")
+    run.add_argument("--reextract", action="store_true",
+                     help="与 --recheck 一起：重新读取文件 / with --recheck: read the files again, not their stored extraction")
     run.set_defaults(func=cmd_run)
 
     report = sub.add_parser("report", help="由数据仓库生成静态记分卡网站 / write the static scorecard site")

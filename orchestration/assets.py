@@ -100,7 +100,8 @@ def _checked_documents(partitions: dg.MultiPartitionsDefinition, crawled: dg.Ass
         run_id = f"dagster-{context.run.run_id[:8]}-{key['portal']}-{key['year']}"
         folder = jobs.run_folder(conf.home, run_id) if conf.keep_gx_results else None
         with settings.open_warehouse(transient=True) as wh:
-            result = jobs.run_crawled(files, wh, run_id, recheck=settings.recheck, progress=context.log.info,
+            result = jobs.run_crawled(files, wh, run_id, recheck=settings.recheck, reextract=settings.reextract,
+                                      progress=context.log.info,
                                       regions=jobs.portal_regions(portals), folder=folder, settings=conf)
         yield dg.MaterializeResult(metadata={"run": run_id, **result.counts,
                                              "status": dg.MetadataValue.json(dict(Counter(d.status for d in result.documents)))})

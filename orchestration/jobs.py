@@ -47,15 +47,23 @@ CHECK_BATCH_SECONDS = 5.0
 def process_files(
     paths: Iterable[Path], wh=None, run_id: str | None = None, *, urls: dict[str, str] | None = None,
     progress: Say | None = None, prepare: Callable[[list[Document]], None] | None = None,
-    gx_dir: Path | None = None, settings: Settings | None = None,
+    gx_dir: Path | None = None, settings: Settings | None = None, from_warehouse: Iterable[tuple[Path, str]] = (),
 ) -> list[Document]:
     """extract → (prepare) → validate → score → store, as the files are read: each file's documents
     are committed in their own short transaction as soon as they are checked (validation runs over
     the files read so far, see CHECK_BATCH_FILES), so a job that is killed keeps every file
-    finished before the kill, and a rerun reads only the others (`split_stored`)."""
+    finished before the kill, and a rerun reads only the others (`split_stored`).
+
+    `from_warehouse`: (file, sha256) whose extraction the warehouse `wh` holds whole and current
+    (`split_extracted`): those documents are rebuilt from it (`Warehouse.load_documents`) and go
+    through the same steps without their files being read; they come first in the result."""
     from domain.ruleset import ruleset_version
 
     paths = list(paths)
+    by_sha: dict[str, list[Path]] = {}  # a file found at several paths: one document and its copies
+    for path, sha in from_warehouse:
+        by_sha.setdefault(sha, []).append(path)
+    total = len(paths) + len(by_sha)
     ruleset = ruleset_version()
     waiting: list[list[Document]] = []  # the documents of each file read and not yet checked
     since = 0.0
@@ -73,7 +81,7 @@ def process_files(
                     wh.save_documents(documents, run_id=run_id, ruleset=ruleset)
                     stored += 1
                     if progress:
-                        progress(f"[{stored}/{len(paths)}] 已保存 / stored {documents[0].source.path.split('!/')[0]}")
+                        progress(f"[{stored}/{total}] 已保存 / stored {documents[0].source.path.split('!/')[0]}")
         waiting.clear()
 
     def due() -> None:  # also called while the workers read: a slow next file does not hold the batch
@@ -87,10 +95,61 @@ def process_files(
         waiting.append(documents)
         due()
 
+    reused: list[Document] = []
+    keys = list(by_sha)
+    for i in range(0, len(keys), CHECK_BATCH_FILES):
+        chunk = keys[i : i + CHECK_BATCH_FILES]
+        loaded = {d.source.sha256: d for d in wh.load_documents(chunk)}
+        for sha in chunk:
+            if sha not in loaded:  # gone since it was chosen: read the file instead
+                paths.extend(by_sha[sha])
+                continue
+            documents = stored_copies(loaded[sha], by_sha[sha], urls or {})
+            reused.extend(documents)
+            finished(documents)
     documents = extract_files(paths, urls=urls, progress=progress, on_result=finished, tick=due, settings=settings)
     if waiting:
         flush()
-    return documents
+    return reused + documents
+
+
+def stored_copies(document: Document, paths: list[Path], urls: dict[str, str]) -> list[Document]:
+    """A document rebuilt from the warehouse as found at `paths` (the same bytes): the first path's,
+    then the others marked `duplicate_of` it, as extraction reports copies (extract.batch)."""
+    import copy
+
+    from domain.model import SourceFile
+
+    out = []
+    for path in paths:
+        doc = copy.copy(document) if out else document
+        doc.source = SourceFile(path=str(path), sha256=document.source.sha256, format=document.source.format,
+                                url=urls.get(str(path)))
+        doc.duplicate_of = out[0].source.path if out else None
+        out.append(doc)
+    return out
+
+
+def file_shas(paths: Iterable[Path], shas: dict[Path, str] | None = None) -> dict[Path, str | None]:
+    """Each file's sha256: from `shas` (the crawl's) when given, else hashed; None when unreadable."""
+    from extract.detect import file_sha256
+
+    shas = shas or {}
+    out: dict[Path, str | None] = {}
+    for path in paths:
+        sha = shas.get(path)
+        if sha is None:
+            try:
+                sha = file_sha256(path)
+            except OSError:
+                sha = None  # extraction reports it
+        out[path] = sha
+    return out
+
+
+def _split(hashed: dict[Path, str | None], keep: set[str]) -> tuple[list[Path], list[tuple[Path, str]]]:
+    todo = [p for p, sha in hashed.items() if sha not in keep]
+    return todo, [(p, sha) for p, sha in hashed.items() if sha in keep]
 
 
 def split_stored(paths: Iterable[Path], wh, shas: dict[Path, str] | None = None,
@@ -99,52 +158,58 @@ def split_stored(paths: Iterable[Path], wh, shas: dict[Path, str] | None = None,
     skipped by a rerun; a file whose results came from other rules is read again. `shas`: the
     sha256 already known (the crawl's), so those files are not hashed again."""
     from domain.ruleset import ruleset_version
-    from extract.detect import file_sha256
 
-    known = wh.known_documents(ruleset=ruleset_version())
-    shas = shas or {}
-    todo: list[Path] = []
-    done: list[tuple[Path, str]] = []
-    for path in paths:
-        sha = shas.get(path)
-        if sha is None:
-            try:
-                sha = file_sha256(path)
-            except OSError:
-                sha = None  # extraction reports it
-        if sha in known:
-            done.append((path, sha))
-        else:
-            todo.append(path)
-    return todo, done
+    return _split(file_shas(paths, shas), wh.known_documents(ruleset=ruleset_version()))
+
+
+def split_extracted(paths: Iterable[Path], wh, shas: dict[Path, str] | None = None,
+                    ) -> tuple[list[Path], list[tuple[Path, str]]]:
+    """(files to read, [(file, sha256)] whose extraction the warehouse holds whole and made by the
+    current extractor): a recheck validates the second from the warehouse without reading them."""
+    hashed = file_shas(paths, shas)
+    return _split(hashed, wh.reusable_extractions(sha for sha in hashed.values() if sha))
 
 
 @dataclass
 class RunResult:
-    """What one run did: the documents read and checked, the files skipped (stored with the same
-    rules), the counts recorded in the warehouse's `runs` row, the GX Data Docs page if kept."""
+    """What one run did: the documents checked, the files skipped (stored with the same rules), the
+    files rechecked from their stored extraction (not read), the counts recorded in the warehouse's
+    `runs` row, the GX Data Docs page if kept."""
 
     run_id: str
     documents: list[Document] = field(default_factory=list)
     skipped: list[tuple[Path, str]] = field(default_factory=list)
+    from_warehouse: list[tuple[Path, str]] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
     data_docs: Path | None = None
 
 
 def run_files(
-    paths: Iterable[Path], wh, run_id: str, *, recheck: bool = False, shas: dict[Path, str] | None = None,
-    urls: dict[str, str] | None = None, prepare: Callable[[list[Document]], None] | None = None,
-    progress: Say | None = None, gx_dir: Path | None = None, counts: dict[str, int] | None = None,
-    settings: Settings | None = None,
+    paths: Iterable[Path], wh, run_id: str, *, recheck: bool = False, reextract: bool = False,
+    shas: dict[Path, str] | None = None, urls: dict[str, str] | None = None,
+    prepare: Callable[[list[Document]], None] | None = None, progress: Say | None = None,
+    gx_dir: Path | None = None, counts: dict[str, int] | None = None, settings: Settings | None = None,
 ) -> RunResult:
     """The one composition of a run, for `budgetqa check --warehouse`, `budgetqa run` and each
-    Dagster partition: choose the files to read (all with `recheck`, else those not stored with the
-    current rule set; the others' paths are recorded as copies), record the run (`runs` row:
-    running → finished with the counts, or failed with the reason), then extract → (prepare) →
-    validate → score → store file by file (`process_files`), keeping the GX results and
-    run.json in `gx_dir`. `counts` adds to the recorded counts (e.g. crawled)."""
+    Dagster partition: choose the files to check (all with `recheck`, else those not stored with the
+    current rule set; the others' paths are recorded as copies) and, with `recheck`, those whose
+    extraction the warehouse holds whole and current (`split_extracted`; none with `reextract`):
+    these are checked again from it without reading the file. Then record the run (`runs` row:
+    running → finished with the counts, or failed with the reason) and extract → (prepare) →
+    validate → score → store file by file (`process_files`), keeping the GX results and run.json
+    in `gx_dir`. `counts` adds to the recorded counts (e.g. crawled); `from_warehouse` and
+    `extracted` count the files checked from the stored extraction and the files read."""
     paths = list(paths)
-    todo, done = (paths, []) if recheck else split_stored(paths, wh, shas)
+    reuse: list[tuple[Path, str]] = []
+    if not recheck:
+        todo, done = split_stored(paths, wh, shas)
+    elif reextract:
+        todo, done = paths, []
+    else:
+        (todo, reuse), done = split_extracted(paths, wh, shas), []
+    if reuse and progress:
+        progress(f"{len(reuse)} 份文件的提取结果已存入，直接重新校验，不再读取 / {len(reuse)} files rechecked from "
+                 "their stored extraction, not read again (--reextract reads them)")
     if done:
         if progress:
             progress(f"跳过 {len(done)} 份已存入的文件（规则相同）/ skipped {len(done)} files already stored "
@@ -155,12 +220,44 @@ def run_files(
         if progress and todo:
             progress(f"待处理 {len(todo)} 份文件 / {len(todo)} files to process")
         result.documents = process_files(todo, wh, result.run_id, urls=urls, progress=progress, prepare=prepare,
-                                         gx_dir=gx_dir, settings=settings)
-        result.counts = (counts or {}) | run_counts(result.documents) | {"skipped": len(done)}
+                                         gx_dir=gx_dir, settings=settings, from_warehouse=reuse)
+        result.from_warehouse = reuse
+        result.counts = (counts or {}) | run_counts(result.documents) | {
+            "skipped": len(done), "from_warehouse": len(reuse), "extracted": len(todo)}
         if gx_dir:
             result.data_docs = record_run(gx_dir, result.run_id, result.documents)
         wh.finish_run(result.run_id, result.counts)
     return result
+
+
+def recheck_warehouse(wh, run_id: str, *, reextract: bool = False, progress: Say | None = None,
+                      gx_dir: Path | None = None, settings: Settings | None = None) -> RunResult:
+    """Check again every current document of the warehouse (after a rule change), through `run_files`:
+    from its stored extraction when whole and current (no file is read), else by reading its file
+    again (`documents.path`; a ZIP member through its ZIP). A document that neither can give — its
+    extraction not stored and its file gone — keeps its stored results (counted as `kept`)."""
+    sources = wh.current_sources()
+    reusable = set() if reextract else wh.reusable_extractions(r["sha256"] for r in sources)
+    paths: dict[Path, None] = {}
+    shas: dict[Path, str] = {}
+    urls: dict[str, str] = {}
+    kept = 0
+    for r in sources:
+        outer, _, member = r["path"].partition("!/")
+        path = Path(r["path"] if r["sha256"] in reusable else outer)
+        if r["sha256"] not in reusable and not path.is_file():
+            kept += 1
+            continue
+        paths[path] = None
+        if not member or r["sha256"] in reusable:
+            shas[path] = r["sha256"]
+        if r["url"]:
+            urls[str(path)] = r["url"] if r["sha256"] in reusable else r["url"].split("#")[0]
+    if kept and progress:
+        progress(f"{kept} 份文件的提取结果未存入且原文件已不在，保留已存结果 / {kept} documents kept as stored: "
+                 "no stored extraction and their file is gone")
+    return run_files(list(paths), wh, run_id, recheck=True, reextract=reextract, shas=shas, urls=urls,
+                     progress=progress, gx_dir=gx_dir, settings=settings, counts={"kept": kept})
 
 
 def validate_documents(documents: list[Document], gx_dir: Path | None = None) -> list[Document]:
@@ -304,19 +401,20 @@ def apply_crawl_hints(documents: list[Document], files: list, regions: dict[str,
             document.region = region
 
 
-def run_crawled(files: list, wh, run_id: str, *, recheck: bool = False, progress: Say | None = None,
-                regions: dict[str, str] | None = None, folder: Path | None = None,
+def run_crawled(files: list, wh, run_id: str, *, recheck: bool = False, reextract: bool = False,
+                progress: Say | None = None, regions: dict[str, str] | None = None, folder: Path | None = None,
                 counts: dict[str, int] | None = None, settings: Settings | None = None) -> RunResult:
     """`run_files` over crawled files (crawler StoredFile): their sha256 and URL as the crawl
     recorded them, the crawl's hints (department, year, kind, region) applied before validation."""
-    return run_files([f.path for f in files], wh, run_id, recheck=recheck, shas={f.path: f.sha256 for f in files},
+    return run_files([f.path for f in files], wh, run_id, recheck=recheck, reextract=reextract,
+                     shas={f.path: f.sha256 for f in files},
                      urls={str(f.path): f.url for f in files}, progress=progress, gx_dir=folder, counts=counts,
                      settings=settings,
                      prepare=lambda docs: apply_crawl_hints(docs, files, regions))
 
 
 def process_crawl(crawl_report, warehouse_url: str, run_id: str, *, recheck: bool = False,
-                  progress: Say | None = None, regions: dict[str, str] | None = None,
+                  reextract: bool = False, progress: Say | None = None, regions: dict[str, str] | None = None,
                   folder: Path | None = None) -> RunResult:
     """Record the crawl log, then one run (`run_crawled`) over the crawled files: the `budgetqa run`
     job. `regions` maps a portal's name to its configured region (see `apply_crawl_hints`). With
@@ -327,7 +425,7 @@ def process_crawl(crawl_report, warehouse_url: str, run_id: str, *, recheck: boo
     try:
         record_crawl_log(crawl_report, wh)
         return run_crawled(crawled_candidates(crawl_report, recheck=recheck), wh, run_id, recheck=recheck,
-                           progress=progress, regions=regions, folder=folder,
+                           reextract=reextract, progress=progress, regions=regions, folder=folder,
                            counts={"crawled": len(crawl_report.records)})
     finally:
         wh.close()

@@ -22,7 +22,8 @@ class BudgetQASettings(dg.ConfigurableResource):
     extract_timeout: float = 300.0  # seconds per document
     extract_memory_mb: int = 3072  # address space per extraction worker (0: no limit)
     keep_gx_results: bool = True  # keep each partition's GX results and Data Docs under home/runs
-    recheck: bool = False  # read again files already stored with the current rules
+    recheck: bool = False  # check again files already stored with the current rules (from their stored extraction)
+    reextract: bool = False  # with recheck: read the files again even when their extraction is stored
 
     @classmethod
     def from_env(cls) -> "BudgetQASettings":

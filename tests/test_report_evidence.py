@@ -256,7 +256,8 @@ def test_a_document_stored_before_grids_were_kept_says_to_check_it_again(tmp_pat
     doc.scorecard = score_document(doc)
     with Warehouse.open(f"duckdb://{tmp_path}/wh.duckdb") as wh:
         wh.save_documents([doc])
-        wh.conn.execute("UPDATE doc_tables SET grid = NULL")  # as a warehouse migrated from before version 6 holds it
+        # as a warehouse migrated from before version 6 holds it (neither a grid nor, since 7, the frames)
+        wh.conn.execute("UPDATE doc_tables SET grid = NULL, frames = NULL")
         assert wh.table_grids(doc.source.sha256)[0]["rows"] is None
         index = write_site(wh, tmp_path / "site")
     view = html.fromstring((index.parent / "tables" / doc.source.sha256[:16] / "0.html").read_text(encoding="utf-8"))

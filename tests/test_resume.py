@@ -88,11 +88,15 @@ def test_check_killed_at_half_resumes_with_the_unfinished_files(tmp_path: Path) 
     assert f'"skipped": {len(kept)}' in finished[1] and f'"documents": {20 - len(kept)}' in finished[1]
     print(f"\nresume after kill -9 at {len(kept)}/20 stored: {resume_seconds:.1f} s")
 
-    # --recheck reads a stored file again (and still stores it once)
-    third = subprocess.run([sys.executable, "-m", "budgetqa", "check", str(PDFS[0]), "--warehouse",
-                            str(warehouse), "--recheck"], cwd=REPO, capture_output=True, text=True, timeout=300)
-    assert third.returncode == 0 and third.stderr.count("已读取 / read") == 1
-    assert query(warehouse, "SELECT count(*) FROM documents")[0][0] == 20
+    # --recheck checks a stored file again from its stored extraction, --reextract reads it again
+    # (and either still stores it once)
+    for extra, reads in (((), 0), (("--reextract",), 1)):
+        third = subprocess.run([sys.executable, "-m", "budgetqa", "check", str(PDFS[0]), "--warehouse",
+                                str(warehouse), "--recheck", *extra], cwd=REPO, capture_output=True, text=True,
+                               timeout=300)
+        assert third.returncode == 0 and third.stderr.count("已读取 / read") == reads, third.stderr
+        assert third.stderr.count("已保存 / stored") == 1
+        assert query(warehouse, "SELECT count(*) FROM documents")[0][0] == 20
 
 
 def test_report_waits_one_write_not_the_whole_check(tmp_path: Path) -> None:

@@ -111,6 +111,18 @@ MIGRATIONS: list[tuple[int, list[str]]] = [
         "ALTER TABLE doc_tables ADD COLUMN measures TEXT",
         "ALTER TABLE doc_tables ADD COLUMN grid TEXT",
     ]),
+    (7, [
+        # the extraction itself, so `--recheck` validates again without reading the file
+        # (warehouse.extraction): each table's rows and cells frames whole, with their types, notes
+        # and index (the report's grid is derived from it; `grid` stays for rows stored before),
+        "ALTER TABLE doc_tables ADD COLUMN frames TEXT",
+        # the paragraphs with their page,
+        """CREATE TABLE doc_paragraphs (
+            sha256 TEXT NOT NULL, ordinal INTEGER NOT NULL, paragraph_index INTEGER, page INTEGER, body TEXT,
+            PRIMARY KEY (sha256, ordinal))""",
+        # and the extractor version (domain.ruleset) and layout it was stored with; NULL: not stored
+        "ALTER TABLE documents ADD COLUMN extractor TEXT",
+    ]),
 ]
 
 SCHEMA_VERSION = MIGRATIONS[-1][0]
@@ -120,13 +132,15 @@ DOCUMENT_COLUMNS = (
     "score", "grade", "score_completeness", "score_arithmetic", "score_code", "score_cross_table",
     "score_narrative", "score_format", "errors", "warnings", "infos", "page_count", "extracted_at", "run_id",
     "paragraph_count", "ruleset", "locator", "identity", "first_seen", "first_run", "superseded_by", "superseded_at",
+    "extractor",
 )
 RESULT_COLUMNS = (
     "sha256", "ruleset", "run_id", "checked_at", "status", "score", "grade", "score_completeness",
     "score_arithmetic", "score_code", "score_cross_table", "score_narrative", "score_format",
     "errors", "warnings", "infos",
 )
-TABLE_COLUMNS = ("sha256", "table_index", "kind", "number", "title", "unit", "pages", "row_count", "measures", "grid")
+TABLE_COLUMNS = ("sha256", "table_index", "kind", "number", "title", "unit", "pages", "row_count", "measures", "grid", "frames")
+PARAGRAPH_COLUMNS = ("sha256", "ordinal", "paragraph_index", "page", "body")
 FINDING_COLUMNS = (
     "sha256", "ordinal", "rule", "category", "severity", "table_kind", "code", "row_label", "column_name",
     "expected", "observed", "message", "page", "bbox", "cell", "paragraph", "excerpt",

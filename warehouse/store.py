@@ -16,12 +16,22 @@ import polars as pl
 from domain.model import CATEGORIES, REPORT_SCHEMA, Document, Scorecard, Table
 from domain.ruleset import ruleset_version
 from warehouse.db import Connection
+from warehouse.extraction import (
+    REUSABLE_STATUSES,
+    NotStorable,
+    document_from_rows,
+    frames_json,
+    paragraph_rows,
+    stored_extractor,
+    table_from_row,
+)
 from warehouse.schema import (
     COPY_COLUMNS,
     CRAWL_COLUMNS,
     DOCUMENT_COLUMNS,
     FINDING_COLUMNS,
     MIGRATIONS,
+    PARAGRAPH_COLUMNS,
     RESULT_COLUMNS,
     SCHEMA_VERSION,
     TABLE_COLUMNS,
@@ -79,9 +89,10 @@ def _score_values(doc: Document) -> tuple:
 
 
 def document_row(doc: Document, run_id: str | None, extracted_at: datetime, ruleset: str | None = None,
-                 version: dict | None = None) -> tuple:
+                 version: dict | None = None, extractor: str | None = None) -> tuple:
     """The documents row; `version`: first_seen, first_run, superseded_by, superseded_at (kept from
-    the stored row when the same bytes are saved again)."""
+    the stored row when the same bytes are saved again); `extractor`: the version its stored
+    extraction was made with (None when its tables could not be stored whole)."""
     version = version or {"first_seen": extracted_at, "first_run": run_id, "superseded_by": None,
                           "superseded_at": None}
     status, *scores = _score_values(doc)
@@ -90,7 +101,7 @@ def document_row(doc: Document, run_id: str | None, extracted_at: datetime, rule
         doc.department, doc.region, doc.year, doc.kind, doc.unit, status, doc.error,
         *scores, doc.page_count, extracted_at, run_id, len(doc.paragraphs), ruleset,
         locator(doc), identity(doc), version["first_seen"], version["first_run"], version["superseded_by"],
-        version["superseded_at"],
+        version["superseded_at"], extractor,
     )
 
 
@@ -130,15 +141,20 @@ GRID_ROW_KEYS = ("row", "side", "code", "raw_code", "name", "raw_name")
 GRID_CELL_KEYS = ("row", "column", "text", "problem", "page", "x0", "top", "x1", "bottom", "address")
 
 
-def grid_json(table: Table) -> str:
+def grid_dict(table: Table) -> dict:
     """The table as the tool read it, for the report's table view: {"rows": {column: [values]},
     "cells": {column: [values]}} (columnar, coordinates to 0.1 pt)."""
     rows = table.rows.select([c for c in (*GRID_ROW_KEYS, *table.measures) if c in table.rows.columns])
     cells = table.cells.select([c for c in GRID_CELL_KEYS if c in table.cells.columns])
     coords = [c for c in ("x0", "top", "x1", "bottom") if c in cells.columns]
     cells = cells.with_columns(pl.col(c).round(1) for c in coords)
-    return json.dumps({"rows": rows.to_dict(as_series=False), "cells": cells.to_dict(as_series=False)},
-                      ensure_ascii=False, separators=(",", ":"))
+    return {"rows": rows.to_dict(as_series=False), "cells": cells.to_dict(as_series=False)}
+
+
+def grid_json(table: Table) -> str:
+    """doc_tables.grid (migration 6): `grid_dict` as JSON. Since migration 7 the grid is derived
+    from the stored frames instead; kept for a table whose frames cannot be stored."""
+    return json.dumps(grid_dict(table), ensure_ascii=False, separators=(",", ":"))
 
 
 def _records(columns: dict[str, list]) -> list[dict]:
@@ -146,12 +162,22 @@ def _records(columns: dict[str, list]) -> list[dict]:
     return [dict(zip(names, values, strict=True)) for values in zip(*columns.values(), strict=True)]
 
 
-def table_rows(doc: Document) -> list[tuple]:
-    return [
+def extraction_rows(doc: Document) -> tuple[list[tuple], list[tuple], str | None]:
+    """The document's doc_tables rows (each table's frames whole), doc_paragraphs rows, and the
+    extractor version to record; a table with a column type the layout does not hold keeps its
+    grid only, and the document no extractor (a recheck reads its file again)."""
+    frames: list[str | None] = []
+    try:
+        frames = [frames_json(t) for t in doc.tables]
+        extractor: str | None = stored_extractor()
+    except NotStorable:
+        frames, extractor = [None] * len(doc.tables), None
+    tables = [
         (doc.source.sha256, i, t.kind, t.number, t.title, t.unit, json.dumps(t.pages), t.rows.height,
-         json.dumps(t.measures), grid_json(t))
-        for i, t in enumerate(doc.tables)
+         json.dumps(t.measures), None if f else grid_json(t), f)
+        for i, (t, f) in enumerate(zip(doc.tables, frames, strict=True))
     ]
+    return tables, paragraph_rows(doc), extractor
 
 
 class Warehouse:
@@ -297,6 +323,8 @@ class Warehouse:
         now = _now()
         copies = {(d.source.sha256, d.source.path): (d.source.sha256, d.source.path, d.source.url, now) for d in docs}
         primary = {d.source.sha256: d for d in docs if not d.duplicate_of}  # the same file twice: last wins
+        # serialised before the transaction (the same bytes give the same extraction)
+        extracted = {sha: extraction_rows(d) for sha, d in ({d.source.sha256: d for d in docs} | primary).items()}
         with self.conn.transaction():
             for sha in sorted({d.source.sha256 for d in docs}):  # one order everywhere: no deadlocks
                 self.conn.lock(f"doc:{sha}")
@@ -308,16 +336,20 @@ class Warehouse:
             prior = self._versions(keys)
             for chunk in _chunks([k for k in keys if k in prior]):  # new versions have no rows to replace
                 marks = ", ".join("?" * len(chunk))
-                for table in ("findings", "doc_tables", "documents"):
+                for table in ("findings", "doc_tables", "doc_paragraphs", "documents"):
                     self.conn.execute(f"DELETE FROM {table} WHERE sha256 IN ({marks})", chunk)
                 self.conn.execute(f"DELETE FROM results WHERE ruleset = ? AND sha256 IN ({marks})", [ruleset, *chunk])
             rows = list(primary.values())
             self.conn.executemany(_insert("documents", DOCUMENT_COLUMNS), [
                 document_row(d, run_id, now, ruleset, prior.get(d.source.sha256)
-                             or {"first_seen": now, "first_run": batch, "superseded_by": None, "superseded_at": None})
+                             or {"first_seen": now, "first_run": batch, "superseded_by": None, "superseded_at": None},
+                             extracted[d.source.sha256][2])
                 for d in rows])
             self.conn.executemany(_insert("results", RESULT_COLUMNS), [result_row(d, ruleset, run_id, now) for d in rows])
-            self.conn.executemany(_insert("doc_tables", TABLE_COLUMNS), [r for d in rows for r in table_rows(d)])
+            self.conn.executemany(_insert("doc_tables", TABLE_COLUMNS),
+                                  [r for d in rows for r in extracted[d.source.sha256][0]])
+            self.conn.executemany(_insert("doc_paragraphs", PARAGRAPH_COLUMNS),
+                                  [r for d in rows for r in extracted[d.source.sha256][1]])
             self.conn.executemany(_insert("findings", FINDING_COLUMNS), [r for d in rows for r in finding_rows(d)])
             self.conn.executemany(_UPSERT_COPY, list(copies.values()))
             self._supersede([d for d in rows if d.source.sha256 not in prior], batch, now)
@@ -419,6 +451,47 @@ class Warehouse:
             return {r["sha256"] for r in self.conn.query("SELECT sha256 FROM documents")}
         return {r["sha256"] for r in self.conn.query("SELECT sha256 FROM documents WHERE ruleset = ?", (ruleset,))}
 
+    def current_sources(self) -> list[dict]:
+        """sha256, path and url of every current document (what a recheck of the warehouse goes over)."""
+        return self.conn.query("SELECT sha256, path, url FROM documents WHERE superseded_by IS NULL ORDER BY path, sha256")
+
+    def reusable_extractions(self, shas: Iterable[str]) -> set[str]:
+        """Those of `shas` whose stored extraction is whole and current (made by this extractor
+        version, in a status worth keeping): `load_documents` rebuilds them without their files."""
+        keys = sorted(set(shas))
+        found: set[str] = set()
+        statuses = ", ".join("?" * len(REUSABLE_STATUSES))
+        for chunk in _chunks(keys):
+            rows = self.conn.query(
+                f"SELECT sha256 FROM documents WHERE extractor = ? AND status IN ({statuses}) "
+                f"AND sha256 IN ({', '.join('?' * len(chunk))})", [stored_extractor(), *REUSABLE_STATUSES, *chunk])
+            found |= {r["sha256"] for r in rows}
+        return found
+
+    def load_documents(self, shas: Iterable[str]) -> list[Document]:
+        """The stored documents as extraction left them — source, facts, status, tables (rows and
+        cells whole) and paragraphs; no findings or scorecard — in the order of `shas` (those stored
+        with their extraction; see `reusable_extractions` for whether it is current)."""
+        keys = list(dict.fromkeys(shas))
+        docs: dict[str, Document] = {}
+        with self.session():
+            for chunk in _chunks(keys):
+                marks = ", ".join("?" * len(chunk))
+                rows = self.conn.query(f"SELECT {', '.join(DOCUMENT_COLUMNS)} FROM documents "
+                                       f"WHERE extractor IS NOT NULL AND sha256 IN ({marks})", chunk)
+                tables: dict[str, list[dict]] = {}
+                for t in self.conn.query(f"SELECT {', '.join(TABLE_COLUMNS)} FROM doc_tables WHERE sha256 IN ({marks}) "
+                                         "ORDER BY sha256, table_index", chunk):
+                    tables.setdefault(t["sha256"], []).append(t)
+                paragraphs: dict[str, list[dict]] = {}
+                for p in self.conn.query(f"SELECT {', '.join(PARAGRAPH_COLUMNS)} FROM doc_paragraphs "
+                                         f"WHERE sha256 IN ({marks}) ORDER BY sha256, ordinal", chunk):
+                    paragraphs.setdefault(p["sha256"], []).append(p)
+                for r in rows:
+                    docs[r["sha256"]] = document_from_rows(r, tables.get(r["sha256"], []),
+                                                           paragraphs.get(r["sha256"], []))
+        return [docs[k] for k in keys if k in docs]
+
     def scorecards(self, *, region: str | None = None, department: str | None = None,
                    current: bool = True) -> list[dict]:
         """One row per document: identity, status, score, grade, category scores, counts; only the
@@ -514,7 +587,7 @@ class Warehouse:
 
     def tables(self, sha256: str | None = None) -> list[dict]:
         """The document's tables (every stored table, with its `sha256`, when none is named)."""
-        sql, params = f"SELECT {', '.join(TABLE_COLUMNS)} FROM doc_tables", ()
+        sql, params = "SELECT sha256, table_index, kind, number, title, unit, pages, row_count FROM doc_tables", ()
         if sha256:
             sql, params = sql + " WHERE sha256 = ?", (sha256,)
         rows = self.conn.query(sql + " ORDER BY sha256, table_index", params)
@@ -524,12 +597,13 @@ class Warehouse:
 
     def table_grids(self, sha256: str) -> list[dict]:
         """The document's tables as read: `tables()` entries plus `index`, `unit`, `measures`, and
-        `rows`/`cells` as lists of records (None for a document stored before grids were kept)."""
+        `rows`/`cells` as lists of records (`grid_dict` of the stored frames, or the stored grid;
+        None for a document stored before grids were kept)."""
         rows = self.conn.query(
             f"SELECT {', '.join(TABLE_COLUMNS)} FROM doc_tables WHERE sha256 = ? ORDER BY table_index", (sha256,))
         out = []
         for r in rows:
-            grid = json.loads(r["grid"]) if r["grid"] else None
+            grid = grid_dict(table_from_row(r)) if r["frames"] else json.loads(r["grid"]) if r["grid"] else None
             out.append({"index": r["table_index"], "kind": r["kind"], "number": r["number"], "title": r["title"],
                         "unit": r["unit"], "pages": json.loads(r["pages"] or "[]"), "row_count": r["row_count"],
                         "measures": json.loads(r["measures"]) if r["measures"] else [],
