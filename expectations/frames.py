@@ -136,6 +136,15 @@ def check_frame(records: list[dict], extra: dict[str, pl.DataType]) -> pl.DataFr
     ) if records else pl.DataFrame(schema=schema)
 
 
+def framed(frames: list[pl.DataFrame], extra: dict[str, pl.DataType]) -> pl.DataFrame:
+    """A check frame from partial frames, stacked in order: CHECK_COLUMNS then `extra`, a column a
+    frame lacks filled with nulls (what check_frame does for row dicts)."""
+    schema = {**CHECK_COLUMNS, **extra}
+    parts = [f.select([(pl.col(c) if c in f.columns else pl.lit(None)).cast(t).alias(c) for c, t in schema.items()])
+             for f in frames if f.height]
+    return pl.concat(parts, how="vertical") if parts else pl.DataFrame(schema=schema)
+
+
 def coded_tables(documents: list[Document], kinds: Iterable[str]) -> Iterator[tuple[int, int, Table]]:
     kinds = frozenset(kinds)
     for d, doc in enumerate(documents):

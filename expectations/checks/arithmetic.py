@@ -21,6 +21,7 @@ from expectations.frames import (
     TableView,
     check_frame,
     clean_name,
+    framed,
     is_total,
 )
 
@@ -68,6 +69,87 @@ def _record(derived: Derived, d: int, t: int, table: Table, pos: int, column: st
     }
 
 
+# --- the same comparison as polars expressions, over a table's rows at once ------------------------
+
+ROUNDING_NOTE = "（差额在各项四舍五入的累计误差之内 / within the accumulated rounding of the terms）"
+
+
+def _num(column: str) -> pl.Expr:
+    """An amount column as Derived.value reads it: NaN as null."""
+    return pl.col(column).cast(pl.Float64).fill_nan(None)
+
+
+def _or0(e: pl.Expr) -> pl.Expr:
+    """Python's `value or 0.0`: null (and -0.0) as 0.0."""
+    return pl.when(e.is_null() | (e == 0.0)).then(pl.lit(0.0)).otherwise(e)
+
+
+def _bad_rows(view: TableView, column: str) -> list[int]:
+    """The rows whose cell of `column` has a format problem (TableView.problems)."""
+    return [r for r, c in view.problems if c == column]
+
+
+def _bad(view: TableView, columns: list[str]) -> pl.Expr:
+    """True on a row where a cell of one of `columns` has a format problem."""
+    return pl.any_horizontal([pl.lit(False)] + [pl.col("row").is_in(_bad_rows(view, c)) for c in columns])
+
+
+def _excess(frame: pl.DataFrame, view: TableView) -> pl.DataFrame:
+    """From `_exp`, `_obs` and `_terms` (the number of terms compared), _compare's excess and whether
+    the difference is within the accumulated rounding of the terms (`_rounding`)."""
+    diff = (pl.col("_obs") - pl.col("_exp")).abs()
+    bound = pl.col("_terms").cast(pl.Float64) * 0.5 * (10.0 ** -view.decimals) + 1e-6
+    return frame.with_columns(excess=diff - view.tolerance).with_columns(
+        _rounding=(pl.col("excess") > 0) & (diff <= bound))
+
+
+def _compared(frame: pl.DataFrame, view: TableView, observed: pl.Expr, parts: list[pl.Expr], bad: pl.Expr
+              ) -> pl.DataFrame:
+    """_compare on every row: observed vs Σ parts (in order). Rows with nothing printed to compare or
+    a malformed cell are dropped."""
+    exp = pl.lit(0.0)
+    for part in parts:
+        exp = exp + _or0(part)
+    empty = pl.all_horizontal([observed.is_null()] + [q.is_null() for q in parts])
+    terms = pl.sum_horizontal([pl.lit(1, pl.Int64)] + [q.is_not_null().cast(pl.Int64) for q in parts])
+    out = frame.with_columns(_exp=exp, _obs=_or0(observed), _terms=terms, _skip=empty | bad)
+    return _excess(out.filter(~pl.col("_skip")), view)
+
+
+def _records(frame: pl.DataFrame, d: int, t: int, table: Table, view: TableView, column: pl.Expr,
+             zh: pl.Expr, en: pl.Expr) -> pl.DataFrame:
+    """_record for every row of a compared frame (`row`, optional `code`/`name`, `_exp`, `_obs`,
+    `excess`, `_rounding`). Amounts are printed by Python's formatting, as _record prints them."""
+    if not frame.height:
+        return frame.clear()
+    exp, obs = frame["_exp"].to_list(), frame["_obs"].to_list()
+    expected = pl.Series([view.fmt(v) for v in exp], dtype=pl.Utf8)
+    observed = pl.Series([view.fmt(v) for v in obs], dtype=pl.Utf8)
+    frame = frame.with_columns(expected=expected, observed=observed,
+                               expected_value=pl.Series([view.printed(v) for v in exp], dtype=pl.Float64),
+                               observed_value=pl.Series([view.printed(v) for v in obs], dtype=pl.Float64))
+    note = pl.when(pl.col("_rounding")).then(pl.lit(ROUNDING_NOTE)).otherwise(pl.lit(""))
+    shown, printed = pl.col("expected"), pl.col("observed")
+    return frame.select(
+        doc=pl.lit(d, pl.Int64), table=pl.lit(table.kind, pl.Utf8), tindex=pl.lit(t, pl.Int64),
+        row=pl.col("row").cast(pl.Int64),
+        code=pl.col("code") if "code" in frame.columns else pl.lit(None, pl.Utf8),
+        name=pl.col("name") if "name" in frame.columns else pl.lit(None, pl.Utf8),
+        column=column, expected=shown, observed=printed, expected_value=pl.col("expected_value"),
+        observed_value=pl.col("observed_value"), rounding_step=pl.lit(view.step, pl.Float64),
+        message=pl.concat_str([zh, pl.lit("：应为 "), shown, pl.lit("，列示 "), printed, pl.lit(" / "), en,
+                               pl.lit(": expected "), shown, pl.lit(", printed "), printed, note]),
+        severity=pl.when(pl.col("_rounding")).then(pl.lit("info")).otherwise(pl.lit(None, pl.Utf8)),
+        excess=pl.col("excess"),
+    )
+
+
+def _row_sums(table: Table, view: TableView, whole: str, parts: list[str]) -> pl.DataFrame:
+    """whole = Σ parts compared on every row whose `whole` is printed (the frame of _compared)."""
+    rows = table.rows.filter(_num(whole).is_not_null())
+    return _compared(rows, view, _num(whole), [_num(c) for c in parts], _bad(view, [whole, *parts]))
+
+
 def parent_sum(documents: list[Document], derived: Derived) -> pl.DataFrame:
     """类 = Σ款, 款 = Σ项 in every amount column; children grouped by position as printed."""
     out: list[dict] = []
@@ -109,7 +191,7 @@ ROW_PARTITIONS: list[tuple[str, tuple[str, ...]]] = [("total", ("basic", "projec
 
 def basic_plus_project(documents: list[Document], derived: Derived) -> pl.DataFrame:
     """合计 = 基本支出 + 项目支出 on every row."""
-    out: list[dict] = []
+    out: list[pl.DataFrame] = []
     for d, doc in enumerate(documents):
         for t, table in enumerate(doc.tables):
             if not table.rows.height or table.kind in INDICATOR_KINDS:
@@ -118,19 +200,14 @@ def basic_plus_project(documents: list[Document], derived: Derived) -> pl.DataFr
             for whole, parts in ROW_PARTITIONS:
                 if len(view.measures(whole, *parts)) != len(parts) + 1:
                     continue
-                for p in range(table.rows.height):
-                    r = int(derived.columns(table)["row"][p])
-                    if derived.value(table, p, whole) is None:
-                        continue  # an empty total cell: nothing printed to compare (often a reading gap)
-                    cmp = _compare(view, [(r, c) for c in (whole, *parts)], derived.value(table, p, whole),
-                                   [derived.value(table, p, c) for c in parts])
-                    if cmp and table.kind in OPEN_EXPENDITURE_KINDS and cmp[1] > cmp[0]:
-                        continue  # 支出总表 may add columns (上缴上级支出、结转下年、预留机动经费 …) beyond basic+project
-                    if cmp:
-                        out.append(_record(derived, d, t, table, p, whole, cmp, view,
-                                           "合计不等于基本支出与项目支出之和",
-                                           "total is not basic + project"))
-    return check_frame(out, EXTRA)
+                # an empty total cell: nothing printed to compare (often a reading gap)
+                rows = _row_sums(table, view, whole, list(parts))
+                if table.kind in OPEN_EXPENDITURE_KINDS:
+                    # 支出总表 may add columns (上缴上级支出、结转下年、预留机动经费 …) beyond basic+project
+                    rows = rows.filter(pl.col("_obs") <= pl.col("_exp"))
+                out.append(_records(rows, d, t, table, view, pl.lit(whole), pl.lit("合计不等于基本支出与项目支出之和"),
+                                    pl.lit("total is not basic + project")))
+    return framed(out, EXTRA)
 
 
 def _summands(derived: Derived, table: Table, total_pos: int) -> list[list[int]]:
@@ -323,9 +400,10 @@ Partition = tuple[str, tuple[str, ...]]
 
 
 def _row_sum_rule(derived: Derived, documents: list[Document], partitions: Callable[[Table], list[Partition]], kinds: frozenset | None,
-                  zh: str, en: str, min_parts: int = 2) -> list[dict]:
-    """whole = Σ parts on every row of the tables (of `kinds`) that have the whole and ≥ min_parts parts."""
-    out: list[dict] = []
+                  zh: str, en: str, min_parts: int = 2) -> list[pl.DataFrame]:
+    """whole = Σ parts on every row of the tables (of `kinds`) that have the whole and ≥ min_parts parts;
+    one frame per table checked."""
+    out: list[pl.DataFrame] = []
     for d, doc in enumerate(documents):
         for t, table in enumerate(doc.tables):
             if (kinds and table.kind not in kinds) or not table.rows.height:
@@ -335,14 +413,8 @@ def _row_sum_rule(derived: Derived, documents: list[Document], partitions: Calla
                 present = [c for c in parts if c in table.rows.columns]
                 if whole not in table.rows.columns or len(present) < min_parts:
                     continue
-                for p in range(table.rows.height):
-                    r = int(derived.columns(table)["row"][p])
-                    if derived.value(table, p, whole) is None:
-                        continue
-                    cmp = _compare(view, [(r, c) for c in (whole, *present)], derived.value(table, p, whole),
-                                   [derived.value(table, p, c) for c in present])
-                    if cmp:
-                        out.append(_record(derived, d, t, table, p, whole, cmp, view, zh, en))
+                out.append(_records(_row_sums(table, view, whole, present), d, t, table, view, pl.lit(whole),
+                                    pl.lit(zh), pl.lit(en)))
                 break  # first applicable partition only
     return out
 
@@ -359,8 +431,8 @@ def _income_partition(table: Table) -> list[Partition]:
 
 def income_sources(documents: list[Document], derived: Derived) -> pl.DataFrame:
     """部门收入总表: 合计 = 财政拨款 (or its three funds when no 财政拨款 column) + the other sources, per row."""
-    return check_frame(_row_sum_rule(derived, documents, _income_partition, INCOME_KINDS, "合计不等于各项收入之和",
-                                     "total is not the sum of the income sources"), EXTRA)
+    return framed(_row_sum_rule(derived, documents, _income_partition, INCOME_KINDS, "合计不等于各项收入之和",
+                                "total is not the sum of the income sources"), EXTRA)
 
 
 BASIC_PARTS: list[Partition] = [("basic", ("personnel", "public"))]
@@ -374,9 +446,9 @@ def personnel_plus_public(documents: list[Document], derived: Derived) -> pl.Dat
                         "basic is not personnel + public")
     rows = _row_sum_rule(derived, documents, lambda _t: BASIC_TABLE_PARTS, BASIC_KINDS, "基本支出合计不等于人员经费与公用经费之和",
                          "basic total is not personnel + public")
-    seen = {(r["doc"], r["tindex"]) for r in out}
-    out += [r for r in rows if (r["doc"], r["tindex"]) not in seen]
-    return check_frame(out, EXTRA)
+    seen = {(f["doc"][0], f["tindex"][0]) for f in out if f.height}
+    out += [f for f in rows if f.height and (f["doc"][0], f["tindex"][0]) not in seen]
+    return framed(out, EXTRA)
 
 
 _CARRY = re.compile(r"结转|结余|弥补|调入|上年|年初|年末")
@@ -438,9 +510,9 @@ def _balance_columns(table: Table) -> tuple[str, str, str, str] | None:
     return None  # a 合计 alone could total anything: no check
 
 
-def _balance_rows(derived: Derived, documents: list[Document]) -> list[dict]:
+def _balance_rows(derived: Derived, documents: list[Document]) -> list[pl.DataFrame]:
     """Per row of every table whose header names the four balance columns (政府性基金/国有资本经营 …)."""
-    out: list[dict] = []
+    out: list[pl.DataFrame] = []
     for d, doc in enumerate(documents):
         for t, table in enumerate(doc.tables):
             cols = _balance_columns(table) if table.rows.height else None
@@ -448,17 +520,11 @@ def _balance_rows(derived: Derived, documents: list[Document]) -> list[dict]:
                 continue
             start, income, spent, end = cols
             view = derived.view(table)
-            for p in range(table.rows.height):
-                r = int(derived.columns(table)["row"][p])
-                vals = {c: derived.value(table, p, c) for c in cols}
-                if all(v is None for v in vals.values()):
-                    continue
-                neg = -vals[spent] if vals[spent] is not None else None
-                cmp = _compare(view, [(r, c) for c in cols], vals[end], [vals[start], vals[income], neg])
-                if cmp:
-                    out.append(_record(derived, d, t, table, p, end, cmp, view,
-                                       "年末结转和结余不等于年初结转和结余 + 本年收入 − 本年支出",
-                                       "year-end balance is not year-start balance + income − expenditure"))
+            rows = _compared(table.rows, view, _num(end), [_num(start), _num(income), -_num(spent)],
+                             _bad(view, list(cols)))
+            out.append(_records(rows, d, t, table, view, pl.lit(end),
+                                pl.lit("年末结转和结余不等于年初结转和结余 + 本年收入 − 本年支出"),
+                                pl.lit("year-end balance is not year-start balance + income − expenditure")))
     return out
 
 
@@ -576,5 +642,5 @@ def carryover_identity(documents: list[Document], derived: Derived) -> pl.DataFr
     """决算: 年初结转和结余 + 本年收入 = 本年支出 + 年末结转和结余 — per row where the header names the
     four columns, per fund in the 财政拨款收入支出决算总表, and on the 收支决算总表's 本年合计 and
     结转结余 lines."""
-    return check_frame(_balance_rows(derived, documents) + _fund_balance_rows(derived, documents) + _summary_balance_rows(derived, documents),
-                       EXTRA)
+    return framed(_balance_rows(derived, documents) + [check_frame(_fund_balance_rows(derived, documents), EXTRA),
+                   check_frame(_summary_balance_rows(derived, documents), EXTRA)], EXTRA)
