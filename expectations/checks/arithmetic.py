@@ -150,38 +150,67 @@ def _row_sums(table: Table, view: TableView, whole: str, parts: list[str]) -> pl
     return _compared(rows, view, _num(whole), [_num(c) for c in parts], _bad(view, [whole, *parts]))
 
 
+def _children(items: list[dict]) -> pl.DataFrame:
+    """Each item's position `k` and, for the items it adds up, the position of that parent (`anchor`):
+    the items after a parent down to the next one at its level or above (same side), at the highest
+    level among them. An item's anchor is the nearest item before it, on its side, of a lower level;
+    of the items anchored to one parent only those at the least level are its children."""
+    frame = pl.DataFrame({"k": list(range(len(items))), "row": [it["row"] for it in items],
+                          "side": [it["side"] for it in items], "level": [it["level"] for it in items]},
+                         schema={"k": pl.Int64, "row": pl.Int64, "side": pl.Utf8, "level": pl.Int64})
+    anchor = pl.coalesce([
+        pl.when(pl.col("level") == lv).then(
+            pl.when(pl.col("level") < lv).then(pl.col("k")).shift(1).forward_fill().over("side"))
+        for lv in frame["level"].unique().sort()])
+    return (frame.with_columns(anchor=anchor).filter(pl.col("anchor").is_not_null())
+            .filter(pl.col("level") == pl.col("level").min().over("anchor")))
+
+
 def parent_sum(documents: list[Document], derived: Derived) -> pl.DataFrame:
-    """类 = Σ款, 款 = Σ项 in every amount column; children grouped by position as printed."""
-    out: list[dict] = []
+    """类 = Σ款, 款 = Σ项 in every amount column; children grouped by position as printed (a join of
+    each parent with the sums of its children, per column)."""
+    out: list[pl.DataFrame] = []
     for d, doc in enumerate(documents):
         for t, table in enumerate(doc.tables):
             if table.kind not in CODED_KINDS or not table.rows.height:
                 continue
             view = derived.view(table)
-            pos = derived.positions(table)
             items = derived.distinct_items(table)
-            for k, it in enumerate(items):
-                below = []
-                for other in items[k + 1:]:
-                    if other["level"] <= it["level"] or other["side"] != it["side"]:
-                        break
-                    below.append(other)
-                if not below:
-                    continue
-                top = min(o["level"] for o in below)
-                children = [o for o in below if o["level"] == top]
-                p = pos[it["row"]]
-                for col in view.measures():
-                    if col == "previous" or derived.value(table, p, col) is None:
-                        continue  # an empty parent cell: nothing printed to compare (often a reading gap)
-                    parts = [derived.value(table, pos[c["row"]], col) for c in children]
-                    cells = [(it["row"], col)] + [(c["row"], col) for c in children]
-                    cmp = _compare(view, cells, derived.value(table, p, col), parts)
-                    if cmp:
-                        out.append(_record(derived, d, t, table, p, col, cmp, view,
-                                           f"科目 {it['code']} 的{_col_zh(col)}不等于下级科目之和",
-                                           f"{it['code']} {col} is not the sum of its sub-items"))
-    return check_frame(out, EXTRA)
+            measures = [c for c in view.measures() if c != "previous"]
+            if not items or not measures:
+                continue
+            children = _children(items)
+            if not children.height:
+                continue
+            amounts = table.rows.select("row", *[_num(c) for c in measures]).with_columns(pl.col("row").cast(pl.Int64))
+            children = children.join(amounts, on="row", how="left", maintain_order="left")
+            parents = pl.DataFrame({"k": list(range(len(items))), "icode": [it["code"] for it in items],
+                                    "row": [it["row"] for it in items]},
+                                   schema={"k": pl.Int64, "icode": pl.Utf8, "row": pl.Int64})
+            keep = [c for c in ("code", "name") if c in table.rows.columns]
+            parents = parents.join(table.rows.select(pl.col("row").cast(pl.Int64), *keep),
+                                   on="row", how="left", maintain_order="left")
+            per_column = []
+            for m, col in enumerate(measures):
+                sums = children.group_by("anchor", maintain_order=True).agg(
+                    _exp=_or0(pl.col(col)).cum_sum().last(),
+                    _terms=pl.col(col).is_not_null().sum().cast(pl.Int64) + 1,
+                    _child_bad=pl.col("row").is_in(_bad_rows(view, col)).any())
+                # an empty parent cell: nothing printed to compare (often a reading gap)
+                frame = (parents.join(amounts.select("row", col), on="row", how="left", maintain_order="left")
+                         .join(sums, left_on="k", right_on="anchor", how="inner", maintain_order="left")
+                         .filter(pl.col(col).is_not_null() & ~pl.col("_child_bad")
+                                 & ~pl.col("row").is_in(_bad_rows(view, col)))
+                         .with_columns(_obs=_or0(pl.col(col)), _m=pl.lit(m, pl.Int64)))
+                per_column.append(_records(
+                    _excess(frame, view), d, t, table, view, pl.lit(col),
+                    pl.concat_str([pl.lit("科目 "), pl.col("icode"), pl.lit(f" 的{_col_zh(col)}不等于下级科目之和")]),
+                    pl.concat_str([pl.col("icode"), pl.lit(f" {col} is not the sum of its sub-items")]),
+                ).with_columns(frame["k"].alias("_k"), frame["_m"]) if frame.height else frame.clear())
+            found = [f for f in per_column if f.height]
+            if found:
+                out.append(pl.concat(found).sort("_k", "_m", maintain_order=True).drop("_k", "_m"))
+    return framed(out, EXTRA)
 
 
 OPEN_EXPENDITURE_KINDS = frozenset({"expenditure_summary", "fa_expenditure"})
