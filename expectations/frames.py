@@ -108,6 +108,10 @@ class Derived:
         """The code hierarchy of a table (see `hierarchy`)."""
         return self.get("hierarchy", table, lambda: hierarchy(table), table.rows)
 
+    def hierarchy_frame(self, table: Table) -> pl.DataFrame:
+        """The code hierarchy as a frame (`k` = index in the list; see `hierarchy_frame`)."""
+        return self.get("hierarchy_frame", table, lambda: hierarchy_frame(self.hierarchy(table)), table.rows)
+
     def distinct_items(self, table: Table) -> list[dict]:
         """The hierarchy without codes printed a second time (code.duplicate reports those)."""
         return [it for it in self.hierarchy(table) if it["duplicate_of"] is None]
@@ -238,6 +242,19 @@ def fmt_percent(value: float, decimals: int) -> str:
 
 def level_of(code: str | None) -> int | None:
     return LEVEL_OF_LENGTH.get(len(code)) if code and code.isdigit() else None
+
+
+HIERARCHY_SCHEMA: dict[str, pl.DataType] = {
+    "k": pl.Int64, "row": pl.Int64, "side": pl.Utf8, "code": pl.Utf8, "name": pl.Utf8, "level": pl.Int64,
+    "valid": pl.Boolean, "parent": pl.Int64, "repaired": pl.Utf8, "duplicate_of": pl.Int64,
+}
+
+
+def hierarchy_frame(items: list[dict]) -> pl.DataFrame:
+    """The items of `hierarchy` as a frame, one row per item in order, `k` its index (what `parent`
+    and `duplicate_of` refer to); `parts` left out."""
+    columns = {c: [it[c] for it in items] for c in HIERARCHY_SCHEMA if c != "k"}
+    return pl.DataFrame({"k": list(range(len(items))), **columns}, schema=HIERARCHY_SCHEMA)
 
 
 def hierarchy(table: Table) -> list[dict]:

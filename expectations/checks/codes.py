@@ -13,6 +13,7 @@ from expectations.frames import (
     Derived,
     check_frame,
     coded_tables,
+    framed,
     level_of,
 )
 
@@ -84,28 +85,32 @@ def code_format(documents: list[Document], derived: Derived) -> pl.DataFrame:
     return check_frame(out, {"shape": pl.Utf8})
 
 
+def _base_columns(d: int, t: int, kind: str | None) -> list[pl.Expr]:
+    """_base over a hierarchy frame."""
+    return [pl.lit(d, pl.Int64).alias("doc"), pl.lit(kind, pl.Utf8).alias("table"), pl.lit(t, pl.Int64).alias("tindex"),
+            pl.col("row"), pl.col("code"), pl.col("name"), pl.lit("code").alias("column"),
+            pl.col("code").alias("observed")]
+
+
 def parent_prefix(documents: list[Document], derived: Derived) -> pl.DataFrame:
-    """A well-formed code starts with the code of the row it is printed under."""
-    out: list[dict] = []
+    """A well-formed code starts with the code of the row it is printed under (each item joined
+    with its parent)."""
+    out: list[pl.DataFrame] = []
     for d, doc in enumerate(documents):
         for t, table in enumerate(doc.tables):
             if table.kind not in CODED_KINDS or not table.rows.height:
                 continue
-            items = derived.hierarchy(table)
-            for it in items:
-                if not it["valid"] or it["parent"] is None:
-                    continue
-                parent = items[it["parent"]]
-                if not parent["valid"]:
-                    continue
-                pc = parent["code"]
-                rec = _base(d, t, table.kind, it)
-                rec["expected"] = pc + "x" * (len(it["code"]) - len(pc))
-                rec["message"] = f"科目编码与上级科目 {pc} 不一致 / code is not under its parent {pc}"
-                rec["prefix"] = it["code"][: len(pc)]
-                rec["parent_code"] = pc
-                out.append(rec)
-    return check_frame(out, {"prefix": pl.Utf8, "parent_code": pl.Utf8})
+            items = derived.hierarchy_frame(table)
+            parents = items.filter(pl.col("valid")).select(pl.col("k").alias("parent"), pl.col("code").alias("parent_code"))
+            pc = pl.col("parent_code")
+            out.append(items.filter(pl.col("valid") & pl.col("parent").is_not_null())
+                       .join(parents, on="parent", how="inner", maintain_order="left")
+                       .select(*_base_columns(d, t, table.kind),
+                               pc.str.pad_end(pl.col("code").str.len_chars(), "x").alias("expected"),
+                               pl.concat_str([pl.lit("科目编码与上级科目 "), pc, pl.lit(" 不一致 / code is not under its parent "),
+                                              pc]).alias("message"),
+                               pl.col("code").str.head(pc.str.len_chars()).alias("prefix"), pc))
+    return framed(out, {"prefix": pl.Utf8, "parent_code": pl.Utf8})
 
 
 def catalog_contradiction(code: str, name: str | None) -> str | None:
