@@ -364,18 +364,22 @@ _ROW_KEYS = {
 }
 
 
-def _printed_terms(derived: Derived, table: Table, view: TableView, pos: int, column: str) -> list[str]:
-    """The column itself, or its own items when its subtotal cell is blank (车辆 小计 left empty
-    while 购置费 and 运行维护费 are printed)."""
+def _printed_terms(view: TableView, column: str) -> tuple[list[pl.Expr], pl.Expr]:
+    """The terms a column adds to a 三公 sum, row by row, and whether one of their cells is malformed:
+    the column itself, or its own items where its subtotal cell is blank (车辆 小计 left empty while
+    购置费 and 运行维护费 are printed). A term that does not apply on a row is null (adds 0, not counted)."""
     parts = dict(THREE_PUBLIC_PARTS).get(column)
-    if derived.value(table, pos, column) is None and parts and set(parts) <= set(view.measures(*parts)):
-        return list(parts)
-    return [column]
+    if not parts or not set(parts) <= set(view.measures(*parts)):
+        return [_num(column)], _bad(view, [column])
+    blank = _num(column).is_null()
+    terms = [pl.when(blank).then(_num(parts[0])).otherwise(_num(column))]
+    terms += [pl.when(blank).then(_num(c)).otherwise(pl.lit(None, pl.Float64)) for c in parts[1:]]
+    return terms, pl.when(blank).then(_bad(view, list(parts))).otherwise(_bad(view, [column]))
 
 
 def three_public_sum(documents: list[Document], derived: Derived) -> pl.DataFrame:
     """三公 = 出国 + 车辆 + 接待; 车辆 = 购置 + 运行 — by column, or by row when items are rows."""
-    out: list[dict] = []
+    out: list[pl.DataFrame] = []
     for d, doc in enumerate(documents):
         for t, table in enumerate(doc.tables):
             rows = table.rows
@@ -391,16 +395,18 @@ def three_public_sum(documents: list[Document], derived: Derived) -> pl.DataFram
                 present = [c for c in parts if c in cols]
                 if len(present) < len(parts) or (whole.endswith("total") and meetings):
                     continue  # 江苏: 合计 also covers 会议费 and 培训费, so it is not the 三公 total
-                for p in range(rows.height):
-                    r = int(derived.columns(table)["row"][p])
-                    if derived.value(table, p, whole) is None:
-                        continue  # an empty 小计/总额 cell: nothing printed to compare
-                    terms = [t for c in present for t in _printed_terms(derived, table, view, p, c)]
-                    cmp = _compare(view, [(r, c) for c in (whole, *terms)], derived.value(table, p, whole),
-                                   [derived.value(table, p, c) for c in terms])
-                    if cmp:
-                        out.append(_record(derived, d, t, table, p, whole, cmp, view, f"“三公”经费{_col_zh(whole)}不等于各项之和",
-                                           f"three-public {whole} is not the sum of its items"))
+                terms: list[pl.Expr] = []
+                bad = _bad(view, [whole])
+                for c in present:
+                    more, more_bad = _printed_terms(view, c)
+                    terms += more
+                    bad = bad | more_bad
+                # an empty 小计/总额 cell: nothing printed to compare
+                compared = _compared(rows.filter(_num(whole).is_not_null()), view, _num(whole), terms, bad)
+                out.append(_records(compared, d, t, table, view, pl.lit(whole),
+                                    pl.lit(f"“三公”经费{_col_zh(whole)}不等于各项之和"),
+                                    pl.lit(f"three-public {whole} is not the sum of its items")))
+            found_rows: list[dict] = []
             # items as rows (one amount column)
             found: dict[str, int] = {}
             for p, name in enumerate(rows["name"].to_list() if "name" in rows.columns else []):
@@ -419,10 +425,11 @@ def three_public_sum(documents: list[Document], derived: Derived) -> pl.DataFram
                     cells = [(int(derived.columns(table)["row"][found[k]]), col) for k in (whole, *parts)]
                     cmp = _compare(view, cells, derived.value(table, p, col), [derived.value(table, found[k], col) for k in parts])
                     if cmp:
-                        out.append(_record(derived, d, t, table, p, col, cmp, view, "“三公”经费合计不等于各项之和",
-                                           "three-public total is not the sum of its items"))
+                        found_rows.append(_record(derived, d, t, table, p, col, cmp, view, "“三公”经费合计不等于各项之和",
+                                                  "three-public total is not the sum of its items"))
                 break
-    return check_frame(out, EXTRA)
+            out.append(check_frame(found_rows, EXTRA))
+    return framed(out, EXTRA)
 
 
 Partition = tuple[str, tuple[str, ...]]
