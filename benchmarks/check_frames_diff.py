@@ -99,6 +99,8 @@ def dump(out: Path, cache: Path) -> None:
     docs = documents(cache)
     docs += [perturbed(d) for d in docs]
     out.mkdir(parents=True, exist_ok=True)
+    for stale in out.glob("*.parquet"):
+        stale.unlink()
     derived = Derived()
     total = 0
     for rule in RULES:

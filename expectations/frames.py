@@ -140,6 +140,16 @@ def check_frame(records: list[dict], extra: dict[str, pl.DataType]) -> pl.DataFr
     ) if records else pl.DataFrame(schema=schema)
 
 
+def amount(column: str) -> pl.Expr:
+    """An amount column as Derived.value reads it: NaN as null."""
+    return pl.col(column).cast(pl.Float64).fill_nan(None)
+
+
+def or_zero(e: pl.Expr) -> pl.Expr:
+    """Python's `value or 0.0` on an amount: null (and -0.0) as 0.0."""
+    return pl.when(e.is_null() | (e == 0.0)).then(pl.lit(0.0)).otherwise(e)
+
+
 def framed(frames: list[pl.DataFrame], extra: dict[str, pl.DataType]) -> pl.DataFrame:
     """A check frame from partial frames, stacked in order: CHECK_COLUMNS then `extra`, a column a
     frame lacks filled with nulls (what check_frame does for row dicts)."""

@@ -19,10 +19,12 @@ from expectations.frames import (
     SUBTOTAL_NAME,
     Derived,
     TableView,
+    amount,
     check_frame,
     clean_name,
     framed,
     is_total,
+    or_zero,
 )
 
 EXTRA = {"excess": pl.Float64}
@@ -74,16 +76,6 @@ def _record(derived: Derived, d: int, t: int, table: Table, pos: int, column: st
 ROUNDING_NOTE = "（差额在各项四舍五入的累计误差之内 / within the accumulated rounding of the terms）"
 
 
-def _num(column: str) -> pl.Expr:
-    """An amount column as Derived.value reads it: NaN as null."""
-    return pl.col(column).cast(pl.Float64).fill_nan(None)
-
-
-def _or0(e: pl.Expr) -> pl.Expr:
-    """Python's `value or 0.0`: null (and -0.0) as 0.0."""
-    return pl.when(e.is_null() | (e == 0.0)).then(pl.lit(0.0)).otherwise(e)
-
-
 def _bad_rows(view: TableView, column: str) -> list[int]:
     """The rows whose cell of `column` has a format problem (TableView.problems)."""
     return [r for r, c in view.problems if c == column]
@@ -109,10 +101,10 @@ def _compared(frame: pl.DataFrame, view: TableView, observed: pl.Expr, parts: li
     a malformed cell are dropped."""
     exp = pl.lit(0.0)
     for part in parts:
-        exp = exp + _or0(part)
+        exp = exp + or_zero(part)
     empty = pl.all_horizontal([observed.is_null()] + [q.is_null() for q in parts])
     terms = pl.sum_horizontal([pl.lit(1, pl.Int64)] + [q.is_not_null().cast(pl.Int64) for q in parts])
-    out = frame.with_columns(_exp=exp, _obs=_or0(observed), _terms=terms, _skip=empty | bad)
+    out = frame.with_columns(_exp=exp, _obs=or_zero(observed), _terms=terms, _skip=empty | bad)
     return _excess(out.filter(~pl.col("_skip")), view)
 
 
@@ -146,8 +138,8 @@ def _records(frame: pl.DataFrame, d: int, t: int, table: Table, view: TableView,
 
 def _row_sums(table: Table, view: TableView, whole: str, parts: list[str]) -> pl.DataFrame:
     """whole = Σ parts compared on every row whose `whole` is printed (the frame of _compared)."""
-    rows = table.rows.filter(_num(whole).is_not_null())
-    return _compared(rows, view, _num(whole), [_num(c) for c in parts], _bad(view, [whole, *parts]))
+    rows = table.rows.filter(amount(whole).is_not_null())
+    return _compared(rows, view, amount(whole), [amount(c) for c in parts], _bad(view, [whole, *parts]))
 
 
 def _children(items: list[dict]) -> pl.DataFrame:
@@ -182,7 +174,7 @@ def parent_sum(documents: list[Document], derived: Derived) -> pl.DataFrame:
             children = _children(items)
             if not children.height:
                 continue
-            amounts = table.rows.select("row", *[_num(c) for c in measures]).with_columns(pl.col("row").cast(pl.Int64))
+            amounts = table.rows.select("row", *[amount(c) for c in measures]).with_columns(pl.col("row").cast(pl.Int64))
             children = children.join(amounts, on="row", how="left", maintain_order="left")
             parents = pl.DataFrame({"k": list(range(len(items))), "icode": [it["code"] for it in items],
                                     "row": [it["row"] for it in items]},
@@ -193,7 +185,7 @@ def parent_sum(documents: list[Document], derived: Derived) -> pl.DataFrame:
             per_column = []
             for m, col in enumerate(measures):
                 sums = children.group_by("anchor", maintain_order=True).agg(
-                    _exp=_or0(pl.col(col)).cum_sum().last(),
+                    _exp=or_zero(pl.col(col)).cum_sum().last(),
                     _terms=pl.col(col).is_not_null().sum().cast(pl.Int64) + 1,
                     _child_bad=pl.col("row").is_in(_bad_rows(view, col)).any())
                 # an empty parent cell: nothing printed to compare (often a reading gap)
@@ -201,7 +193,7 @@ def parent_sum(documents: list[Document], derived: Derived) -> pl.DataFrame:
                          .join(sums, left_on="k", right_on="anchor", how="inner", maintain_order="left")
                          .filter(pl.col(col).is_not_null() & ~pl.col("_child_bad")
                                  & ~pl.col("row").is_in(_bad_rows(view, col)))
-                         .with_columns(_obs=_or0(pl.col(col)), _m=pl.lit(m, pl.Int64)))
+                         .with_columns(_obs=or_zero(pl.col(col)), _m=pl.lit(m, pl.Int64)))
                 per_column.append(_records(
                     _excess(frame, view), d, t, table, view, pl.lit(col),
                     pl.concat_str([pl.lit("科目 "), pl.col("icode"), pl.lit(f" 的{_col_zh(col)}不等于下级科目之和")]),
@@ -370,10 +362,10 @@ def _printed_terms(view: TableView, column: str) -> tuple[list[pl.Expr], pl.Expr
     购置费 and 运行维护费 are printed). A term that does not apply on a row is null (adds 0, not counted)."""
     parts = dict(THREE_PUBLIC_PARTS).get(column)
     if not parts or not set(parts) <= set(view.measures(*parts)):
-        return [_num(column)], _bad(view, [column])
-    blank = _num(column).is_null()
-    terms = [pl.when(blank).then(_num(parts[0])).otherwise(_num(column))]
-    terms += [pl.when(blank).then(_num(c)).otherwise(pl.lit(None, pl.Float64)) for c in parts[1:]]
+        return [amount(column)], _bad(view, [column])
+    blank = amount(column).is_null()
+    terms = [pl.when(blank).then(amount(parts[0])).otherwise(amount(column))]
+    terms += [pl.when(blank).then(amount(c)).otherwise(pl.lit(None, pl.Float64)) for c in parts[1:]]
     return terms, pl.when(blank).then(_bad(view, list(parts))).otherwise(_bad(view, [column]))
 
 
@@ -402,7 +394,7 @@ def three_public_sum(documents: list[Document], derived: Derived) -> pl.DataFram
                     terms += more
                     bad = bad | more_bad
                 # an empty 小计/总额 cell: nothing printed to compare
-                compared = _compared(rows.filter(_num(whole).is_not_null()), view, _num(whole), terms, bad)
+                compared = _compared(rows.filter(amount(whole).is_not_null()), view, amount(whole), terms, bad)
                 out.append(_records(compared, d, t, table, view, pl.lit(whole),
                                     pl.lit(f"“三公”经费{_col_zh(whole)}不等于各项之和"),
                                     pl.lit(f"three-public {whole} is not the sum of its items")))
@@ -556,7 +548,7 @@ def _balance_rows(derived: Derived, documents: list[Document]) -> list[pl.DataFr
                 continue
             start, income, spent, end = cols
             view = derived.view(table)
-            rows = _compared(table.rows, view, _num(end), [_num(start), _num(income), -_num(spent)],
+            rows = _compared(table.rows, view, amount(end), [amount(start), amount(income), -amount(spent)],
                              _bad(view, list(cols)))
             out.append(_records(rows, d, t, table, view, pl.lit(end),
                                 pl.lit("年末结转和结余不等于年初结转和结余 + 本年收入 − 本年支出"),

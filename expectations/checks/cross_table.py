@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from domain.model import TABLE_KINDS, THREE_PUBLIC_CODES, THREE_PUBLIC_KINDS, Document
+from domain.model import TABLE_KINDS, THREE_PUBLIC_CODES, THREE_PUBLIC_KINDS, Document, Table
 from domain.scope import scope_of
 from domain.units import wan_per
 from expectations import catalog
@@ -18,9 +18,12 @@ from expectations.frames import (
     SUBTOTAL_NAME,
     Derived,
     TableView,
+    amount,
     base_name,
     check_frame,
+    framed,
     is_total,
+    or_zero,
 )
 
 KIND_ORDER = {k: i for i, k in enumerate(TABLE_KINDS)}
@@ -103,46 +106,79 @@ def same_code_same_amount(documents: list[Document], derived: Derived) -> pl.Dat
 
     When the code is in three tables and two agree, the odd one out is the table reported (not
     always the second of the pair); each (table, row, column) is reported once."""
-    out: list[dict] = []
+    out: list[pl.DataFrame] = []
     for d, doc in enumerate(documents):
         compared = _compared_amounts(derived, doc)
-        agrees: dict[tuple[str, int], bool] = {}
-        for c in compared:
-            if c["excess"] <= 0:
-                agrees[(c["code"], c["ta"])] = agrees[(c["code"], c["tb"])] = True
-        seen: set[tuple[int, int, str]] = set()
-        for c in compared:
-            blame_a = c["excess"] > 0 and agrees.get((c["code"], c["tb"])) and not agrees.get((c["code"], c["ta"]))
-            rec = c["a"] if blame_a else c["b"]
-            key = (rec["tindex"], rec["row"], rec["column"])
-            if key in seen:
-                continue
-            seen.add(key)
-            out.append({"doc": d, **rec, "excess": c["excess"], "other_tindex": c["tb"] if blame_a else c["ta"]})
-    return check_frame(out, {"excess": pl.Float64, "other_tindex": pl.Int64})
+        if not compared.height:
+            continue
+        # (code, table) pairs where some comparison agrees
+        agree = pl.concat([compared.filter(pl.col("excess") <= 0).select("code", pl.col(t).alias("t")) for t in ("ta", "tb")]
+                          ).unique().with_columns(pl.lit(True).alias("agrees"))
+        blame = (compared.join(agree.rename({"t": "tb", "agrees": "b_agrees"}), on=["code", "tb"], how="left",
+                               maintain_order="left")
+                 .join(agree.rename({"t": "ta", "agrees": "a_agrees"}), on=["code", "ta"], how="left", maintain_order="left")
+                 .with_columns(blame_a=(pl.col("excess") > 0) & pl.col("b_agrees").fill_null(False)
+                               & ~pl.col("a_agrees").fill_null(False)))
+        side = {c: pl.when(pl.col("blame_a")).then(pl.col(f"a_{c}")).otherwise(pl.col(f"b_{c}")).alias(c)
+                for c in AMOUNT_RECORD}
+        out.append(blame.select(pl.lit(d, pl.Int64).alias("doc"), *side.values(), "excess",
+                                pl.when(pl.col("blame_a")).then(pl.col("tb")).otherwise(pl.col("ta")).alias("other_tindex"))
+                   .unique(subset=["tindex", "row", "column"], keep="first", maintain_order=True))
+    return framed(out, {"excess": pl.Float64, "other_tindex": pl.Int64})
 
 
-def _amount_record(code: str, this: tuple, other: tuple) -> dict:
-    """The finding's fields when `this` side (tindex, table, occurrence, column, view, value) is the
-    one reported, against the `other` side."""
-    t, tab, it, col, view, got = this
-    _, other_tab, _, other_col, other_view, want = other
+# The fields of the record reported on either side of a comparison (_amount_records).
+AMOUNT_RECORD = ("table", "tindex", "row", "code", "name", "column", "expected", "observed", "expected_value",
+                 "observed_value", "rounding_step", "message")
+
+
+def _side(derived: Derived, t: int, table: Table, column: str, prefix: str) -> pl.DataFrame:
+    """A table's first line per (repaired) code with its amount in `column`, fields prefixed."""
+    view = derived.view(table)
+    values = table.rows.select(pl.col("row").cast(pl.Int64), amount(column).alias("x"))
+    return (derived.hierarchy_frame(table).filter(pl.col("repaired").is_not_null() & (pl.col("repaired") != ""))
+            .unique(subset="repaired", keep="first", maintain_order=True)
+            .filter(~pl.col("row").is_in([r for r, c in view.problems if c == column]))
+            .join(values, on="row", how="left", maintain_order="left")
+            .select(pl.col("repaired").alias("key"), *[pl.col(c).alias(f"{prefix}{c}") for c in ("row", "code", "name", "x")]))
+
+
+def _amount_records(frame: pl.DataFrame, this: tuple, other: tuple, key: str) -> dict[str, pl.Series]:
+    """The finding's fields, one per comparison, when `this` side (prefix, tindex, table, column, view)
+    is the one reported against the `other` side."""
+    p, t, tab, col, view = this
+    q, _, other_tab, other_col, other_view = other
+    got, want = frame[f"{p}x"].to_list(), frame[f"{q}x"].to_list()
+    shown_got = [view.fmt(v) for v in got]
+    shown_want = [other_view.fmt(v) for v in want]
+    n = frame.height
     return {
-        "table": tab.kind, "tindex": t, "row": int(it["row"]), "code": it["code"], "name": it["name"],
-        "column": col, "expected": other_view.fmt(want), "observed": view.fmt(got),
-        "expected_value": other_view.printed(want), "observed_value": view.printed(got),
-        "rounding_step": max(view.step, other_view.step),
-        "message": f"科目 {code} 在{TABLE_KINDS[tab.kind]}中为 {view.fmt(got)}，{TABLE_KINDS[other_tab.kind]}中为 "
-                   f"{other_view.fmt(want)} / {code}: {tab.kind}.{col} differs from {other_tab.kind}.{other_col}",
+        "table": pl.Series([tab.kind] * n, dtype=pl.Utf8), "tindex": pl.Series([t] * n, dtype=pl.Int64),
+        "row": frame[f"{p}row"], "code": frame[f"{p}code"], "name": frame[f"{p}name"],
+        "column": pl.Series([col] * n, dtype=pl.Utf8), "expected": pl.Series(shown_want, dtype=pl.Utf8),
+        "observed": pl.Series(shown_got, dtype=pl.Utf8),
+        "expected_value": pl.Series([other_view.printed(v) for v in want], dtype=pl.Float64),
+        "observed_value": pl.Series([view.printed(v) for v in got], dtype=pl.Float64),
+        "rounding_step": pl.Series([max(view.step, other_view.step)] * n, dtype=pl.Float64),
+        "message": pl.Series([f"科目 {code} 在{TABLE_KINDS[tab.kind]}中为 {g}，{TABLE_KINDS[other_tab.kind]}中为 "
+                              f"{w} / {code}: {tab.kind}.{col} differs from {other_tab.kind}.{other_col}"
+                              for code, g, w in zip(frame[key].to_list(), shown_got, shown_want, strict=True)],
+                             dtype=pl.Utf8),
     }
 
 
-def _compared_amounts(derived: Derived, doc: Document) -> list[dict]:
-    """Every comparison of a code's amount between the tables of a declared pair, with the record
-    to report on either side."""
-    compared: list[dict] = []
-    occ = _occurrences(derived, doc)
+def _compared_amounts(derived: Derived, doc: Document) -> pl.DataFrame:
+    """Every comparison of a code's amount between the tables of a declared pair (a join of the two
+    tables' lines on the code), pairs in declaration order and codes in the order the document first
+    prints them, with the record to report on either side (a_* / b_* columns)."""
+    coded = [(t, table) for t, table in enumerate(doc.tables) if table.kind in CODED_KINDS and table.rows.height]
+    if not coded:
+        return pl.DataFrame()
+    order = (pl.concat([derived.hierarchy_frame(table).select("repaired") for _, table in coded])
+             .filter(pl.col("repaired").is_not_null() & (pl.col("repaired") != ""))
+             .unique(keep="first", maintain_order=True).with_row_index("rank").rename({"repaired": "key"}))
     all_gpb = _all_gpb(derived, doc)
+    frames = []
     for pair in AMOUNT_PAIRS:
         if pair.only_if_all_gpb and not all_gpb:
             continue
@@ -153,28 +189,24 @@ def _compared_amounts(derived: Derived, doc: Document) -> list[dict]:
         A, B = doc.tables[ta], doc.tables[tb_]
         ca = next((c for c in pair.a_col if c in A.rows.columns), None)
         cb = next((c for c in pair.b_col if c in B.rows.columns), None)
-        if not ca or not cb:
+        if not ca or not cb or not A.rows.height or not B.rows.height:
             continue
         va, vb = derived.view(A), derived.view(B)
-        pa, pb = derived.positions(A), derived.positions(B)
-        for code, items in occ.items():
-            ia = next((it for t, it in items if t == ta), None)
-            ib = next((it for t, it in items if t == tb_), None)
-            if not ia or not ib or (ia["row"], ca) in va.problems or (ib["row"], cb) in vb.problems:
-                continue
-            xa, xb = derived.value(A, pa[ia["row"]], ca), derived.value(B, pb[ib["row"]], cb)
-            if xa is None and xb is None:
-                continue
-            xa, xb = xa or 0.0, xb or 0.0
-
-            a = (ta, A, ia, ca, va, xa)
-            b = (tb_, B, ib, cb, vb, xb)
-            compared.append({
-                "code": code, "ta": ta, "tb": tb_,
-                "excess": abs(xa - xb) - max(va.tolerance, vb.tolerance),
-                "a": _amount_record(code, a, b), "b": _amount_record(code, b, a),
-            })
-    return compared
+        both = (_side(derived, ta, A, ca, "a_").join(_side(derived, tb_, B, cb, "b_"), on="key", how="inner")
+                .join(order, on="key", how="inner").sort("rank")
+                .filter(pl.col("a_x").is_not_null() | pl.col("b_x").is_not_null())
+                .with_columns(or_zero(pl.col("a_x")).alias("a_x"), or_zero(pl.col("b_x")).alias("b_x")))
+        if not both.height:
+            continue
+        a = ("a_", ta, A, ca, va)
+        b = ("b_", tb_, B, cb, vb)
+        both = both.with_columns(
+            code=pl.col("key"), ta=pl.lit(ta, pl.Int64), tb=pl.lit(tb_, pl.Int64),
+            excess=(pl.col("a_x") - pl.col("b_x")).abs() - max(va.tolerance, vb.tolerance))
+        fields = {f"a_{c}": v for c, v in _amount_records(both, a, b, "key").items()}
+        fields |= {f"b_{c}": v for c, v in _amount_records(both, b, a, "key").items()}
+        frames.append(both.select("code", "ta", "tb", "excess").with_columns(**fields))
+    return pl.concat(frames) if frames else pl.DataFrame()
 
 
 @dataclass(frozen=True)
