@@ -108,9 +108,9 @@ class Derived:
         """The code hierarchy of a table (see `hierarchy`)."""
         return self.get("hierarchy", table, lambda: hierarchy(table), table.rows)
 
-    def hierarchy_frame(self, table: Table) -> pl.DataFrame:
-        """The code hierarchy as a frame (`k` = index in the list; see `hierarchy_frame`)."""
-        return self.get("hierarchy_frame", table, lambda: hierarchy_frame(self.hierarchy(table)), table.rows)
+    def batch(self, documents: list[Document]) -> Batch:
+        """All tables of the documents stacked as frames (see `Batch`), built once."""
+        return self.get("batch", documents, lambda: Batch.of(documents, self))
 
     def distinct_items(self, table: Table) -> list[dict]:
         """The hierarchy without codes printed a second time (code.duplicate reports those)."""
@@ -130,6 +130,75 @@ class Derived:
         """Table.rows 'row' id → position in the frame."""
         return self.get("positions", table, lambda: {int(r): i for i, r in enumerate(table.rows["row"].to_list())},
                         table.rows)
+
+
+@dataclass
+class Batch:
+    """Every table of the documents of one validate() call as frames, for the check frames written
+    as polars expressions (joins, group_by, windows over all tables at once). A table is `tid`, its
+    number in document then table order.
+
+    tables: tid, doc, tindex, kind, decimals, tolerance, step (TableView's precision)
+    rows: tid, pos (position in the table) and the tables' rows stacked (a column a table lacks is null)
+    problems: tid, row, column of every cell with a format problem (TableView.problems)
+    items: tid, k and the code hierarchy of every coded table (`hierarchy`; parent/duplicate_of are `k`s)
+    """
+
+    tables: pl.DataFrame
+    rows: pl.DataFrame
+    problems: pl.DataFrame
+    items: pl.DataFrame
+    # (doc, tindex) → tid, and the Table objects by tid
+    tid: dict[tuple[int, int], int]
+    objects: list[Table]
+
+    @classmethod
+    def of(cls, documents: list[Document], derived: Derived) -> Batch:
+        tid: dict[tuple[int, int], int] = {}
+        objects: list[Table] = []
+        meta: dict[str, list] = {c: [] for c in ("doc", "tindex", "kind", "decimals", "tolerance", "step")}
+        bad: dict[str, list] = {"tid": [], "row": [], "column": []}
+        items: dict[str, list] = {c: [] for c in HIERARCHY_SCHEMA}
+        frames, heights = [], []
+        for d, doc in enumerate(documents):
+            for t, table in enumerate(doc.tables):
+                n = tid[(d, t)] = len(objects)
+                objects.append(table)
+                view = derived.view(table)
+                for key, value in (("doc", d), ("tindex", t), ("kind", table.kind), ("decimals", view.decimals),
+                                   ("tolerance", view.tolerance), ("step", view.step)):
+                    meta[key].append(value)
+                for r, c in sorted(view.problems):
+                    bad["tid"].append(n)
+                    bad["row"].append(r)
+                    bad["column"].append(c)
+                if table.rows.height:
+                    frames.append(table.rows)
+                    heights.append(table.rows.height)
+                    if table.kind in CODED_KINDS:
+                        found = derived.hierarchy(table)
+                        items["k"] += range(len(found))
+                        for c in HIERARCHY_SCHEMA:
+                            if c not in ("k", "tid"):
+                                items[c] += [it[c] for it in found]
+                        items["tid"] += [n] * len(found)
+                else:
+                    heights.append(0)
+        ids = [n for n, h in enumerate(heights) for _ in range(h)]
+        rows = (pl.concat(frames, how="diagonal_relaxed") if frames else pl.DataFrame())
+        rows = rows.with_columns(pl.Series("tid", ids, dtype=pl.Int64)).with_columns(
+            pos=pl.int_range(pl.len(), dtype=pl.Int64).over("tid"))
+        if "row" in rows.columns:
+            rows = rows.with_columns(pl.col("row").cast(pl.Int64))
+        tables = pl.DataFrame({"tid": list(range(len(objects))), **meta},
+                              schema={"tid": pl.Int64, "doc": pl.Int64, "tindex": pl.Int64, "kind": pl.Utf8,
+                                      "decimals": pl.Int64, "tolerance": pl.Float64, "step": pl.Float64})
+        problems = pl.DataFrame(bad, schema={"tid": pl.Int64, "row": pl.Int64, "column": pl.Utf8})
+        return cls(tables, rows, problems, pl.DataFrame(items, schema=HIERARCHY_SCHEMA), tid, objects)
+
+    def bad_rows(self, columns: list[str]) -> pl.DataFrame:
+        """tid, row of the rows where a cell of one of `columns` has a format problem."""
+        return self.problems.filter(pl.col("column").is_in(columns)).select("tid", "row").unique()
 
 
 def check_frame(records: list[dict], extra: dict[str, pl.DataType]) -> pl.DataFrame:
@@ -255,16 +324,9 @@ def level_of(code: str | None) -> int | None:
 
 
 HIERARCHY_SCHEMA: dict[str, pl.DataType] = {
-    "k": pl.Int64, "row": pl.Int64, "side": pl.Utf8, "code": pl.Utf8, "name": pl.Utf8, "level": pl.Int64,
+    "tid": pl.Int64, "k": pl.Int64, "row": pl.Int64, "side": pl.Utf8, "code": pl.Utf8, "name": pl.Utf8, "level": pl.Int64,
     "valid": pl.Boolean, "parent": pl.Int64, "repaired": pl.Utf8, "duplicate_of": pl.Int64,
 }
-
-
-def hierarchy_frame(items: list[dict]) -> pl.DataFrame:
-    """The items of `hierarchy` as a frame, one row per item in order, `k` its index (what `parent`
-    and `duplicate_of` refer to); `parts` left out."""
-    columns = {c: [it[c] for it in items] for c in HIERARCHY_SCHEMA if c != "k"}
-    return pl.DataFrame({"k": list(range(len(items))), **columns}, schema=HIERARCHY_SCHEMA)
 
 
 def hierarchy(table: Table) -> list[dict]:

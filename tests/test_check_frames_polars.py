@@ -10,8 +10,18 @@ import polars as pl
 from domain.model import Table
 from expectations.checks.arithmetic import _children, parent_sum, three_public_sum
 from expectations.checks.codes import parent_prefix
+from expectations.checks.cross_table import same_code_same_amount
 from expectations.frames import CHECK_COLUMNS, Derived
 from tests.fixtures.documents import make_document, make_table
+
+
+def _children_of(items: list[dict]) -> list[tuple[int, int]]:
+    """(parent, child) by the polars window, the items as one table's hierarchy frame."""
+    frame = pl.DataFrame({"tid": [0] * len(items), "k": list(range(len(items))), "side": [it["side"] for it in items],
+                          "level": [it["level"] for it in items]},
+                         schema={"tid": pl.Int64, "k": pl.Int64, "side": pl.Utf8, "level": pl.Int64})
+    got = _children(frame)
+    return sorted(zip(got["anchor"].to_list(), got["k"].to_list(), strict=True))
 
 
 def _children_by_position(items: list[dict]) -> list[tuple[int, int]]:
@@ -35,16 +45,13 @@ def test_children_match_the_positional_definition() -> None:
     for _ in range(500):
         n = rng.randint(1, 14)
         sides = sorted(rng.choice(["", "income", "expenditure"]) for _ in range(n))  # one block per side
-        items = [{"row": 10 * i, "side": sides[i], "level": rng.randint(1, 5)} for i in range(n)]
-        got = _children(items)
-        assert sorted(zip(got["anchor"].to_list(), got["k"].to_list(), strict=True)) == _children_by_position(items)
+        items = [{"side": sides[i], "level": rng.randint(1, 5)} for i in range(n)]
+        assert _children_of(items) == _children_by_position(items)
 
 
 def test_children_skip_a_deeper_line_before_the_parents_own_level() -> None:
     # 类 (1), a 项 printed straight under it (3), then a 款 (2): the 款 is the 类's child, not the 项
-    got = _children([{"row": 0, "side": "", "level": 1}, {"row": 1, "side": "", "level": 3},
-                     {"row": 2, "side": "", "level": 2}])
-    assert list(zip(got["anchor"].to_list(), got["k"].to_list(), strict=True)) == [(0, 2)]
+    assert _children_of([{"side": "", "level": 1}, {"side": "", "level": 3}, {"side": "", "level": 2}]) == [(0, 2)]
 
 
 def _gpb_table() -> Table:
@@ -89,3 +96,18 @@ def test_three_public_sum_uses_the_items_of_a_blank_subtotal() -> None:
     ])
     frame = three_public_sum([make_document([table], [])], Derived())
     assert frame.filter(pl.col("column") == "total").select("expected", "observed").rows() == [("10.50", "10.00")]
+
+
+def test_same_code_same_amount_blames_the_odd_table_out() -> None:
+    # 201 prints 30 in the 一般公共预算支出表, 30 in the 支出总表 and 31 in the 收入总表: all funds are
+    # 一般公共预算, so the 收入总表 is the odd one out on both pairs that include it
+    gpb = make_table("gpb_expenditure", ["total", "basic", "project"], [("201", "一般公共服务支出", "30.00", "10.00", "20.00")])
+    spent = make_table("expenditure_summary", ["total", "basic", "project"], [("201", "一般公共服务支出", "30.00", "10.00", "20.00")])
+    income = make_table("income_summary", ["total", "gpb"], [("", "合计", "31.00", "31.00"),
+                                                             ("201", "一般公共服务支出", "31.00", "31.00")])
+    frame = same_code_same_amount([make_document([gpb, spent, income], [])], Derived())
+    failing = frame.filter(pl.col("excess") > 0)
+    assert failing.select("table", "column", "expected", "observed").rows() == [
+        ("income_summary", "gpb", "30.00", "31.00"), ("income_summary", "total", "30.00", "31.00")]
+    assert frame.filter(pl.col("excess") <= 0).select("table", "column").rows() == [
+        ("expenditure_summary", "total"), ("expenditure_summary", "basic"), ("expenditure_summary", "project")]

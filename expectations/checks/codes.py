@@ -85,32 +85,23 @@ def code_format(documents: list[Document], derived: Derived) -> pl.DataFrame:
     return check_frame(out, {"shape": pl.Utf8})
 
 
-def _base_columns(d: int, t: int, kind: str | None) -> list[pl.Expr]:
-    """_base over a hierarchy frame."""
-    return [pl.lit(d, pl.Int64).alias("doc"), pl.lit(kind, pl.Utf8).alias("table"), pl.lit(t, pl.Int64).alias("tindex"),
-            pl.col("row"), pl.col("code"), pl.col("name"), pl.lit("code").alias("column"),
-            pl.col("code").alias("observed")]
-
-
 def parent_prefix(documents: list[Document], derived: Derived) -> pl.DataFrame:
-    """A well-formed code starts with the code of the row it is printed under (each item joined
-    with its parent)."""
-    out: list[pl.DataFrame] = []
-    for d, doc in enumerate(documents):
-        for t, table in enumerate(doc.tables):
-            if table.kind not in CODED_KINDS or not table.rows.height:
-                continue
-            items = derived.hierarchy_frame(table)
-            parents = items.filter(pl.col("valid")).select(pl.col("k").alias("parent"), pl.col("code").alias("parent_code"))
-            pc = pl.col("parent_code")
-            out.append(items.filter(pl.col("valid") & pl.col("parent").is_not_null())
-                       .join(parents, on="parent", how="inner", maintain_order="left")
-                       .select(*_base_columns(d, t, table.kind),
-                               pc.str.pad_end(pl.col("code").str.len_chars(), "x").alias("expected"),
-                               pl.concat_str([pl.lit("科目编码与上级科目 "), pc, pl.lit(" 不一致 / code is not under its parent "),
-                                              pc]).alias("message"),
-                               pl.col("code").str.head(pc.str.len_chars()).alias("prefix"), pc))
-    return framed(out, {"prefix": pl.Utf8, "parent_code": pl.Utf8})
+    """A well-formed code starts with the code of the row it is printed under: every item of every
+    coded table joined with its parent (Derived.batch)."""
+    batch = derived.batch(documents)
+    items = batch.items
+    parents = items.filter(pl.col("valid")).select("tid", pl.col("k").alias("parent"), pl.col("code").alias("parent_code"))
+    pc = pl.col("parent_code")
+    frame = (items.filter(pl.col("valid") & pl.col("parent").is_not_null())
+             .join(parents, on=["tid", "parent"], how="inner", maintain_order="left")
+             .join(batch.tables.select("tid", "doc", "kind", "tindex"), on="tid", how="left", maintain_order="left")
+             .select("doc", pl.col("kind").alias("table"), "tindex", "row", "code", "name",
+                     pl.lit("code").alias("column"), pl.col("code").alias("observed"),
+                     pc.str.pad_end(pl.col("code").str.len_chars(), "x").alias("expected"),
+                     pl.concat_str([pl.lit("科目编码与上级科目 "), pc, pl.lit(" 不一致 / code is not under its parent "), pc])
+                     .alias("message"),
+                     pl.col("code").str.head(pc.str.len_chars()).alias("prefix"), pc))
+    return framed([frame], {"prefix": pl.Utf8, "parent_code": pl.Utf8})
 
 
 def catalog_contradiction(code: str, name: str | None) -> str | None:
