@@ -142,6 +142,7 @@ class Batch:
     rows: tid, pos (position in the table) and the tables' rows stacked (a column a table lacks is null)
     problems: tid, row, column of every cell with a format problem (TableView.problems)
     items: tid, k and the code hierarchy of every coded table (`hierarchy`; parent/duplicate_of are `k`s)
+    Built once per call (Derived.batch): the rules read the tables, none replaces them.
     """
 
     tables: pl.DataFrame
