@@ -108,6 +108,10 @@ class Derived:
         """The code hierarchy of a table (see `hierarchy`)."""
         return self.get("hierarchy", table, lambda: hierarchy(table), table.rows)
 
+    def batch(self, documents: list[Document]) -> Batch:
+        """All tables of the documents stacked as frames (see `Batch`), built once."""
+        return self.get("batch", documents, lambda: Batch.of(documents, self))
+
     def distinct_items(self, table: Table) -> list[dict]:
         """The hierarchy without codes printed a second time (code.duplicate reports those)."""
         return [it for it in self.hierarchy(table) if it["duplicate_of"] is None]
@@ -128,12 +132,101 @@ class Derived:
                         table.rows)
 
 
+@dataclass
+class Batch:
+    """Every table of the documents of one validate() call as frames, for the check frames written
+    as polars expressions (joins, group_by, windows over all tables at once). A table is `tid`, its
+    number in document then table order.
+
+    tables: tid, doc, tindex, kind, decimals, tolerance, step (TableView's precision)
+    rows: tid, pos (position in the table) and the tables' rows stacked (a column a table lacks is null)
+    problems: tid, row, column of every cell with a format problem (TableView.problems)
+    items: tid, k and the code hierarchy of every coded table (`hierarchy`; parent/duplicate_of are `k`s)
+    Built once per call (Derived.batch): the rules read the tables, none replaces them.
+    """
+
+    tables: pl.DataFrame
+    rows: pl.DataFrame
+    problems: pl.DataFrame
+    items: pl.DataFrame
+    # (doc, tindex) → tid, and the Table objects by tid
+    tid: dict[tuple[int, int], int]
+    objects: list[Table]
+
+    @classmethod
+    def of(cls, documents: list[Document], derived: Derived) -> Batch:
+        tid: dict[tuple[int, int], int] = {}
+        objects: list[Table] = []
+        meta: dict[str, list] = {c: [] for c in ("doc", "tindex", "kind", "decimals", "tolerance", "step")}
+        bad: dict[str, list] = {"tid": [], "row": [], "column": []}
+        items: dict[str, list] = {c: [] for c in HIERARCHY_SCHEMA}
+        frames, heights = [], []
+        for d, doc in enumerate(documents):
+            for t, table in enumerate(doc.tables):
+                n = tid[(d, t)] = len(objects)
+                objects.append(table)
+                view = derived.view(table)
+                for key, value in (("doc", d), ("tindex", t), ("kind", table.kind), ("decimals", view.decimals),
+                                   ("tolerance", view.tolerance), ("step", view.step)):
+                    meta[key].append(value)
+                for r, c in sorted(view.problems):
+                    bad["tid"].append(n)
+                    bad["row"].append(r)
+                    bad["column"].append(c)
+                if table.rows.height:
+                    frames.append(table.rows)
+                    heights.append(table.rows.height)
+                    if table.kind in CODED_KINDS:
+                        found = derived.hierarchy(table)
+                        items["k"] += range(len(found))
+                        for c in HIERARCHY_SCHEMA:
+                            if c not in ("k", "tid"):
+                                items[c] += [it[c] for it in found]
+                        items["tid"] += [n] * len(found)
+                else:
+                    heights.append(0)
+        ids = [n for n, h in enumerate(heights) for _ in range(h)]
+        rows = (pl.concat(frames, how="diagonal_relaxed") if frames else pl.DataFrame())
+        rows = rows.with_columns(pl.Series("tid", ids, dtype=pl.Int64)).with_columns(
+            pos=pl.int_range(pl.len(), dtype=pl.Int64).over("tid"))
+        if "row" in rows.columns:
+            rows = rows.with_columns(pl.col("row").cast(pl.Int64))
+        tables = pl.DataFrame({"tid": list(range(len(objects))), **meta},
+                              schema={"tid": pl.Int64, "doc": pl.Int64, "tindex": pl.Int64, "kind": pl.Utf8,
+                                      "decimals": pl.Int64, "tolerance": pl.Float64, "step": pl.Float64})
+        problems = pl.DataFrame(bad, schema={"tid": pl.Int64, "row": pl.Int64, "column": pl.Utf8})
+        return cls(tables, rows, problems, pl.DataFrame(items, schema=HIERARCHY_SCHEMA), tid, objects)
+
+    def bad_rows(self, columns: list[str]) -> pl.DataFrame:
+        """tid, row of the rows where a cell of one of `columns` has a format problem."""
+        return self.problems.filter(pl.col("column").is_in(columns)).select("tid", "row").unique()
+
+
 def check_frame(records: list[dict], extra: dict[str, pl.DataType]) -> pl.DataFrame:
     """A check frame from row dicts; missing keys become nulls."""
     schema = {**CHECK_COLUMNS, **extra}
     return pl.DataFrame(
         [{k: r.get(k) for k in schema} for r in records], schema=schema, orient="row"
     ) if records else pl.DataFrame(schema=schema)
+
+
+def amount(column: str) -> pl.Expr:
+    """An amount column as Derived.value reads it: NaN as null."""
+    return pl.col(column).cast(pl.Float64).fill_nan(None)
+
+
+def or_zero(e: pl.Expr) -> pl.Expr:
+    """Python's `value or 0.0` on an amount: null (and -0.0) as 0.0."""
+    return pl.when(e.is_null() | (e == 0.0)).then(pl.lit(0.0)).otherwise(e)
+
+
+def framed(frames: list[pl.DataFrame], extra: dict[str, pl.DataType]) -> pl.DataFrame:
+    """A check frame from partial frames, stacked in order: CHECK_COLUMNS then `extra`, a column a
+    frame lacks filled with nulls (what check_frame does for row dicts)."""
+    schema = {**CHECK_COLUMNS, **extra}
+    parts = [f.select([(pl.col(c) if c in f.columns else pl.lit(None)).cast(t).alias(c) for c, t in schema.items()])
+             for f in frames if f.height]
+    return pl.concat(parts, how="vertical") if parts else pl.DataFrame(schema=schema)
 
 
 def coded_tables(documents: list[Document], kinds: Iterable[str]) -> Iterator[tuple[int, int, Table]]:
@@ -229,6 +322,12 @@ def fmt_percent(value: float, decimals: int) -> str:
 
 def level_of(code: str | None) -> int | None:
     return LEVEL_OF_LENGTH.get(len(code)) if code and code.isdigit() else None
+
+
+HIERARCHY_SCHEMA: dict[str, pl.DataType] = {
+    "tid": pl.Int64, "k": pl.Int64, "row": pl.Int64, "side": pl.Utf8, "code": pl.Utf8, "name": pl.Utf8, "level": pl.Int64,
+    "valid": pl.Boolean, "parent": pl.Int64, "repaired": pl.Utf8, "duplicate_of": pl.Int64,
+}
 
 
 def hierarchy(table: Table) -> list[dict]:

@@ -10,9 +10,11 @@ common with the catalog's is a contradiction.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from types import MappingProxyType
 
 import polars as pl
 
@@ -56,6 +58,8 @@ def similar(a: str, b: str) -> bool:
     return shared / len(short) >= 0.6
 
 
+# The catalog is read from the repo's CSV files once per process (functools.cache): reference data,
+# the same for every run, handed out read-only (a polars frame, read-only mappings of frozen entries).
 @cache
 def load(compiled_only: bool = False) -> pl.DataFrame:
     """The compiled catalog, plus (unless `compiled_only`) the rows harvested from real disclosures."""
@@ -66,21 +70,21 @@ def load(compiled_only: bool = False) -> pl.DataFrame:
 
 
 @cache
-def entries(system: str, compiled_only: bool = False) -> dict[str, Entry]:
+def entries(system: str, compiled_only: bool = False) -> Mapping[str, Entry]:
     frame = load(compiled_only).filter(pl.col("system") == system)
-    return {
+    return MappingProxyType({
         r["code"]: Entry(r["system"], r["code"], r["name"], r["level"], r["status"], r["evidence"], r["source_file"])
         for r in frame.iter_rows(named=True)
-    }
+    })
 
 
 @cache
-def names(system: str) -> dict[str, list[str]]:
+def names(system: str) -> Mapping[str, tuple[str, ...]]:
     """Normalised catalog name → the codes that carry it."""
     out: dict[str, list[str]] = {}
     for e in entries(system).values():
         out.setdefault(normalise(e.name), []).append(e.code)
-    return out
+    return MappingProxyType({k: tuple(v) for k, v in out.items()})
 
 
 # The economic classification was reformed in 2018 (部门预算支出经济分类科目): the compiled rows

@@ -17,11 +17,17 @@ from expectations.frames import (
     CODED_KINDS,
     ORDINAL_NAME,
     SUBTOTAL_NAME,
+    Batch,
     Derived,
     TableView,
+    amount,
     check_frame,
     clean_name,
+    fmt_amount,
+    framed,
     is_total,
+    or_zero,
+    printed_amount,
 )
 
 EXTRA = {"excess": pl.Float64}
@@ -68,38 +74,160 @@ def _record(derived: Derived, d: int, t: int, table: Table, pos: int, column: st
     }
 
 
+# --- the same comparison as polars expressions, over all tables at once (Derived.batch) ----------
+
+ROUNDING_NOTE = "（差额在各项四舍五入的累计误差之内 / within the accumulated rounding of the terms）"
+PRECISION = ("doc", "tindex", "kind", "decimals", "tolerance", "step")
+
+
+def _rows_of(batch: Batch, tids: list[int]) -> pl.DataFrame:
+    """The stacked rows of these tables, with their table's precision."""
+    return (batch.rows.filter(pl.col("tid").is_in(tids))
+            .join(batch.tables.select("tid", *PRECISION), on="tid", how="left", maintain_order="left"))
+
+
+def _with_bad(frame: pl.DataFrame, batch: Batch, columns: list[str]) -> pl.DataFrame:
+    """`_bad_<column>`: the row's cell of that column has a format problem."""
+    for c in dict.fromkeys(columns):
+        if f"_bad_{c}" in frame.columns:
+            continue
+        flags = batch.bad_rows([c]).with_columns(pl.lit(True).alias(f"_bad_{c}"))
+        frame = frame.join(flags, on=["tid", "row"], how="left", maintain_order="left").with_columns(
+            pl.col(f"_bad_{c}").fill_null(False))
+    return frame
+
+
+def _bad(columns: list[str]) -> pl.Expr:
+    return pl.any_horizontal([pl.lit(False)] + [pl.col(f"_bad_{c}") for c in columns])
+
+
+def _excess(frame: pl.DataFrame) -> pl.DataFrame:
+    """From `_exp`, `_obs` and `_terms` (the number of terms compared), _compare's excess and whether
+    the difference is within the accumulated rounding of the terms (`_rounding`)."""
+    diff = (pl.col("_obs") - pl.col("_exp")).abs()
+    bound = pl.col("_terms").cast(pl.Float64) * 0.5 * pl.col("step") + 1e-6
+    return frame.with_columns(excess=diff - pl.col("tolerance")).with_columns(
+        _rounding=(pl.col("excess") > 0) & (diff <= bound))
+
+
+def _compared(frame: pl.DataFrame, observed: pl.Expr, parts: list[pl.Expr], bad: pl.Expr) -> pl.DataFrame:
+    """_compare on every row: observed vs Σ parts (in order). Rows with nothing printed to compare or
+    a malformed cell are dropped."""
+    exp = pl.lit(0.0)
+    for part in parts:
+        exp = exp + or_zero(part)
+    empty = pl.all_horizontal([observed.is_null()] + [q.is_null() for q in parts])
+    terms = pl.sum_horizontal([pl.lit(1, pl.Int64)] + [q.is_not_null().cast(pl.Int64) for q in parts])
+    out = frame.with_columns(_exp=exp, _obs=or_zero(observed), _terms=terms, _skip=empty | bad)
+    return _excess(out.filter(~pl.col("_skip")))
+
+
+def _records(frame: pl.DataFrame, column: pl.Expr, zh: pl.Expr, en: pl.Expr, keys: tuple[str, ...] = ()
+             ) -> pl.DataFrame:
+    """_record for every row of a compared frame (precision columns, `row`, optional `code`/`name`,
+    `_exp`, `_obs`, `excess`, `_rounding`), with the sort `keys` kept. Amounts are printed by Python's
+    formatting with each table's decimals, as _record prints them."""
+    if not frame.height:
+        return pl.DataFrame()
+    dec = frame["decimals"].to_list()
+    exp, obs = frame["_exp"].to_list(), frame["_obs"].to_list()
+    frame = frame.with_columns(
+        expected=pl.Series([fmt_amount(v, n) for v, n in zip(exp, dec, strict=True)], dtype=pl.Utf8),
+        observed=pl.Series([fmt_amount(v, n) for v, n in zip(obs, dec, strict=True)], dtype=pl.Utf8),
+        expected_value=pl.Series([printed_amount(v, n) for v, n in zip(exp, dec, strict=True)], dtype=pl.Float64),
+        observed_value=pl.Series([printed_amount(v, n) for v, n in zip(obs, dec, strict=True)], dtype=pl.Float64))
+    note = pl.when(pl.col("_rounding")).then(pl.lit(ROUNDING_NOTE)).otherwise(pl.lit(""))
+    shown, printed = pl.col("expected"), pl.col("observed")
+    return frame.select(
+        *keys, "doc", pl.col("kind").alias("table"), "tindex", pl.col("row").cast(pl.Int64),
+        pl.col("code") if "code" in frame.columns else pl.lit(None, pl.Utf8).alias("code"),
+        pl.col("name") if "name" in frame.columns else pl.lit(None, pl.Utf8).alias("name"),
+        column.alias("column"), shown, printed, "expected_value", "observed_value", pl.col("step").alias("rounding_step"),
+        pl.concat_str([zh, pl.lit("：应为 "), shown, pl.lit("，列示 "), printed, pl.lit(" / "), en,
+                       pl.lit(": expected "), shown, pl.lit(", printed "), printed, note]).alias("message"),
+        pl.when(pl.col("_rounding")).then(pl.lit("info")).otherwise(pl.lit(None, pl.Utf8)).alias("severity"),
+        "excess",
+    )
+
+
+def _row_sums(batch: Batch, jobs: list[tuple[int, str, tuple[str, ...]]], zh: str | Callable[[str], str],
+              en: str | Callable[[str], str], keep: Callable[[pl.DataFrame, int], pl.DataFrame] | None = None
+              ) -> pl.DataFrame:
+    """whole = Σ parts on every row whose `whole` is printed, for each (tid, whole, parts) job; one
+    frame computation per distinct (whole, parts). Sorted by table then row (`tid`, `pos`)."""
+    by_sig: dict[tuple[str, tuple[str, ...]], list[int]] = {}
+    for tid, whole, parts in jobs:
+        by_sig.setdefault((whole, parts), []).append(tid)
+    out = []
+    for (whole, parts), tids in by_sig.items():
+        rows = _with_bad(_rows_of(batch, tids).filter(amount(whole).is_not_null()), batch, [whole, *parts])
+        rows = _compared(rows, amount(whole), [amount(c) for c in parts], _bad([whole, *parts]))
+        if keep is not None:
+            rows = keep(rows, 0)
+        out.append(_records(rows, pl.lit(whole), pl.lit(zh(whole) if callable(zh) else zh),
+                            pl.lit(en(whole) if callable(en) else en), keys=("tid", "pos")))
+    found = [f for f in out if f.height]
+    return pl.concat(found).sort("tid", "pos", maintain_order=True) if found else pl.DataFrame()
+
+
+def _children(items: pl.DataFrame) -> pl.DataFrame:
+    """The items each parent adds up (`anchor` = the parent's `k`): the items after a parent down to the
+    next one at its level or above (same table and side), at the least level among them. An item's
+    anchor is the nearest item before it, in its table and side, of a lower level; of the items
+    anchored to one parent only those at the least level are its children."""
+    group = ["tid", "side"]
+    anchor = pl.coalesce([
+        pl.when(pl.col("level") == lv).then(
+            pl.when(pl.col("level") < lv).then(pl.col("k")).shift(1).forward_fill().over(group))
+        for lv in items["level"].unique().sort()] or [pl.lit(None, pl.Int64)])
+    return (items.with_columns(anchor=anchor).filter(pl.col("anchor").is_not_null())
+            .filter(pl.col("level") == pl.col("level").min().over("tid", "anchor")))
+
+
 def parent_sum(documents: list[Document], derived: Derived) -> pl.DataFrame:
-    """类 = Σ款, 款 = Σ项 in every amount column; children grouped by position as printed."""
-    out: list[dict] = []
-    for d, doc in enumerate(documents):
-        for t, table in enumerate(doc.tables):
-            if table.kind not in CODED_KINDS or not table.rows.height:
-                continue
-            view = derived.view(table)
-            pos = derived.positions(table)
-            items = derived.distinct_items(table)
-            for k, it in enumerate(items):
-                below = []
-                for other in items[k + 1:]:
-                    if other["level"] <= it["level"] or other["side"] != it["side"]:
-                        break
-                    below.append(other)
-                if not below:
-                    continue
-                top = min(o["level"] for o in below)
-                children = [o for o in below if o["level"] == top]
-                p = pos[it["row"]]
-                for col in view.measures():
-                    if col == "previous" or derived.value(table, p, col) is None:
-                        continue  # an empty parent cell: nothing printed to compare (often a reading gap)
-                    parts = [derived.value(table, pos[c["row"]], col) for c in children]
-                    cells = [(it["row"], col)] + [(c["row"], col) for c in children]
-                    cmp = _compare(view, cells, derived.value(table, p, col), parts)
-                    if cmp:
-                        out.append(_record(derived, d, t, table, p, col, cmp, view,
-                                           f"科目 {it['code']} 的{_col_zh(col)}不等于下级科目之和",
-                                           f"{it['code']} {col} is not the sum of its sub-items"))
-    return check_frame(out, EXTRA)
+    """类 = Σ款, 款 = Σ项 in every amount column; children grouped by position as printed: each
+    parent's amounts joined with the sums of its children's (group_by parent and column)."""
+    batch = derived.batch(documents)
+    items = batch.items.filter(pl.col("duplicate_of").is_null()).select("tid", "k", "row", "side", "level", "code")
+    # every amount column of every coded table, in the table's order ('previous' is not summed)
+    measures: dict[str, list] = {"tid": [], "column": [], "m": []}
+    for tid, table in enumerate(batch.objects):
+        if table.kind in CODED_KINDS and table.rows.height:
+            cols = [c for c in derived.view(table).measures() if c != "previous"]
+            measures["tid"] += [tid] * len(cols)
+            measures["column"] += cols
+            measures["m"] += range(len(cols))
+    if not items.height or not measures["tid"]:
+        return check_frame([], EXTRA)
+    measured = pl.DataFrame(measures, schema={"tid": pl.Int64, "column": pl.Utf8, "m": pl.Int64})
+    names = sorted(set(measures["column"]))
+    tids = sorted(set(measures["tid"]))
+    long = (batch.rows.filter(pl.col("tid").is_in(tids)).select("tid", "row", *[amount(c) for c in names])
+            .unpivot(index=["tid", "row"], on=names, variable_name="column", value_name="x")
+            .join(measured, on=["tid", "column"], how="inner")
+            .join(batch.problems.unique().with_columns(pl.lit(True).alias("bad")), on=["tid", "row", "column"], how="left")
+            .with_columns(pl.col("bad").fill_null(False)))
+    children = _children(items).select("tid", "anchor", "k", "row")
+    sums = (children.join(long, on=["tid", "row"], how="inner").sort("tid", "anchor", "column", "k")
+            .group_by("tid", "anchor", "column", maintain_order=True)
+            .agg(_exp=or_zero(pl.col("x")).cum_sum().last(),
+                 _terms=pl.col("x").is_not_null().sum().cast(pl.Int64) + 1,
+                 _child_bad=pl.col("bad").any()))
+    keep = [c for c in ("code", "name") if c in batch.rows.columns]
+    # an empty parent cell: nothing printed to compare (often a reading gap)
+    frame = (items.select("tid", "k", "row", pl.col("code").alias("icode"))
+             .join(long.filter(pl.col("x").is_not_null() & ~pl.col("bad")), on=["tid", "row"], how="inner")
+             .join(sums.rename({"anchor": "k"}), on=["tid", "k", "column"], how="inner")
+             .filter(~pl.col("_child_bad"))
+             .join(batch.rows.select("tid", "row", *keep), on=["tid", "row"], how="left")
+             .join(batch.tables.select("tid", *PRECISION), on="tid", how="left")
+             .with_columns(_obs=or_zero(pl.col("x")))
+             .sort("tid", "k", "m"))
+    zh = pl.concat_str([pl.lit("科目 "), pl.col("icode"), pl.lit(" 的"),
+                        pl.col("column").replace_strict({c: _col_zh(c) for c in names}, return_dtype=pl.Utf8),
+                        pl.lit("不等于下级科目之和")])
+    en = pl.concat_str([pl.col("icode"), pl.lit(" "), pl.col("column"), pl.lit(" is not the sum of its sub-items")])
+    return framed([_records(_excess(frame), pl.col("column"), zh, en)], EXTRA)
 
 
 OPEN_EXPENDITURE_KINDS = frozenset({"expenditure_summary", "fa_expenditure"})
@@ -109,28 +237,24 @@ ROW_PARTITIONS: list[tuple[str, tuple[str, ...]]] = [("total", ("basic", "projec
 
 def basic_plus_project(documents: list[Document], derived: Derived) -> pl.DataFrame:
     """合计 = 基本支出 + 项目支出 on every row."""
-    out: list[dict] = []
-    for d, doc in enumerate(documents):
-        for t, table in enumerate(doc.tables):
-            if not table.rows.height or table.kind in INDICATOR_KINDS:
-                continue  # indicator values (95, 100) under a 项目支出 banner are not amounts
-            view = derived.view(table)
-            for whole, parts in ROW_PARTITIONS:
-                if len(view.measures(whole, *parts)) != len(parts) + 1:
-                    continue
-                for p in range(table.rows.height):
-                    r = int(derived.columns(table)["row"][p])
-                    if derived.value(table, p, whole) is None:
-                        continue  # an empty total cell: nothing printed to compare (often a reading gap)
-                    cmp = _compare(view, [(r, c) for c in (whole, *parts)], derived.value(table, p, whole),
-                                   [derived.value(table, p, c) for c in parts])
-                    if cmp and table.kind in OPEN_EXPENDITURE_KINDS and cmp[1] > cmp[0]:
-                        continue  # 支出总表 may add columns (上缴上级支出、结转下年、预留机动经费 …) beyond basic+project
-                    if cmp:
-                        out.append(_record(derived, d, t, table, p, whole, cmp, view,
-                                           "合计不等于基本支出与项目支出之和",
-                                           "total is not basic + project"))
-    return check_frame(out, EXTRA)
+    batch = derived.batch(documents)
+    jobs = []
+    for (d, t), tid in batch.tid.items():
+        table = documents[d].tables[t]
+        if not table.rows.height or table.kind in INDICATOR_KINDS:
+            continue  # indicator values (95, 100) under a 项目支出 banner are not amounts
+        view = derived.view(table)
+        for whole, parts in ROW_PARTITIONS:
+            if len(view.measures(whole, *parts)) == len(parts) + 1:
+                jobs.append((tid, whole, parts))
+
+    def keep(rows: pl.DataFrame, _: int) -> pl.DataFrame:
+        # 支出总表 may add columns (上缴上级支出、结转下年、预留机动经费 …) beyond basic+project
+        return rows.filter(~pl.col("kind").is_in(list(OPEN_EXPENDITURE_KINDS)) | (pl.col("_obs") <= pl.col("_exp")))
+
+    # an empty total cell: nothing printed to compare (often a reading gap)
+    return framed([_row_sums(batch, jobs, "合计不等于基本支出与项目支出之和", "total is not basic + project", keep)],
+                  EXTRA)
 
 
 def _summands(derived: Derived, table: Table, total_pos: int) -> list[list[int]]:
@@ -258,93 +382,105 @@ _ROW_KEYS = {
 }
 
 
-def _printed_terms(derived: Derived, table: Table, view: TableView, pos: int, column: str) -> list[str]:
-    """The column itself, or its own items when its subtotal cell is blank (车辆 小计 left empty
-    while 购置费 and 运行维护费 are printed)."""
+def _printed_terms(column: str, expand: bool) -> tuple[list[pl.Expr], pl.Expr]:
+    """The terms a column adds to a 三公 sum, row by row, and whether one of their cells is malformed:
+    the column itself, or (`expand`: its items are columns of the table) its own items where its
+    subtotal cell is blank (车辆 小计 left empty while 购置费 and 运行维护费 are printed). A term that
+    does not apply on a row is null (adds 0, not counted)."""
     parts = dict(THREE_PUBLIC_PARTS).get(column)
-    if derived.value(table, pos, column) is None and parts and set(parts) <= set(view.measures(*parts)):
-        return list(parts)
-    return [column]
+    if not expand or not parts:
+        return [amount(column)], _bad([column])
+    blank = amount(column).is_null()
+    terms = [pl.when(blank).then(amount(parts[0])).otherwise(amount(column))]
+    terms += [pl.when(blank).then(amount(c)).otherwise(pl.lit(None, pl.Float64)) for c in parts[1:]]
+    return terms, pl.when(blank).then(_bad(list(parts))).otherwise(_bad([column]))
 
 
 def three_public_sum(documents: list[Document], derived: Derived) -> pl.DataFrame:
     """三公 = 出国 + 车辆 + 接待; 车辆 = 购置 + 运行 — by column, or by row when items are rows."""
-    out: list[dict] = []
-    for d, doc in enumerate(documents):
-        for t, table in enumerate(doc.tables):
-            rows = table.rows
-            if table.kind not in THREE_PUBLIC_KINDS or not rows.height:
+    batch = derived.batch(documents)
+    # items as columns: per (whole, its columns, which of them expand into their items) the tables
+    jobs: dict[tuple[int, str, tuple[tuple[str, bool], ...]], list[int]] = {}
+    by_rows: list[pl.DataFrame] = []  # items as rows, per table
+    for (d, t), tid in batch.tid.items():
+        doc, table = documents[d], documents[d].tables[t]
+        rows = table.rows
+        if table.kind not in THREE_PUBLIC_KINDS or not rows.height:
+            continue
+        view = derived.view(table)
+        meetings = bool(_WITH_MEETINGS.search(table.title or "")) or any(
+            _WITH_MEETINGS.search(p.text) and "三公" in p.text for p in doc.paragraphs)
+        for j, (whole, parts) in enumerate(THREE_PUBLIC_PARTS):
+            cols = view.measures(whole, *parts)
+            if whole not in cols or not set(parts) & set(cols):
                 continue
-            view = derived.view(table)
-            meetings = bool(_WITH_MEETINGS.search(table.title or "")) or any(
-                _WITH_MEETINGS.search(p.text) and "三公" in p.text for p in doc.paragraphs)
-            for whole, parts in THREE_PUBLIC_PARTS:  # items as columns
-                cols = view.measures(whole, *parts)
-                if whole not in cols or not set(parts) & set(cols):
+            present = [c for c in parts if c in cols]
+            if len(present) < len(parts) or (whole.endswith("total") and meetings):
+                continue  # 江苏: 合计 also covers 会议费 and 培训费, so it is not the 三公 total
+            spec = tuple((c, bool((sub := dict(THREE_PUBLIC_PARTS).get(c)) and set(sub) <= set(view.measures(*sub))))
+                         for c in present)
+            jobs.setdefault((j, whole, spec), []).append(tid)
+        # items as rows (one amount column)
+        found: dict[str, int] = {}
+        for p, name in enumerate(rows["name"].to_list() if "name" in rows.columns else []):
+            n = clean_name(name)
+            for key, pat in _ROW_KEYS.items():
+                if key not in found and pat.search(n):
+                    found[key] = p
+                    break
+        if len(found) < 3:
+            continue
+        records = []
+        for col in view.measures("amount", "total"):
+            for whole, parts in THREE_PUBLIC_PARTS:
+                if whole not in found or not all(k in found for k in parts):
                     continue
-                present = [c for c in parts if c in cols]
-                if len(present) < len(parts) or (whole.endswith("total") and meetings):
-                    continue  # 江苏: 合计 also covers 会议费 and 培训费, so it is not the 三公 total
-                for p in range(rows.height):
-                    r = int(derived.columns(table)["row"][p])
-                    if derived.value(table, p, whole) is None:
-                        continue  # an empty 小计/总额 cell: nothing printed to compare
-                    terms = [t for c in present for t in _printed_terms(derived, table, view, p, c)]
-                    cmp = _compare(view, [(r, c) for c in (whole, *terms)], derived.value(table, p, whole),
-                                   [derived.value(table, p, c) for c in terms])
-                    if cmp:
-                        out.append(_record(derived, d, t, table, p, whole, cmp, view, f"“三公”经费{_col_zh(whole)}不等于各项之和",
-                                           f"three-public {whole} is not the sum of its items"))
-            # items as rows (one amount column)
-            found: dict[str, int] = {}
-            for p, name in enumerate(rows["name"].to_list() if "name" in rows.columns else []):
-                n = clean_name(name)
-                for key, pat in _ROW_KEYS.items():
-                    if key not in found and pat.search(n):
-                        found[key] = p
-                        break
-            if len(found) < 3:
-                continue
-            for col in view.measures("amount", "total"):
-                for whole, parts in THREE_PUBLIC_PARTS:
-                    if whole not in found or not all(k in found for k in parts):
-                        continue
-                    p = found[whole]
-                    cells = [(int(derived.columns(table)["row"][found[k]]), col) for k in (whole, *parts)]
-                    cmp = _compare(view, cells, derived.value(table, p, col), [derived.value(table, found[k], col) for k in parts])
-                    if cmp:
-                        out.append(_record(derived, d, t, table, p, col, cmp, view, "“三公”经费合计不等于各项之和",
+                p = found[whole]
+                cells = [(int(derived.columns(table)["row"][found[k]]), col) for k in (whole, *parts)]
+                cmp = _compare(view, cells, derived.value(table, p, col), [derived.value(table, found[k], col) for k in parts])
+                if cmp:
+                    records.append(_record(derived, d, t, table, p, col, cmp, view, "“三公”经费合计不等于各项之和",
                                            "three-public total is not the sum of its items"))
-                break
-    return check_frame(out, EXTRA)
+            break
+        if records:
+            by_rows.append(check_frame(records, EXTRA).with_columns(
+                tid=pl.lit(tid, pl.Int64), _j=pl.lit(len(THREE_PUBLIC_PARTS), pl.Int64), pos=pl.int_range(pl.len(), dtype=pl.Int64)))
+    out = []
+    for (j, whole, spec), tids in jobs.items():
+        terms: list[pl.Expr] = []
+        bad = _bad([whole])
+        for c, expand in spec:
+            more, more_bad = _printed_terms(c, expand)
+            terms += more
+            bad = bad | more_bad
+        needed = [whole, *(c for c, _ in spec), *(x for c, e in spec if e for x in dict(THREE_PUBLIC_PARTS)[c])]
+        # an empty 小计/总额 cell: nothing printed to compare
+        rows = _with_bad(_rows_of(batch, tids).filter(amount(whole).is_not_null()), batch, needed)
+        out.append(_records(_compared(rows, amount(whole), terms, bad).with_columns(_j=pl.lit(j, pl.Int64)),
+                            pl.lit(whole), pl.lit(f"“三公”经费{_col_zh(whole)}不等于各项之和"),
+                            pl.lit(f"three-public {whole} is not the sum of its items"), keys=("tid", "_j", "pos")))
+    stacked = framed(out + by_rows, {**EXTRA, "tid": pl.Int64, "_j": pl.Int64, "pos": pl.Int64})
+    return stacked.sort("tid", "_j", "pos", maintain_order=True).drop("tid", "_j", "pos")
 
 
 Partition = tuple[str, tuple[str, ...]]
 
 
 def _row_sum_rule(derived: Derived, documents: list[Document], partitions: Callable[[Table], list[Partition]], kinds: frozenset | None,
-                  zh: str, en: str, min_parts: int = 2) -> list[dict]:
+                  zh: str, en: str, min_parts: int = 2) -> pl.DataFrame:
     """whole = Σ parts on every row of the tables (of `kinds`) that have the whole and ≥ min_parts parts."""
-    out: list[dict] = []
-    for d, doc in enumerate(documents):
-        for t, table in enumerate(doc.tables):
-            if (kinds and table.kind not in kinds) or not table.rows.height:
-                continue
-            view = derived.view(table)
-            for whole, parts in partitions(table):
-                present = [c for c in parts if c in table.rows.columns]
-                if whole not in table.rows.columns or len(present) < min_parts:
-                    continue
-                for p in range(table.rows.height):
-                    r = int(derived.columns(table)["row"][p])
-                    if derived.value(table, p, whole) is None:
-                        continue
-                    cmp = _compare(view, [(r, c) for c in (whole, *present)], derived.value(table, p, whole),
-                                   [derived.value(table, p, c) for c in present])
-                    if cmp:
-                        out.append(_record(derived, d, t, table, p, whole, cmp, view, zh, en))
+    batch = derived.batch(documents)
+    jobs = []
+    for (d, t), tid in batch.tid.items():
+        table = documents[d].tables[t]
+        if (kinds and table.kind not in kinds) or not table.rows.height:
+            continue
+        for whole, parts in partitions(table):
+            present = tuple(c for c in parts if c in table.rows.columns)
+            if whole in table.rows.columns and len(present) >= min_parts:
+                jobs.append((tid, whole, present))
                 break  # first applicable partition only
-    return out
+    return _row_sums(batch, jobs, zh, en)
 
 
 INCOME_KINDS = frozenset({"income_summary", "fa_income"})
@@ -359,8 +495,8 @@ def _income_partition(table: Table) -> list[Partition]:
 
 def income_sources(documents: list[Document], derived: Derived) -> pl.DataFrame:
     """部门收入总表: 合计 = 财政拨款 (or its three funds when no 财政拨款 column) + the other sources, per row."""
-    return check_frame(_row_sum_rule(derived, documents, _income_partition, INCOME_KINDS, "合计不等于各项收入之和",
-                                     "total is not the sum of the income sources"), EXTRA)
+    return framed([_row_sum_rule(derived, documents, _income_partition, INCOME_KINDS, "合计不等于各项收入之和",
+                                 "total is not the sum of the income sources")], EXTRA)
 
 
 BASIC_PARTS: list[Partition] = [("basic", ("personnel", "public"))]
@@ -374,9 +510,9 @@ def personnel_plus_public(documents: list[Document], derived: Derived) -> pl.Dat
                         "basic is not personnel + public")
     rows = _row_sum_rule(derived, documents, lambda _t: BASIC_TABLE_PARTS, BASIC_KINDS, "基本支出合计不等于人员经费与公用经费之和",
                          "basic total is not personnel + public")
-    seen = {(r["doc"], r["tindex"]) for r in out}
-    out += [r for r in rows if (r["doc"], r["tindex"]) not in seen]
-    return check_frame(out, EXTRA)
+    if out.height and rows.height:
+        rows = rows.filter(~pl.col("tid").is_in(out["tid"].unique().to_list()))
+    return framed([out, rows], EXTRA)
 
 
 _CARRY = re.compile(r"结转|结余|弥补|调入|上年|年初|年末")
@@ -438,28 +574,25 @@ def _balance_columns(table: Table) -> tuple[str, str, str, str] | None:
     return None  # a 合计 alone could total anything: no check
 
 
-def _balance_rows(derived: Derived, documents: list[Document]) -> list[dict]:
+def _balance_rows(derived: Derived, documents: list[Document]) -> pl.DataFrame:
     """Per row of every table whose header names the four balance columns (政府性基金/国有资本经营 …)."""
-    out: list[dict] = []
-    for d, doc in enumerate(documents):
-        for t, table in enumerate(doc.tables):
-            cols = _balance_columns(table) if table.rows.height else None
-            if cols is None:
-                continue
-            start, income, spent, end = cols
-            view = derived.view(table)
-            for p in range(table.rows.height):
-                r = int(derived.columns(table)["row"][p])
-                vals = {c: derived.value(table, p, c) for c in cols}
-                if all(v is None for v in vals.values()):
-                    continue
-                neg = -vals[spent] if vals[spent] is not None else None
-                cmp = _compare(view, [(r, c) for c in cols], vals[end], [vals[start], vals[income], neg])
-                if cmp:
-                    out.append(_record(derived, d, t, table, p, end, cmp, view,
-                                       "年末结转和结余不等于年初结转和结余 + 本年收入 − 本年支出",
-                                       "year-end balance is not year-start balance + income − expenditure"))
-    return out
+    batch = derived.batch(documents)
+    by_cols: dict[tuple[str, str, str, str], list[int]] = {}
+    for (d, t), tid in batch.tid.items():
+        table = documents[d].tables[t]
+        cols = _balance_columns(table) if table.rows.height else None
+        if cols is not None:
+            by_cols.setdefault(cols, []).append(tid)
+    out = []
+    for cols, tids in by_cols.items():
+        start, income, spent, end = cols
+        rows = _with_bad(_rows_of(batch, tids), batch, list(cols))
+        rows = _compared(rows, amount(end), [amount(start), amount(income), -amount(spent)], _bad(list(cols)))
+        out.append(_records(rows, pl.lit(end), pl.lit("年末结转和结余不等于年初结转和结余 + 本年收入 − 本年支出"),
+                            pl.lit("year-end balance is not year-start balance + income − expenditure"),
+                            keys=("tid", "pos")))
+    found = [f for f in out if f.height]
+    return pl.concat(found).sort("tid", "pos", maintain_order=True) if found else pl.DataFrame()
 
 
 def _side_total(derived: Derived, table: Table, view: TableView, side: str, names: list[str], raw: list[str]
@@ -576,5 +709,5 @@ def carryover_identity(documents: list[Document], derived: Derived) -> pl.DataFr
     """决算: 年初结转和结余 + 本年收入 = 本年支出 + 年末结转和结余 — per row where the header names the
     four columns, per fund in the 财政拨款收入支出决算总表, and on the 收支决算总表's 本年合计 and
     结转结余 lines."""
-    return check_frame(_balance_rows(derived, documents) + _fund_balance_rows(derived, documents) + _summary_balance_rows(derived, documents),
-                       EXTRA)
+    return framed([_balance_rows(derived, documents), check_frame(_fund_balance_rows(derived, documents), EXTRA),
+                   check_frame(_summary_balance_rows(derived, documents), EXTRA)], EXTRA)

@@ -13,6 +13,7 @@ from expectations.frames import (
     Derived,
     check_frame,
     coded_tables,
+    framed,
     level_of,
 )
 
@@ -85,27 +86,22 @@ def code_format(documents: list[Document], derived: Derived) -> pl.DataFrame:
 
 
 def parent_prefix(documents: list[Document], derived: Derived) -> pl.DataFrame:
-    """A well-formed code starts with the code of the row it is printed under."""
-    out: list[dict] = []
-    for d, doc in enumerate(documents):
-        for t, table in enumerate(doc.tables):
-            if table.kind not in CODED_KINDS or not table.rows.height:
-                continue
-            items = derived.hierarchy(table)
-            for it in items:
-                if not it["valid"] or it["parent"] is None:
-                    continue
-                parent = items[it["parent"]]
-                if not parent["valid"]:
-                    continue
-                pc = parent["code"]
-                rec = _base(d, t, table.kind, it)
-                rec["expected"] = pc + "x" * (len(it["code"]) - len(pc))
-                rec["message"] = f"科目编码与上级科目 {pc} 不一致 / code is not under its parent {pc}"
-                rec["prefix"] = it["code"][: len(pc)]
-                rec["parent_code"] = pc
-                out.append(rec)
-    return check_frame(out, {"prefix": pl.Utf8, "parent_code": pl.Utf8})
+    """A well-formed code starts with the code of the row it is printed under: every item of every
+    coded table joined with its parent (Derived.batch)."""
+    batch = derived.batch(documents)
+    items = batch.items
+    parents = items.filter(pl.col("valid")).select("tid", pl.col("k").alias("parent"), pl.col("code").alias("parent_code"))
+    pc = pl.col("parent_code")
+    frame = (items.filter(pl.col("valid") & pl.col("parent").is_not_null())
+             .join(parents, on=["tid", "parent"], how="inner", maintain_order="left")
+             .join(batch.tables.select("tid", "doc", "kind", "tindex"), on="tid", how="left", maintain_order="left")
+             .select("doc", pl.col("kind").alias("table"), "tindex", "row", "code", "name",
+                     pl.lit("code").alias("column"), pl.col("code").alias("observed"),
+                     pc.str.pad_end(pl.col("code").str.len_chars(), "x").alias("expected"),
+                     pl.concat_str([pl.lit("科目编码与上级科目 "), pc, pl.lit(" 不一致 / code is not under its parent "), pc])
+                     .alias("message"),
+                     pl.col("code").str.head(pc.str.len_chars()).alias("prefix"), pc))
+    return framed([frame], {"prefix": pl.Utf8, "parent_code": pl.Utf8})
 
 
 def catalog_contradiction(code: str, name: str | None) -> str | None:

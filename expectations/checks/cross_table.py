@@ -18,9 +18,14 @@ from expectations.frames import (
     SUBTOTAL_NAME,
     Derived,
     TableView,
+    amount,
     base_name,
     check_frame,
+    fmt_amount,
+    framed,
     is_total,
+    or_zero,
+    printed_amount,
 )
 
 KIND_ORDER = {k: i for i, k in enumerate(TABLE_KINDS)}
@@ -103,78 +108,118 @@ def same_code_same_amount(documents: list[Document], derived: Derived) -> pl.Dat
 
     When the code is in three tables and two agree, the odd one out is the table reported (not
     always the second of the pair); each (table, row, column) is reported once."""
-    out: list[dict] = []
-    for d, doc in enumerate(documents):
-        compared = _compared_amounts(derived, doc)
-        agrees: dict[tuple[str, int], bool] = {}
-        for c in compared:
-            if c["excess"] <= 0:
-                agrees[(c["code"], c["ta"])] = agrees[(c["code"], c["tb"])] = True
-        seen: set[tuple[int, int, str]] = set()
-        for c in compared:
-            blame_a = c["excess"] > 0 and agrees.get((c["code"], c["tb"])) and not agrees.get((c["code"], c["ta"]))
-            rec = c["a"] if blame_a else c["b"]
-            key = (rec["tindex"], rec["row"], rec["column"])
-            if key in seen:
-                continue
-            seen.add(key)
-            out.append({"doc": d, **rec, "excess": c["excess"], "other_tindex": c["tb"] if blame_a else c["ta"]})
-    return check_frame(out, {"excess": pl.Float64, "other_tindex": pl.Int64})
+    compared = _compared_amounts(derived, documents)
+    if not compared.height:
+        return check_frame([], {"excess": pl.Float64, "other_tindex": pl.Int64})
+    # (document, code, table) where some comparison agrees
+    agree = pl.concat([compared.filter(pl.col("excess") <= 0).select("doc", "key", pl.col(t).alias("t")) for t in ("ta", "tb")]
+                      ).unique()
+    blame = (compared
+             .join(agree.with_columns(b_agrees=pl.lit(True)).rename({"t": "tb"}), on=["doc", "key", "tb"], how="left",
+                   maintain_order="left")
+             .join(agree.with_columns(a_agrees=pl.lit(True)).rename({"t": "ta"}), on=["doc", "key", "ta"], how="left",
+                   maintain_order="left")
+             .with_columns(blame_a=(pl.col("excess") > 0) & pl.col("b_agrees").fill_null(False)
+                           & ~pl.col("a_agrees").fill_null(False)))
+    side = [pl.when(pl.col("blame_a")).then(pl.col(f"a_{c}")).otherwise(pl.col(f"b_{c}")).alias(c) for c in AMOUNT_RECORD]
+    frame = (blame.select("doc", *side, "excess",
+                          pl.when(pl.col("blame_a")).then(pl.col("tb")).otherwise(pl.col("ta")).alias("other_tindex"))
+             .unique(subset=["doc", "tindex", "row", "column"], keep="first", maintain_order=True))
+    return framed([frame], {"excess": pl.Float64, "other_tindex": pl.Int64})
 
 
-def _amount_record(code: str, this: tuple, other: tuple) -> dict:
-    """The finding's fields when `this` side (tindex, table, occurrence, column, view, value) is the
-    one reported, against the `other` side."""
-    t, tab, it, col, view, got = this
-    _, other_tab, _, other_col, other_view, want = other
+# The fields of the record reported on either side of a comparison (_amount_records).
+AMOUNT_RECORD = ("table", "tindex", "row", "code", "name", "column", "expected", "observed", "expected_value",
+                 "observed_value", "rounding_step", "message")
+
+
+def _amount_records(frame: pl.DataFrame, p: str, q: str) -> dict[str, pl.Series]:
+    """The finding's fields, one per comparison, when side `p` ('a_'/'b_') is the one reported
+    against side `q`."""
+    got, want = frame[f"{p}x"].to_list(), frame[f"{q}x"].to_list()
+    dec, other_dec = frame[f"{p}decimals"].to_list(), frame[f"{q}decimals"].to_list()
+    kinds, other_kinds = frame[f"{p}kind"].to_list(), frame[f"{q}kind"].to_list()
+    cols, other_cols = frame[f"{p}column"].to_list(), frame[f"{q}column"].to_list()
+    shown_got = [fmt_amount(v, n) for v, n in zip(got, dec, strict=True)]
+    shown_want = [fmt_amount(v, n) for v, n in zip(want, other_dec, strict=True)]
     return {
-        "table": tab.kind, "tindex": t, "row": int(it["row"]), "code": it["code"], "name": it["name"],
-        "column": col, "expected": other_view.fmt(want), "observed": view.fmt(got),
-        "expected_value": other_view.printed(want), "observed_value": view.printed(got),
-        "rounding_step": max(view.step, other_view.step),
-        "message": f"科目 {code} 在{TABLE_KINDS[tab.kind]}中为 {view.fmt(got)}，{TABLE_KINDS[other_tab.kind]}中为 "
-                   f"{other_view.fmt(want)} / {code}: {tab.kind}.{col} differs from {other_tab.kind}.{other_col}",
+        "table": frame[f"{p}kind"], "tindex": frame[f"{p}tindex"], "row": frame[f"{p}row"],
+        "code": frame[f"{p}code"], "name": frame[f"{p}name"], "column": frame[f"{p}column"],
+        "expected": pl.Series(shown_want, dtype=pl.Utf8), "observed": pl.Series(shown_got, dtype=pl.Utf8),
+        "expected_value": pl.Series([printed_amount(v, n) for v, n in zip(want, other_dec, strict=True)], dtype=pl.Float64),
+        "observed_value": pl.Series([printed_amount(v, n) for v, n in zip(got, dec, strict=True)], dtype=pl.Float64),
+        "rounding_step": pl.Series([max(a, b) for a, b in zip(frame[f"{p}step"].to_list(), frame[f"{q}step"].to_list(),
+                                                              strict=True)], dtype=pl.Float64),
+        "message": pl.Series([f"科目 {code} 在{TABLE_KINDS[k]}中为 {g}，{TABLE_KINDS[ok]}中为 {w} / "
+                              f"{code}: {k}.{c} differs from {ok}.{oc}"
+                              for code, k, ok, c, oc, g, w in zip(frame["key"].to_list(), kinds, other_kinds, cols,
+                                                                  other_cols, shown_got, shown_want, strict=True)],
+                             dtype=pl.Utf8),
     }
 
 
-def _compared_amounts(derived: Derived, doc: Document) -> list[dict]:
-    """Every comparison of a code's amount between the tables of a declared pair, with the record
-    to report on either side."""
-    compared: list[dict] = []
-    occ = _occurrences(derived, doc)
-    all_gpb = _all_gpb(derived, doc)
-    for pair in AMOUNT_PAIRS:
-        if pair.only_if_all_gpb and not all_gpb:
-            continue
-        ta = next((t for t, tb in enumerate(doc.tables) if tb.kind == pair.a), None)
-        tb_ = next((t for t, tb in enumerate(doc.tables) if tb.kind == pair.b), None)
-        if ta is None or tb_ is None:
-            continue
-        A, B = doc.tables[ta], doc.tables[tb_]
-        ca = next((c for c in pair.a_col if c in A.rows.columns), None)
-        cb = next((c for c in pair.b_col if c in B.rows.columns), None)
-        if not ca or not cb:
-            continue
-        va, vb = derived.view(A), derived.view(B)
-        pa, pb = derived.positions(A), derived.positions(B)
-        for code, items in occ.items():
-            ia = next((it for t, it in items if t == ta), None)
-            ib = next((it for t, it in items if t == tb_), None)
-            if not ia or not ib or (ia["row"], ca) in va.problems or (ib["row"], cb) in vb.problems:
+def _compared_amounts(derived: Derived, documents: list[Document]) -> pl.DataFrame:
+    """Every comparison of a code's amount between the tables of a declared pair: the two tables' first
+    line of each (repaired) code joined on the code; per document, pairs in declaration order and codes
+    in the order the document first prints them; the record to report on either side as a_* / b_*."""
+    batch = derived.batch(documents)
+    jobs: dict[str, list] = {c: [] for c in ("doc", "p", "ta", "tb", "a_column", "b_column")}
+    for d, doc in enumerate(documents):
+        all_gpb = None
+        for p, pair in enumerate(AMOUNT_PAIRS):
+            if pair.only_if_all_gpb and not (all_gpb := _all_gpb(derived, doc) if all_gpb is None else all_gpb):
                 continue
-            xa, xb = derived.value(A, pa[ia["row"]], ca), derived.value(B, pb[ib["row"]], cb)
-            if xa is None and xb is None:
+            ta = next((t for t, tb in enumerate(doc.tables) if tb.kind == pair.a), None)
+            tb_ = next((t for t, tb in enumerate(doc.tables) if tb.kind == pair.b), None)
+            if ta is None or tb_ is None:
                 continue
-            xa, xb = xa or 0.0, xb or 0.0
+            A, B = doc.tables[ta], doc.tables[tb_]
+            ca = next((c for c in pair.a_col if c in A.rows.columns), None)
+            cb = next((c for c in pair.b_col if c in B.rows.columns), None)
+            if ca and cb and A.rows.height and B.rows.height:
+                for key, value in (("doc", d), ("p", p), ("ta", ta), ("tb", tb_), ("a_column", ca), ("b_column", cb)):
+                    jobs[key].append(value)
+    if not jobs["doc"] or not batch.items.height:
+        return pl.DataFrame()
+    jobs_frame = pl.DataFrame(jobs, schema={"doc": pl.Int64, "p": pl.Int64, "ta": pl.Int64, "tb": pl.Int64,
+                                            "a_column": pl.Utf8, "b_column": pl.Utf8})
+    tables = batch.tables.select("tid", "doc", "tindex", "kind", "decimals", "tolerance", "step")
+    items = (batch.items.filter(pl.col("repaired").is_not_null() & (pl.col("repaired") != ""))
+             .join(tables.select("tid", "doc", "tindex"), on="tid", how="left", maintain_order="left"))
+    # the codes of each document in the order it first prints them
+    rank = (items.select("doc", pl.col("repaired").alias("key")).unique(keep="first", maintain_order=True)
+            .with_columns(rank=pl.int_range(pl.len(), dtype=pl.Int64).over("doc")))
+    firsts = items.unique(subset=["tid", "repaired"], keep="first", maintain_order=True)
+    names = sorted(set(jobs["a_column"]) | set(jobs["b_column"]))
+    long = (batch.rows.select("tid", "row", *[amount(c) if c in batch.rows.columns else pl.lit(None, pl.Float64).alias(c)
+                                              for c in names])
+            .unpivot(index=["tid", "row"], on=names, variable_name="column", value_name="x")
+            .join(batch.problems, on=["tid", "row", "column"], how="anti"))
 
-            a = (ta, A, ia, ca, va, xa)
-            b = (tb_, B, ib, cb, vb, xb)
-            compared.append({
-                "code": code, "ta": ta, "tb": tb_,
-                "excess": abs(xa - xb) - max(va.tolerance, vb.tolerance),
-                "a": _amount_record(code, a, b), "b": _amount_record(code, b, a),
-            })
-    return compared
+    def side(p: str) -> pl.DataFrame:
+        """Each job's table on side `p`: its first line of each code with its amount (a malformed cell: dropped)."""
+        t = "ta" if p == "a_" else "tb"
+        return (jobs_frame.select("doc", "p", pl.col(t).alias("tindex"), pl.col(f"{p}column").alias("column"))
+                .join(firsts.select("doc", "tindex", "tid", pl.col("repaired").alias("key"), "row", "code", "name"),
+                      on=["doc", "tindex"], how="inner")
+                .join(long, on=["tid", "row", "column"], how="inner")
+                .join(tables.drop("doc", "tindex"), on="tid", how="left")
+                .select("doc", "p", "key", *[pl.col(c).alias(f"{p}{c}") for c in
+                                             ("tindex", "row", "code", "name", "column", "x", "kind", "decimals",
+                                              "tolerance", "step")]))
+
+    both = (side("a_").join(side("b_"), on=["doc", "p", "key"], how="inner")
+            .join(rank, on=["doc", "key"], how="inner").sort("doc", "p", "rank")
+            .filter(pl.col("a_x").is_not_null() | pl.col("b_x").is_not_null())
+            .with_columns(or_zero(pl.col("a_x")).alias("a_x"), or_zero(pl.col("b_x")).alias("b_x")))
+    if not both.height:
+        return pl.DataFrame()
+    both = both.with_columns(ta=pl.col("a_tindex"), tb=pl.col("b_tindex"),
+                             excess=(pl.col("a_x") - pl.col("b_x")).abs()
+                             - pl.max_horizontal(pl.col("a_tolerance"), pl.col("b_tolerance")))
+    fields = {f"a_{c}": v for c, v in _amount_records(both, "a_", "b_").items()}
+    fields |= {f"b_{c}": v for c, v in _amount_records(both, "b_", "a_").items()}
+    return both.select("doc", "key", "ta", "tb", "excess").with_columns(**fields)
 
 
 @dataclass(frozen=True)
