@@ -38,8 +38,8 @@ def real_files() -> list[Path]:
 
 
 def generated_files(folder: Path) -> list[Path]:
-    from tests.fixtures import final_accounts_docs as fa
-    from tests.fixtures.seed_docs import build_seed_docx, build_seed_pdf, build_seed_xlsx
+    from samples import final_accounts_docs as fa
+    from samples.seed_docs import build_seed_docx, build_seed_pdf, build_seed_xlsx
 
     cache = folder / "lo-cache"
     out = [build_seed_docx(folder / "seed.docx"), build_seed_xlsx(folder / "seed.xlsx"),

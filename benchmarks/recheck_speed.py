@@ -20,10 +20,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from tests.shared_inputs import SHARED
 from warehouse import Warehouse
 
 REPO = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("BUDGETQA_SHARED", REPO.parent / "shared"))
 TUNING = ("corpus/real/renwu/001_上海", "corpus/real/renwu/006_苏州", "corpus/real/renwu/008_杭州")
 
 

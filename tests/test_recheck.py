@@ -195,8 +195,8 @@ def test_warehouse_recheck_keeps_a_document_it_cannot_rebuild(tmp_path):
 def test_a_warehouse_from_before_migration_7_is_upgraded_and_its_documents_are_read_again(url):
     """Rows written by migration 6's code: after the upgrade they have no stored extraction (so a
     recheck reads their files), and their table views still come from the stored grid."""
+    from samples.warehouse_docs import document
     from scoring import score_document
-    from tests.fixtures.warehouse_docs import document
     from warehouse.db import Connection
     from warehouse.schema import DOCUMENT_COLUMNS, MIGRATIONS, TABLE_COLUMNS
     from warehouse.store import document_row, grid_json
