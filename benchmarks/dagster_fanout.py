@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import json
 import os
 import random
 import re
@@ -50,7 +51,8 @@ NAMES = re.compile(r"杜集区政府办(?:公室)?|杜集区")
 SEED_YEARS = re.compile(r"20(?:20|21)(?=年)")
 AMOUNT = re.compile(r"^\d+(?:\.(\d+))?$")
 BETA_WARNING = "Class `MultiToSingleDimensionPartitionMapping` is currently in beta"  # one per step process
-MOVED_AMOUNTS = 3  # table amounts changed per document
+MOVED_AMOUNTS = 3
+MANIFEST = "manifest.json"  # what `generate` wrote: file, portal, year, department, format  # table amounts changed per document
 
 
 @dataclass
@@ -141,7 +143,16 @@ def generate(folder: Path, n: int, portals: int, pdf_share: float, seed: int = 1
         out.append(Generated(folder / f"{name}.{fmt}", portal, year, department, fmt))
     to_pdf(pdf_sources, folder)
     shutil.rmtree(staging)
+    manifest = [{"name": f.path.name, "portal": f.portal, "year": f.year, "department": f.department,
+                 "format": f.format} for f in out]
+    (folder / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=0), encoding="utf-8")
     return out
+
+
+def generated(folder: Path) -> list[Generated]:
+    """The documents an earlier `generate` left in `folder` (its manifest)."""
+    return [Generated(folder / m["name"], m["portal"], m["year"], m["department"], m["format"])
+            for m in json.loads((folder / MANIFEST).read_text(encoding="utf-8"))]
 
 
 def stock_store(store: Path, files: list[Generated]) -> None:
@@ -237,21 +248,29 @@ def run_partition(portal: str, year: str) -> tuple[str, bool, float]:
 def run_dagster(partitions: list[tuple[str, str]], processes: int) -> tuple[float, list[tuple[str, bool, float]]]:
     import multiprocessing
 
+    import dagster as dg
+
+    with dg.DagsterInstance.get():  # create the instance's storage once, before two processes race to create it
+        pass
     start = time.perf_counter()
     done = []
     with ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("spawn")) as pool:
-        futures = [pool.submit(run_partition, p, y) for p, y in partitions]
-        for future in as_completed(futures):
-            done.append(future.result())
+        futures = {pool.submit(run_partition, p, y): (p, y) for p, y in partitions}
+        for future, (p, y) in ((f, futures[f]) for f in as_completed(futures)):
+            try:
+                done.append(future.result())
+            except Exception as exc:  # the run could not even start: counted as failed, the others go on
+                done.append((f"{p}|{y}", False, 0.0))
+                print(f"  partition {p}|{y}: {type(exc).__name__}: {str(exc)[:200]}", flush=True)
             print(f"  partition {done[-1][0]}: {'ok' if done[-1][1] else 'FAILED'} {done[-1][2]:.1f} s "
                   f"({len(done)}/{len(partitions)})", flush=True)
     return time.perf_counter() - start, done
 
 
-def run_cli(folder: Path, warehouse: Path, log: Path) -> tuple[float, int]:
+def run_cli(files: list[Path], warehouse: Path, log: Path) -> tuple[float, int]:
     start = time.perf_counter()
     with log.open("w") as out:
-        done = subprocess.run([sys.executable, "-m", "budgetqa", "check", str(folder), "--warehouse",
+        done = subprocess.run([sys.executable, "-m", "budgetqa", "check", *map(str, files), "--warehouse",
                                f"duckdb://{warehouse}"], cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
     return time.perf_counter() - start, done.returncode
 
@@ -275,12 +294,15 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--pdf-share", type=float, default=0.25, help="share of the documents as PDF (default 0.25)")
     ap.add_argument("--processes", type=int, default=2, help="processes for each side (default 2)")
     ap.add_argument("--work", type=Path, help="working folder (default: a temporary one, removed after)")
+    ap.add_argument("--reuse", action="store_true", help="check the documents an earlier run left in --work/files "
+                    "again (no generation; the stores and warehouses are rebuilt)")
     args = ap.parse_args(argv)
 
     work = args.work or Path(tempfile.mkdtemp(prefix="budgetqa-fanout-"))
     work.mkdir(parents=True, exist_ok=True)
     files_dir, dagster_home = work / "files", work / "dagster_home"
-    for d in (files_dir, dagster_home, work / "raw", work / "home"):
+    reuse = args.reuse and (files_dir / MANIFEST).exists()
+    for d in ([] if reuse else [files_dir]) + [dagster_home, work / "raw", work / "home"]:
         shutil.rmtree(d, ignore_errors=True)
     dagster_home.mkdir(parents=True)
     (dagster_home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n", encoding="utf-8")
@@ -288,9 +310,9 @@ def main(argv: list[str] | None = None) -> None:
         (work / wh).unlink(missing_ok=True)
 
     start = time.perf_counter()
-    files = generate(files_dir, args.n, args.portals, args.pdf_share)
+    files = generated(files_dir) if reuse else generate(files_dir, args.n, args.portals, args.pdf_share)
     shas = {hashlib.sha256(f.path.read_bytes()).hexdigest() for f in files}
-    print(f"generated {len(files)} documents ({dict(Counter(f.format for f in files))}), {len(shas)} distinct "
+    print(f"{'reused' if reuse else 'generated'} {len(files)} documents ({dict(Counter(f.format for f in files))}), {len(shas)} distinct "
           f"sha256, in {time.perf_counter() - start:.0f} s: {files_dir}", flush=True)
 
     portals = sorted({f.portal for f in files})
@@ -309,12 +331,13 @@ def main(argv: list[str] | None = None) -> None:
           f"{args.processes} runs at a time, 1 extraction worker each", flush=True)
     with PeakRSS() as rss_dagster:
         dagster_secs, runs = run_dagster(partitions, args.processes)
+    print(f"Dagster: {dagster_secs:.1f} s, {len(files) / dagster_secs:.2f} documents/s", flush=True)
 
     os.environ["BUDGETQA_WORKERS"] = str(args.processes)
     os.environ.pop("BUDGETQA_WAREHOUSE")
     print(f"budgetqa check: {args.processes} extraction workers", flush=True)
     with PeakRSS() as rss_cli:
-        cli_secs, code = run_cli(files_dir, work / "cli.duckdb", work / "cli.log")
+        cli_secs, code = run_cli([f.path for f in files], work / "cli.duckdb", work / "cli.log")
 
     via_dagster = contents(f"duckdb://{work / 'dagster.duckdb'}")
     via_cli = contents(f"duckdb://{work / 'cli.duckdb'}")
