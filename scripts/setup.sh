@@ -30,7 +30,7 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "setup: installing Python packages into .venv"
   log=.venv/pip-install.log
   if ! { .venv/bin/python -m pip install --upgrade pip &&
-         .venv/bin/python -m pip install -c requirements.lock -e '.[dev]'; } >"$log" 2>&1; then
+         .venv/bin/python -m pip install -c requirements.lock -e '.[dev,deploy]'; } >"$log" 2>&1; then
     tail -40 "$log"; echo "setup: pip install failed (full log: $log)" >&2; exit 1
   fi
   echo "$want" > "$stamp"
