@@ -15,6 +15,7 @@ import polars as pl
 
 from domain.model import CATEGORIES
 from report import labels as L
+from warehouse import Warehouse
 
 # English column key → Chinese header, for every column of the four exports.
 HEADERS: dict[str, str] = {
@@ -36,6 +37,59 @@ VALUES: dict[str, dict[str, str]] = {
     "category": {k: v[0] for k, v in L.CATEGORY.items()},
 }
 SHEETS = (("rankings", "排名"), ("scorecards", "文件评分"), ("findings", "问题清单"), ("rules", "规则统计"))
+
+
+def export_warehouse(warehouse: Warehouse, out_dir: Path) -> dict[str, Path]:
+    """The warehouse's current scorecards and findings as `scorecards.csv` / `findings.csv` (UTF-8
+    with BOM, opens in Excel) and `.parquet`, and the whole report as `report.json`."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    cards = [flat_scorecard(c) for c in warehouse.scorecards()]
+    docs = {c["sha256"]: c for c in cards}
+    flat = []
+    for f in warehouse.findings():
+        d = docs.get(f["sha256"], {})
+        loc = f.pop("location")
+        flat.append({"sha256": f["sha256"], "department": d.get("department"), "region": d.get("region"),
+                     "year": d.get("year"), "source": d.get("url") or d.get("path"),
+                     **{k: v for k, v in f.items() if k != "sha256"},
+                     "page": loc["page"], "bbox": json.dumps(loc["bbox"]) if loc["bbox"] else None,
+                     "cell": loc["cell"], "paragraph": loc["paragraph"]})
+    paths: dict[str, Path] = {}
+    for name, rows, schema in (("scorecards", cards, SCORECARD_SCHEMA), ("findings", flat, FINDING_SCHEMA)):
+        frame = pl.DataFrame(rows, schema=schema, orient="row") if rows else pl.DataFrame(schema=schema)
+        paths[f"{name}.csv"] = out_dir / f"{name}.csv"
+        frame.write_csv(paths[f"{name}.csv"], include_bom=True)
+        paths[f"{name}.parquet"] = out_dir / f"{name}.parquet"
+        frame.write_parquet(paths[f"{name}.parquet"])
+    paths["report.json"] = out_dir / "report.json"
+    paths["report.json"].write_text(json.dumps(warehouse.report(), ensure_ascii=False, indent=1), encoding="utf-8")
+    return paths
+
+
+def flat_scorecard(c: dict) -> dict:
+    flat = {k: c[k] for k in ("sha256", "department", "region", "year", "kind", "status", "error",
+                              "score", "grade", "path", "url", "format")}
+    flat |= {f"score_{c2}": c["categories"].get(c2) for c2 in CATEGORIES}  # not bare: `format` is the file's
+    flat |= {"errors": c["counts"]["error"], "warnings": c["counts"]["warning"], "infos": c["counts"]["info"],
+             "run_id": c["run_id"]}
+    return flat
+
+
+def _schema(spec: str) -> dict:
+    types = {"s": pl.Utf8, "i": pl.Int64, "f": pl.Float64}
+    return {name: types[t] for name, t in (item.split(":") for item in spec.split())}
+
+
+SCORECARD_SCHEMA = _schema(
+    "sha256:s department:s region:s year:i kind:s status:s error:s score:f grade:s path:s url:s format:s "
+    + " ".join(f"score_{c}:f" for c in CATEGORIES) + " errors:i warnings:i infos:i run_id:s"
+)
+FINDING_SCHEMA = _schema(
+    "sha256:s department:s region:s year:i source:s ordinal:i rule:s category:s severity:s table:s code:s "
+    "row:s column:s expected:s observed:s message:s page:i bbox:s cell:s paragraph:i excerpt:s "
+    "expected_value:f observed_value:f rounding_step:f"
+)
 
 
 def chinese(frame: pl.DataFrame, name: str) -> pl.DataFrame:

@@ -19,12 +19,13 @@ from pathlib import Path
 import polars as pl
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from domain.model import CATEGORIES, SEVERITIES, Document, Scorecard
+from domain.model import CATEGORIES, SEVERITIES, Document
 from report import labels as L
 from report import views as V
 from report.evidence import IMAGE_SUFFIX, PAGE_DPI, PageImage, page_boxes, page_view_href, render_pages
 from report.grids import cell_anchor, grid_view, locate, table_href
-from report.views import KINDS, dept_key, rank_rows
+from report.rankings import ranking_views
+from report.views import KINDS, dept_key
 from warehouse import Warehouse
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -117,50 +118,6 @@ def rule_summary(findings: list[dict], cards: list[dict]) -> pl.DataFrame:
             .agg(pl.len().alias("findings"), pl.col("sha256").n_unique().alias("documents"),
                  pl.col("dept").n_unique().alias("departments"))
             .sort(["departments", "findings", "rule"], descending=[True, True, False]))
-
-
-def _card(c: dict) -> Scorecard:
-    return Scorecard(score=c["score"], grade=c["grade"], categories=c["categories"], counts=c["counts"])
-
-
-def ranking_views(cards: list[dict]) -> tuple[list[dict], list[dict], list[int]]:
-    """Ranking rows for every (year, kind) view, the documents not ranked, and the years (newest first).
-
-    kind is `all` (budget and final accounts of the year together, as `scoring.score_department`
-    combines them), `budget` or `final_accounts`. A document whose department or year was not
-    recognised is listed apart and never ranked: it cannot be compared with anything.
-    """
-    from scoring import score_department
-
-    ranked = [c for c in cards if c["department"] and c["year"] is not None]
-    apart = [c for c in cards if not (c["department"] and c["year"] is not None)]
-    by_dept: dict[tuple, list[dict]] = {}
-    for c in ranked:
-        by_dept.setdefault((c["department"], c["region"]), []).append(c)
-    views: dict[tuple[int, str], list[dict]] = {}
-    for (dept, region), docs in by_dept.items():
-        years = sorted({c["year"] for c in docs})
-        trend = []
-        for y in years:
-            sc = score_department(_card(c) for c in docs if c["year"] == y)
-            trend.append({"year": y, "score": sc.score, "grade": sc.grade})
-        for y in years:
-            for kind in ("all", *KINDS):
-                members = [c for c in docs if c["year"] == y and kind in ("all", c["kind"])]
-                if not members:
-                    continue
-                sc = score_department(_card(c) for c in members)
-                views.setdefault((y, kind), []).append({
-                    "department": dept, "region": region, "year": y, "kind": kind, "view": str(y),
-                    "score": sc.score, "grade": sc.grade, "categories": sc.categories,
-                    "errors": sc.counts.get("error", 0), "warnings": sc.counts.get("warning", 0),
-                    "infos": sc.counts.get("info", 0),
-                    "documents": [{"sha256": c["sha256"], "kind": c["kind"], "status": c["status"], "score": c["score"],
-                                   "grade": c["grade"]} for c in members],
-                    "trend": trend,
-                })
-    rows = [r for key in sorted(views, key=lambda k: (-k[0], k[1])) for r in rank_rows(views[key])]
-    return rows, apart, sorted({y for y, _ in views}, reverse=True)
 
 
 def default_year(rows: list[dict]) -> int | None:
@@ -546,7 +503,7 @@ def write_site(warehouse: Warehouse, out_dir: Path, year: int | None = None,
 def _build(warehouse: Warehouse, out_dir: Path, year: int | None, gx_runs: Path | list[Path] | None = None,
            size: int = V.PAGE) -> None:
     from expectations.rules import RULES
-    from report.exports import write_tables
+    from report.exports import export_warehouse, write_tables
 
     for sub in ("doc", "dept", "data", "files", "rules", "region", "list", "assets"):
         (out_dir / sub).mkdir(parents=True, exist_ok=True)
@@ -593,7 +550,7 @@ def _build(warehouse: Warehouse, out_dir: Path, year: int | None, gx_runs: Path 
         (out_dir / dept_href(dept["department"], dept["region"])).write_text(render_department(dept), encoding="utf-8")
     (out_dir / "rules.html").write_text(render_rules(rule_rows, findings, cards, RULES, data_docs), encoding="utf-8")
     (out_dir / "methodology.html").write_text(render_methodology(), encoding="utf-8")
-    warehouse.export(out_dir / "data")
+    export_warehouse(warehouse, out_dir / "data")
     frames = _export_extra(out_dir / "data", rankings, rules)
     write_tables(out_dir / "data", frames["rankings"], frames["rules"])
     shown = [r for r in rankings if r["year"] == year] if year else rankings

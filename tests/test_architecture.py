@@ -33,6 +33,11 @@ def test_domain_imports_no_stage_and_no_stage_imports_the_cli(graph):
     assert upward(pkg) == []
 
 
+def test_storage_only_stores_and_reads(graph):
+    """The warehouse computes no score, ranking or export (the report does): it imports the domain only."""
+    assert graph.package_edges().get("warehouse", set()) == {DOMAIN}
+
+
 def test_no_private_name_crosses_modules(graph):
     assert graph.private == []
 

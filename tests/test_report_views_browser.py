@@ -16,7 +16,8 @@ import pytest
 from lxml import html
 
 from report import write_site
-from report.site import dept_href, doc_href, ranking_views
+from report.rankings import ranking_views
+from report.site import dept_href, doc_href
 from report.views import region_href, region_level, region_stats
 from samples.warehouse_docs import document, finding, synthetic
 from scoring import score_document

@@ -14,6 +14,8 @@ except ImportError:  # tests/ on sys.path rather than a package
     from pg import postgres_server, postgres_url  # noqa: F401
 
 from domain.model import REPORT_SCHEMA
+from report.exports import export_warehouse
+from report.rankings import department_rankings, trends
 from samples.warehouse_docs import document, finding, seed_like
 from scoring import score_document
 from warehouse import SCHEMA_VERSION, Warehouse
@@ -89,17 +91,17 @@ def wh_none(url, sha):
 def test_rankings_and_trends(url):
     with Warehouse.open(url) as wh:
         wh.save_documents(scored(seed_like()), "r")
-        ranks = wh.rankings()
+        ranks = department_rankings(wh.scorecards())
         assert [(r["rank"], r["department"], r["year"]) for r in ranks] == [
             (1, "杜集区信访局", 2022), (2, "杜集区政府办公室", 2022), (None, "杜集区财政局", 2022)]
         office = ranks[1]
         assert [t["year"] for t in office["trend"]] == [2021, 2022]
         assert office["trend"][0]["score"] < office["trend"][1]["score"]
         assert office["warnings"] == 1 and office["errors"] == 0
-        r2021 = wh.rankings(year=2021)
+        r2021 = department_rankings(wh.scorecards(), year=2021)
         assert [r["department"] for r in r2021] == ["杜集区政府办公室"]
         assert r2021[0]["errors"] == 3
-        assert wh.trends("杜集区政府办公室") == office["trend"]
+        assert trends(wh.scorecards(), "杜集区政府办公室") == office["trend"]
 
 
 def test_crawl_log_and_runs(url):
@@ -124,7 +126,7 @@ def test_export_csv_parquet_json(url, tmp_path):
     docs = scored(seed_like())
     with Warehouse.open(url) as wh:
         wh.save_documents(docs, "r")
-        paths = wh.export(tmp_path / "out")
+        paths = export_warehouse(wh, tmp_path / "out")
     with open(paths["findings.csv"], encoding="utf-8-sig", newline="") as fh:
         rows = list(csv.DictReader(fh))
     assert len(rows) == 5
@@ -199,4 +201,4 @@ def test_two_processes_write_at_once(url):
     with Warehouse.open(url) as wh:
         assert count(wh, "schema_version") == SCHEMA_VERSION  # each migration applied once
         assert count(wh, "documents") == 30 and count(wh, "findings") == 60 and count(wh, "doc_copies") == 30
-        assert {r["department"] for r in wh.rankings()} == {"部门a", "部门b"}
+        assert {r["department"] for r in department_rankings(wh.scorecards())} == {"部门a", "部门b"}

@@ -8,12 +8,11 @@ import socket
 import uuid
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import polars as pl
 
-from domain.model import CATEGORIES, REPORT_SCHEMA, Document, Scorecard, Table
+from domain.model import CATEGORIES, REPORT_SCHEMA, Document, Table
 from domain.ruleset import ruleset_version
 from warehouse.db import Connection
 from warehouse.extraction import (
@@ -519,56 +518,6 @@ class Warehouse:
             r["current"] = r["superseded_by"] is None
         return rows
 
-    def rankings(self, year: int | None = None, region: str | None = None) -> list[dict]:
-        """Departments (department + region) ranked by score, best first.
-
-        With `year`, that year's score; without, each department's latest year that has a
-        score; with `region`, that region's departments only. Current document versions only. Every row carries `trend`: [{year, score, grade}] over all its years.
-        Unscored departments come last with rank None.
-        """
-        from scoring import score_department
-
-        by_dept: dict[tuple, dict[int | None, list[dict]]] = {}
-        for card in self.scorecards(region=region):
-            by_dept.setdefault((card["department"], card["region"]), {}).setdefault(card["year"], []).append(card)
-        out = []
-        for (dept, region), years in by_dept.items():
-            per_year = {y: (score_department(_scorecard(c) for c in cards), cards) for y, cards in years.items()}
-            trend = [{"year": y, "score": sc.score, "grade": sc.grade}
-                     for y, (sc, _) in sorted(per_year.items(), key=lambda kv: (kv[0] is None, kv[0] or 0))]
-            if year is not None:
-                if year not in per_year:
-                    continue
-                chosen = year
-            else:
-                scored = [y for y, (sc, _) in per_year.items() if sc.score is not None and y is not None]
-                known = [y for y in per_year if y is not None]
-                chosen = max(scored) if scored else (max(known) if known else None)
-            card, cards = per_year[chosen]
-            out.append({
-                "department": dept, "region": region, "year": chosen,
-                "score": card.score, "grade": card.grade, "categories": card.categories,
-                "errors": card.counts.get("error", 0), "warnings": card.counts.get("warning", 0),
-                "infos": card.counts.get("info", 0),
-                "documents": [{"sha256": c["sha256"], "kind": c["kind"], "status": c["status"],
-                               "score": c["score"], "grade": c["grade"]} for c in cards],
-                "trend": trend,
-            })
-        out.sort(key=lambda r: (r["score"] is None, -(r["score"] or 0), r["department"] or "", r["region"] or ""))
-        rank = 0
-        for i, r in enumerate(out):
-            if r["score"] is None:
-                r["rank"] = None
-                continue
-            rank = rank if i and out[i - 1]["score"] == r["score"] else i + 1
-            r["rank"] = rank
-        return out
-
-    def trends(self, department: str, region: str | None = None) -> list[dict]:
-        """The department's score per year (oldest first)."""
-        rows = [r for r in self.rankings() if r["department"] == department and (region is None or r["region"] == region)]
-        return rows[0]["trend"] if len(rows) == 1 else [t | {"region": r["region"]} for r in rows for t in r["trend"]]
-
     def findings(self, sha256: str | None = None, *, rule: str | None = None) -> list[dict]:
         """Findings in the report's shape (CONTRACT §3) plus `sha256` and `ordinal`: of one document
         (any version), or of every current document version (optionally of one rule)."""
@@ -639,35 +588,6 @@ class Warehouse:
         """The whole warehouse as one `budgetqa.report/1` document."""
         docs = self.documents()
         return {"schema": REPORT_SCHEMA, "documents": [docs[c["sha256"]] for c in self.scorecards()]}
-
-    # -- export ---------------------------------------------------------------------------
-    def export(self, out_dir: Path) -> dict[str, Path]:
-        """findings/scorecards as CSV (UTF-8 with BOM, opens in Excel) and Parquet; report.json."""
-        import polars as pl
-
-        out_dir = Path(out_dir)
-        out_dir.mkdir(parents=True, exist_ok=True)
-        cards = [_flat_card(c) for c in self.scorecards()]
-        docs = {c["sha256"]: c for c in cards}
-        flat = []
-        for f in self.findings():
-            d = docs.get(f["sha256"], {})
-            loc = f.pop("location")
-            flat.append({"sha256": f["sha256"], "department": d.get("department"), "region": d.get("region"),
-                         "year": d.get("year"), "source": d.get("url") or d.get("path"),
-                         **{k: v for k, v in f.items() if k != "sha256"},
-                         "page": loc["page"], "bbox": json.dumps(loc["bbox"]) if loc["bbox"] else None,
-                         "cell": loc["cell"], "paragraph": loc["paragraph"]})
-        paths: dict[str, Path] = {}
-        for name, rows, schema in (("scorecards", cards, _CARD_SCHEMA), ("findings", flat, _FINDING_SCHEMA)):
-            frame = pl.DataFrame(rows, schema=schema, orient="row") if rows else pl.DataFrame(schema=schema)
-            paths[f"{name}.csv"] = out_dir / f"{name}.csv"
-            frame.write_csv(paths[f"{name}.csv"], include_bom=True)
-            paths[f"{name}.parquet"] = out_dir / f"{name}.parquet"
-            frame.write_parquet(paths[f"{name}.parquet"])
-        paths["report.json"] = out_dir / "report.json"
-        paths["report.json"].write_text(json.dumps(self.report(), ensure_ascii=False, indent=1), encoding="utf-8")
-        return paths
 
 
 def _where(table: str | None = None, **equal: Any) -> tuple[list[str], list]:
@@ -740,34 +660,3 @@ def _card_row(r: dict) -> dict:
         "counts": {"error": r["errors"] or 0, "warning": r["warnings"] or 0, "info": r["infos"] or 0},
         "page_count": r["page_count"], "extracted_at": r["extracted_at"], "run_id": r["run_id"],
     }
-
-
-def _scorecard(card: dict) -> Scorecard | None:
-    return Scorecard(score=card["score"], grade=card["grade"], categories=card["categories"], counts=card["counts"])
-
-
-def _flat_card(c: dict) -> dict:
-    flat = {k: c[k] for k in ("sha256", "department", "region", "year", "kind", "status", "error",
-                              "score", "grade", "path", "url", "format")}
-    flat |= {f"score_{c2}": c["categories"].get(c2) for c2 in CATEGORIES}  # not bare: `format` is the file's
-    flat |= {"errors": c["counts"]["error"], "warnings": c["counts"]["warning"], "infos": c["counts"]["info"],
-             "run_id": c["run_id"]}
-    return flat
-
-
-def _schema(spec: str) -> dict:
-    import polars as pl
-
-    types = {"s": pl.Utf8, "i": pl.Int64, "f": pl.Float64}
-    return {name: types[t] for name, t in (item.split(":") for item in spec.split())}
-
-
-_CARD_SCHEMA = _schema(
-    "sha256:s department:s region:s year:i kind:s status:s error:s score:f grade:s path:s url:s format:s "
-    + " ".join(f"score_{c}:f" for c in CATEGORIES) + " errors:i warnings:i infos:i run_id:s"
-)
-_FINDING_SCHEMA = _schema(
-    "sha256:s department:s region:s year:i source:s ordinal:i rule:s category:s severity:s table:s code:s "
-    "row:s column:s expected:s observed:s message:s page:i bbox:s cell:s paragraph:i excerpt:s "
-    "expected_value:f observed_value:f rounding_step:f"
-)
