@@ -102,3 +102,45 @@ def system_of(code: str, table_kind: str | None) -> str:
     if code[:1] == "5" and len(code) <= 5:
         return "economic_gov"
     return "functional"
+
+
+# The same catalog as frames, for check frames written as polars expressions over all tables at once.
+_WHITESPACE = r"[\s\x1c-\x1f]"  # what Python's \s matches (Rust's \s lacks the four separators)
+
+
+def normalised(name: pl.Expr) -> pl.Expr:
+    """`normalise` as an expression (null → '')."""
+    return (name.fill_null("").str.replace_all(f"{_WHITESPACE}+", "")
+            .str.replace_all("(", "（", literal=True).str.replace_all(")", "）", literal=True)
+            .str.replace(r"^[一二三四五六七八九十]+[、.．]", ""))
+
+
+@cache
+def entries_frame() -> pl.DataFrame:
+    """system, code → name, level, status, evidence: the entry `entries` hands out (the last row of a
+    code), with `order`, the place `entries` lists it in (the code's first row)."""
+    return (load().with_row_index("order").with_columns(pl.col("order").first().over("system", "code"))
+            .unique(["system", "code"], keep="last", maintain_order=True).sort("order")
+            .select("system", "code", "name", "level", "status", "evidence", "order"))
+
+
+@cache
+def names_frame() -> pl.DataFrame:
+    """system, key (normalised name) → code, order: `names` as a frame."""
+    return entries_frame().select("system", normalised(pl.col("name")).alias("key"), "code", "order")
+
+
+def similar_pairs(pairs: pl.DataFrame) -> pl.Series:
+    """`similar(a, b)` for each row of a frame with Utf8 columns a, b (null as '')."""
+    stripped = [normalised(pl.col(c)).str.replace_all(r"[（）()“”\"、]", "").alias(f"s{c}") for c in ("a", "b")]
+    sa, sb = pl.col("sa"), pl.col("sb")
+    b_shorter = sb.str.len_chars() < sa.str.len_chars()  # sorted(key=len) is stable: a is short on a tie
+    p = pairs.select("a", "b").with_row_index("pair").with_columns(stripped).with_columns(
+        short=pl.when(b_shorter).then(sb).otherwise(sa), long=pl.when(b_shorter).then(sa).otherwise(sb))
+    chars = [p.select("pair", pl.col(c).str.split("").alias("ch")).explode("ch") for c in ("short", "long")]
+    shared = (chars[0].join(chars[1].unique(), on=["pair", "ch"], how="semi")
+              .group_by("pair").agg(pl.len().alias("shared")))
+    return (p.join(shared, on="pair", how="left", maintain_order="left")
+            .select((sa.eq("") | sb.eq("") | sb.str.contains(sa, literal=True) | sa.str.contains(sb, literal=True)
+                     | (pl.col("shared").fill_null(0) / pl.col("short").str.len_chars() >= 0.6)).alias("similar"))
+            .to_series())

@@ -2,27 +2,21 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 import polars as pl
 
 from domain.model import Document
 from expectations import catalog
 from expectations.frames import (
-    CODED_KINDS,
     ECONOMIC_KINDS,
-    FUNCTIONAL_KINDS,
     Derived,
-    check_frame,
-    coded_tables,
+    amount,
     framed,
     level_of,
 )
 
 CODE_SHAPE = r"^(?:F:\d{3}(?:\d{2}){0,2}|E:\d{3}(?:\d{2})?)$"
-
-
-def _base(d: int, t: int, kind: str, it: dict) -> dict:
-    return {"doc": d, "table": kind, "tindex": t, "row": int(it["row"]), "code": it["code"],
-            "name": it["name"], "column": "code", "observed": it["code"]}
 
 
 def suggest_code(code: str, parent: str | None) -> str | None:
@@ -43,46 +37,83 @@ def suggest_code(code: str, parent: str | None) -> str | None:
     return cands.pop() if len(cands) == 1 else None
 
 
-def is_local_subitem(code: str) -> bool:
+def coded_items(documents: list[Document], derived: Derived) -> pl.DataFrame:
+    """Every item of the coded tables' hierarchies (Batch.items), in document, table and item order,
+    with doc, table (its kind), tindex and raw_code (the code as printed, from the table's row)."""
+    def build() -> pl.DataFrame:
+        batch = derived.batch(documents)
+        raw = (batch.rows.select("tid", "row", pl.col("raw_code").cast(pl.Utf8))
+               if {"row", "raw_code"} <= set(batch.rows.columns)
+               else pl.DataFrame(schema={"tid": pl.Int64, "row": pl.Int64, "raw_code": pl.Utf8}))
+        return (batch.items
+                .join(batch.tables.select("tid", "doc", pl.col("kind").alias("table"), "tindex"), on="tid",
+                      how="left", maintain_order="left")
+                .join(raw, on=["tid", "row"], how="left", maintain_order="left"))
+    return derived.get("coded_items", documents, build)
+
+
+@cache
+def _economic_heads() -> tuple[str, ...]:
+    """The 款 (5 digits) of the economic catalogs."""
+    return tuple(c for system in ("economic_dept", "economic_gov") for c in catalog.entries(system) if len(c) == 5)
+
+
+def is_local_subitem(code: pl.Expr) -> pl.Expr:
     """A 7-digit economic code whose first 5 digits are a 款 of the economic catalog (3010201 under
-    30102): a sub-item some provinces add below the national classification, not a wrong code."""
-    if len(code) != 7 or not code.isdigit():
-        return False
-    head = code[:5]
-    return any(head in catalog.entries(system) for system in ("economic_dept", "economic_gov"))
+    30102): a sub-item some provinces add below the national classification, not a wrong code.
+    (`code` is a hierarchy item's: digits only.)"""
+    return (code.str.len_chars() == 7) & code.str.head(5).is_in(list(_economic_heads()))
+
+
+def _meant(code: str, repaired: str | None, parent: str | None, parts: list[str]) -> str | None:
+    """The code meant by a malformed code printed under `parent` (its code when well formed)."""
+    meant = repaired or suggest_code(code, parent)
+    if len(parts) == 3 and parent and len(parent) == 5 and parent.endswith(parts[1].zfill(2)):
+        meant = parent + parts[2].zfill(2)  # '7 | 11 | 02' under 21011: the 类 was cut to '7'
+    return meant
 
 
 def code_format(documents: list[Document], derived: Derived) -> pl.DataFrame:
     """`shape` = 'F:<code>' for 功能分类 tables, 'E:<code>' for 经济分类 tables; `expected` the meant code if sure."""
-    out: list[dict] = []
-    for d, t, table in coded_tables(documents, CODED_KINDS):
-        economic = table.kind in ECONOMIC_KINDS
-        want_zh, want_en = ("3 或 5 位", "3 or 5 digits") if economic else ("3、5 或 7 位", "3, 5 or 7 digits")
-        items = derived.hierarchy(table)
-        for it in items:
-            rec = _base(d, t, table.kind, it)
-            rec["shape"] = ("E:" if economic else "F:") + it["code"]
-            if economic and is_local_subitem(it["code"]):
-                rec.update(expected=it["code"][:5], severity="info",
-                           message=(f"科目编码 {it['code']} 为 {it['code'][:5]} 下的地方细化科目（7 位），不属于全国统一的"
-                                    f"经济分类 / {it['code']} is a local 7-digit sub-item of {it['code'][:5]}"))
-            elif not it["valid"]:
-                parts = it["parts"]
-                rec["shape"] = ("E:" if economic else "F:") + "?" + " ".join(parts)
-                parent = items[it["parent"]] if it["parent"] is not None else None
-                pcode = parent["code"] if parent and parent["valid"] else None
-                meant = it["repaired"] or suggest_code(it["code"], pcode)
-                if len(parts) == 3 and pcode and len(pcode) == 5 and pcode.endswith(parts[1].zfill(2)):
-                    meant = pcode + parts[2].zfill(2)  # '7 | 11 | 02' under 21011: the 类 was cut to '7'
-                rec["expected"] = meant or want_zh
-                hint = f"，应为 {meant}" if meant else ""
-                hint_en = f"; {meant} is meant" if meant else ""
-                shown = " | ".join(parts) if len(parts) == 3 else it["code"]
-                what = "类编码应为 3 位" if len(parts) == 3 else f"应为{want_zh}"
-                rec["message"] = (f"科目编码 {shown} 位数不对（{what}）{hint} / "
-                                  f"code {shown} has the wrong length ({want_en}){hint_en}")
-            out.append(rec)
-    return check_frame(out, {"shape": pl.Utf8})
+    items = coded_items(documents, derived)
+    code = pl.col("code")
+    economic = pl.col("table").is_in(list(ECONOMIC_KINDS))
+    prefix = pl.when(economic).then(pl.lit("E:")).otherwise(pl.lit("F:"))
+    local = economic & is_local_subitem(code)
+    # a malformed code: the parts it is printed in, the parent's code (when well formed), the code meant
+    bad = items.filter(~pl.col("valid") & ~local)
+    parents = items.select("tid", pl.col("k").alias("parent"),
+                           pl.when(pl.col("valid")).then(code).alias("parent_code"))
+    raw = pl.col("raw_code")
+    bad = (bad.join(parents, on=["tid", "parent"], how="left", maintain_order="left")
+           .select("tid", "k", "code", "repaired", "parent_code",
+                   pl.when(raw.is_null() | (raw == "")).then(code).otherwise(raw)
+                   .str.extract_all(r"[^\s\x1c-\x1f]+").alias("parts")))  # str.split()
+    bad = bad.with_columns(pl.Series("meant", [_meant(*args) for args in bad.select(
+        "code", "repaired", "parent_code", "parts").iter_rows()], dtype=pl.Utf8)).drop("code")
+    parts, meant = pl.col("parts"), pl.col("meant")
+    three = parts.list.len() == 3
+    want_zh = pl.when(economic).then(pl.lit("3 或 5 位")).otherwise(pl.lit("3、5 或 7 位"))
+    want_en = pl.when(economic).then(pl.lit("3 or 5 digits")).otherwise(pl.lit("3, 5 or 7 digits"))
+    shown = pl.when(three).then(parts.list.join(" | ")).otherwise(code)
+    what = pl.when(three).then(pl.lit("类编码应为 3 位")).otherwise(pl.concat_str(pl.lit("应为"), want_zh))
+    hint = pl.when(meant.is_not_null()).then(pl.concat_str(pl.lit("，应为 "), meant)).otherwise(pl.lit(""))
+    hint_en = pl.when(meant.is_not_null()).then(pl.concat_str(pl.lit("; "), meant, pl.lit(" is meant"))
+                                                 ).otherwise(pl.lit(""))
+    head = code.str.head(5)
+    frame = (items.join(bad, on=["tid", "k"], how="left", maintain_order="left").select(
+        "doc", "table", "tindex", "row", "code", "name", pl.lit("code").alias("column"), code.alias("observed"),
+        pl.when(local).then(head).when(~pl.col("valid")).then(pl.coalesce(meant, want_zh)).alias("expected"),
+        pl.when(local).then(pl.lit("info")).alias("severity"),
+        pl.when(local).then(pl.concat_str(
+            pl.lit("科目编码 "), code, pl.lit(" 为 "), head, pl.lit(" 下的地方细化科目（7 位），不属于全国统一的经济分类 / "),
+            code, pl.lit(" is a local 7-digit sub-item of "), head))
+        .when(~pl.col("valid")).then(pl.concat_str(
+            pl.lit("科目编码 "), shown, pl.lit(" 位数不对（"), what, pl.lit("）"), hint, pl.lit(" / code "), shown,
+            pl.lit(" has the wrong length ("), want_en, pl.lit(")"), hint_en)).alias("message"),
+        pl.when(~pl.col("valid") & ~local).then(pl.concat_str(prefix, pl.lit("?"), parts.list.join(" ")))
+        .otherwise(pl.concat_str(prefix, code)).alias("shape")))
+    return framed([frame], {"shape": pl.Utf8})
 
 
 def parent_prefix(documents: list[Document], derived: Derived) -> pl.DataFrame:
@@ -125,61 +156,92 @@ def catalog_check(documents: list[Document], derived: Derived) -> pl.DataFrame:
     catalog name of ANOTHER code (21011 named 卫生健康支出, the name of 210); warning otherwise.
     A code missing from a partial part of the catalog is not checked.
     """
-    out: list[dict] = []
-    for d, t, table in coded_tables(documents, FUNCTIONAL_KINDS | ECONOMIC_KINDS):
-        for it in derived.hierarchy(table):
-            if not it["valid"]:
-                continue
-            code, name = it["code"], catalog.normalise(it["name"])
-            system = catalog.system_of(code, table.kind)
-            if system.startswith("economic") and not catalog.covers_year(system, documents[d].year):
-                continue  # the economic catalog is the 2018 reform's: 2017's codes meant other things
-            entry = catalog.entries(system).get(code)
-            rec = _base(d, t, table.kind, it)
-            rec["column"] = "name"
-            if entry is None:
-                if (system, it["level"]) not in catalog.COMPLETE:
-                    continue
-                rec.update(expected="(目录中的科目)", observed=code, agrees=False, severity="warning",
-                           message=f"科目编码 {code} 不在政府收支分类科目中 / code {code} is not in the catalog")
-                out.append(rec)
-                continue
-            if not name:
-                continue
-            ok = catalog.similar(name, entry.name)
-            other = catalog_contradiction(code, name)
-            sev = "error" if other else "warning"
-            where = f"（{other} 的名称）" if other else ""
-            rec.update(
-                expected=entry.name, observed=it["name"], agrees=ok, severity=sev,
-                message=(f"科目 {code} 名称“{name}”{where}与分类科目“{entry.name}”不符 / "
-                         f"name of {code} contradicts the catalog ({entry.name}; status {entry.status}, "
-                         f"evidence {entry.evidence})"),
-            )
-            out.append(rec)
-    return check_frame(out, {"agrees": pl.Boolean})
+    code, system = pl.col("code"), pl.col("system")
+    years = pl.DataFrame({"doc": range(len(documents)), "year": [doc.year for doc in documents]},
+                         schema={"doc": pl.Int64, "year": pl.Int64})
+    short = code.str.len_chars() <= 5
+    entries = catalog.entries_frame().select(
+        "system", "code", pl.col("name").alias("entry_name"), "status", "evidence", pl.col("order").alias("entry"))
+    complete = pl.any_horizontal([(system == s) & (pl.col("level") == lv) for s, lv in catalog.COMPLETE])
+    found = pl.col("entry").is_not_null()
+    items = (coded_items(documents, derived).filter(pl.col("valid"))
+             .join(years, on="doc", how="left", maintain_order="left")
+             .with_columns(pl.when(code.str.head(1).eq("3") & short).then(pl.lit("economic_dept"))
+                           .when(code.str.head(1).eq("5") & short).then(pl.lit("economic_gov"))
+                           .otherwise(pl.lit("functional")).alias("system"),
+                           catalog.normalised(pl.col("name")).alias("norm"))
+             # the economic catalog is the 2018 reform's: 2017's codes meant other things
+             .filter(~system.str.starts_with("economic") | pl.col("year").is_null()
+                     | (pl.col("year") >= system.replace_strict(catalog.FIRST_YEAR, default=0, return_dtype=pl.Int64)))
+             .join(entries, on=["system", "code"], how="left", maintain_order="left")
+             .filter(pl.when(found).then(pl.col("norm") != "").otherwise(complete))
+             .with_row_index("i"))
+    # the name against the catalog's, once per distinct pair
+    pairs = items.filter(found).select(pl.col("norm").alias("a"), pl.col("entry_name").alias("b")).unique()
+    pairs = pairs.with_columns(catalog.similar_pairs(pairs).alias("agrees"))
+    items = items.join(pairs, left_on=["norm", "entry_name"], right_on=["a", "b"], how="left",
+                       maintain_order="left", nulls_equal=True)
+    # a sure entry named otherwise, with a name the catalog gives another code: the first such code
+    # (catalog_contradiction of the normalised name, which it normalises again)
+    other = (items.filter(found & ~pl.col("agrees") & pl.col("status").is_in(list(catalog.SURE)))
+             .with_columns(catalog.normalised(pl.col("norm")).alias("key"))
+             .join(catalog.names_frame(), on=["system", "key"], how="inner")
+             .filter(pl.col("code_right") != code)
+             .group_by("i").agg(pl.col("code_right").sort_by("order").first().alias("other")))
+    items = items.join(other, on="i", how="left", maintain_order="left")
+    name, entry_name, other_code = pl.col("name"), pl.col("entry_name"), pl.col("other")
+    frame = items.select(
+        "doc", "table", "tindex", "row", "code", "name", pl.lit("name").alias("column"),
+        pl.when(found).then(entry_name).otherwise(pl.lit("(目录中的科目)")).alias("expected"),
+        pl.when(found).then(name).otherwise(code).alias("observed"),
+        pl.when(found).then(pl.col("agrees")).otherwise(pl.lit(False)).alias("agrees"),
+        pl.when(other_code.is_not_null()).then(pl.lit("error")).otherwise(pl.lit("warning")).alias("severity"),
+        pl.when(found).then(pl.concat_str(
+            pl.lit("科目 "), code, pl.lit(" 名称“"), pl.col("norm"), pl.lit("”"),
+            pl.when(other_code.is_not_null()).then(pl.concat_str(pl.lit("（"), other_code, pl.lit(" 的名称）")))
+            .otherwise(pl.lit("")),
+            pl.lit("与分类科目“"), entry_name, pl.lit("”不符 / name of "), code, pl.lit(" contradicts the catalog ("),
+            entry_name, pl.lit("; status "), pl.col("status"), pl.lit(", evidence "), pl.col("evidence"), pl.lit(")")))
+        .otherwise(pl.concat_str(pl.lit("科目编码 "), code, pl.lit(" 不在政府收支分类科目中 / code "), code,
+                                 pl.lit(" is not in the catalog"))).alias("message"))
+    return framed([frame], {"agrees": pl.Boolean})
 
 
 def duplicate_code(documents: list[Document], derived: Derived) -> pl.DataFrame:
     """A code printed twice on one side of a table. `unique` is False for the second printing:
     an error when its amounts differ from the first (two lines under one code), info when the
     line is the same (a line repeated, e.g. at the top of a continuation page)."""
-    out: list[dict] = []
-    for d, t, table in coded_tables(documents, CODED_KINDS):
-        items = derived.hierarchy(table)
-        pos = derived.positions(table)
-        measures = [m for m in derived.view(table).measures() if m != "previous"]
-        for it in items:
-            if it["duplicate_of"] is None:
-                continue
-            first = items[it["duplicate_of"]]
-            same = all(derived.value(table, pos[it["row"]], m) == derived.value(table, pos[first["row"]], m) for m in measures)
-            rec = _base(d, t, table.kind, it)
-            rec.update(
-                expected="（每个科目编码只列一行）", unique=False, severity="info" if same else "error",
-                message=(f"科目编码 {it['code']} 在本表中出现两次" + ("（内容相同）" if same else "（金额不同）")
-                         + f" / code {it['code']} is printed twice in this table"
-                         + (" (same line)" if same else " with different amounts")),
-            )
-            out.append(rec)
-    return check_frame(out, {"unique": pl.Boolean})
+    items = coded_items(documents, derived)
+    dups = (items.filter(pl.col("duplicate_of").is_not_null())
+            .join(items.select("tid", pl.col("k").alias("duplicate_of"), pl.col("row").alias("first_row")),
+                  on=["tid", "duplicate_of"], how="left", maintain_order="left"))
+    if not dups.height:
+        return framed([], {"unique": pl.Boolean})
+    batch = derived.batch(documents)
+    # the amounts compared: the table's measures but last year's, on both lines
+    measures = pl.DataFrame(
+        [(t, m) for t in dups["tid"].unique().to_list()
+         for m in derived.view(batch.objects[t]).measures() if m != "previous"],
+        schema={"tid": pl.Int64, "measure": pl.Utf8}, orient="row")
+    wanted = measures["measure"].unique().to_list()
+    lines = pl.concat([dups.select("tid", "row"), dups.select("tid", pl.col("first_row").alias("row"))]).unique()
+    values = (batch.rows.join(lines, on=["tid", "row"], how="semi")
+              .select("tid", "row", *[amount(m) for m in wanted])
+              .unpivot(wanted, index=["tid", "row"], variable_name="measure", value_name="value"))
+    same = (dups.select("tid", "k", "row", "first_row").join(measures, on="tid", how="inner")
+            .join(values, on=["tid", "row", "measure"], how="left")
+            .join(values.rename({"row": "first_row", "value": "first"}), on=["tid", "first_row", "measure"], how="left")
+            .group_by("tid", "k").agg(pl.col("value").eq_missing(pl.col("first")).all().alias("same")))
+    dups = dups.join(same, on=["tid", "k"], how="left", maintain_order="left").with_columns(
+        pl.col("same").fill_null(True))
+    code, same_line = pl.col("code"), pl.col("same")
+    frame = dups.select(
+        "doc", "table", "tindex", "row", "code", "name", pl.lit("code").alias("column"), code.alias("observed"),
+        pl.lit("（每个科目编码只列一行）").alias("expected"), pl.lit(False).alias("unique"),
+        pl.when(same_line).then(pl.lit("info")).otherwise(pl.lit("error")).alias("severity"),
+        pl.concat_str(pl.lit("科目编码 "), code, pl.lit(" 在本表中出现两次"),
+                      pl.when(same_line).then(pl.lit("（内容相同）")).otherwise(pl.lit("（金额不同）")),
+                      pl.lit(" / code "), code, pl.lit(" is printed twice in this table"),
+                      pl.when(same_line).then(pl.lit(" (same line)")).otherwise(pl.lit(" with different amounts")))
+        .alias("message"))
+    return framed([frame], {"unique": pl.Boolean})
