@@ -18,6 +18,8 @@ from types import MappingProxyType
 
 import polars as pl
 
+from domain.names import name_key
+
 PATH = Path(__file__).with_name("catalog.csv")
 CORPUS_PATH = Path(__file__).with_name("corpus.csv")  # codes seen consistently in real disclosures (harvest.py)
 COLUMNS = {"system": pl.Utf8, "code": pl.Utf8, "name": pl.Utf8, "level": pl.Int64, "parent_code": pl.Utf8,
@@ -38,17 +40,9 @@ class Entry:
     source_file: str
 
 
-def normalise(name: str | None) -> str:
-    """Spaces out, full-width brackets, no ordinal prefix."""
-    if not name:
-        return ""
-    s = re.sub(r"\s+", "", name).replace("(", "（").replace(")", "）")
-    return re.sub(r"^[一二三四五六七八九十]+[、.．]", "", s)
-
-
 def similar(a: str, b: str) -> bool:
     """Same name up to brackets, abbreviation or an old wording."""
-    a, b = normalise(a), normalise(b)
+    a, b = name_key(a), name_key(b)
     strip = re.compile(r"[（）()“”\"、]")
     a, b = strip.sub("", a), strip.sub("", b)
     if not a or not b or a in b or b in a:
@@ -80,10 +74,10 @@ def entries(system: str, compiled_only: bool = False) -> Mapping[str, Entry]:
 
 @cache
 def names(system: str) -> Mapping[str, tuple[str, ...]]:
-    """Normalised catalog name → the codes that carry it."""
+    """A catalog name's key (domain.names.name_key) → the codes that carry it."""
     out: dict[str, list[str]] = {}
     for e in entries(system).values():
-        out.setdefault(normalise(e.name), []).append(e.code)
+        out.setdefault(name_key(e.name), []).append(e.code)
     return MappingProxyType({k: tuple(v) for k, v in out.items()})
 
 

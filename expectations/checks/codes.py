@@ -5,6 +5,7 @@ from __future__ import annotations
 import polars as pl
 
 from domain.model import Document
+from domain.names import name_key
 from expectations import catalog
 from expectations.frames import (
     CODED_KINDS,
@@ -110,7 +111,7 @@ def catalog_contradiction(code: str, name: str | None) -> str | None:
     21011 named 卫生健康支出 (the name of 210) → '210'. Such a name is owned by code.catalog
     (an error); cross_table.same_code_same_name does not report it a second time.
     """
-    norm = catalog.normalise(name)
+    norm = name_key(name)
     system = catalog.system_of(code, None)
     entry = catalog.entries(system).get(code)
     if not norm or entry is None or entry.status not in catalog.SURE or catalog.similar(norm, entry.name):
@@ -130,7 +131,7 @@ def catalog_check(documents: list[Document], derived: Derived) -> pl.DataFrame:
         for it in derived.hierarchy(table):
             if not it["valid"]:
                 continue
-            code, name = it["code"], catalog.normalise(it["name"])
+            code, name = it["code"], (it["name_key"] or "")
             system = catalog.system_of(code, table.kind)
             if system.startswith("economic") and not catalog.covers_year(system, documents[d].year):
                 continue  # the economic catalog is the 2018 reform's: 2017's codes meant other things
