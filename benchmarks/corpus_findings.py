@@ -26,8 +26,8 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from domain.names import name_key  # noqa: E402
 from expectations import validate  # noqa: E402
-from expectations.frames import clean_name as name_key  # noqa: E402
 from extract import extract_many  # noqa: E402
 
 REVIEW = ROOT / "tests" / "data" / "corpus_review"

@@ -28,6 +28,8 @@ from typing import Any
 
 import yaml
 
+from domain.names import name_key
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from domain.model import SUMMARY_KINDS  # noqa: E402
@@ -41,9 +43,6 @@ SIDES = {"i": "income", "e": "expenditure", "f": "expenditure_by_use"}
 CellKey = tuple[str, int, str, str, str]  # kind, occurrence of the kind, side, row key, measure
 
 _AMOUNT = re.compile(r"^[-−]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$")
-_ENUM = re.compile(
-    r"^(?:[（(][一二三四五六七八九十\d]+[）)]|[一二三四五六七八九十]+[、.．]|\d+[、.．](?!\d))"
-)
 
 
 # --------------------------------------------------------------------------------------------
@@ -65,12 +64,8 @@ def parse_value(text: Any) -> float | None:
 
 
 def norm_name(name: Any) -> str:
-    """A row name as a key: NFKC, no spaces, no leading 其中/enumerator, （） unified."""
-    s = unicodedata.normalize("NFKC", str(name or ""))
-    s = re.sub(r"\s+", "", s).replace("(", "（").replace(")", "）").replace(":", "：")
-    s = re.sub(r"^其中：?", "", s)
-    s = _ENUM.sub("", s)
-    return s
+    """A row name as a key: NFKC, then the product's one name key (domain.names.name_key)."""
+    return name_key(unicodedata.normalize("NFKC", str(name or "")))
 
 
 def norm_code(code: Any) -> str:

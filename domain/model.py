@@ -11,6 +11,8 @@ from typing import Literal
 
 import polars as pl
 
+from domain.names import name_key
+
 REPORT_SCHEMA = "budgetqa.report/1"
 
 DocumentKind = Literal["budget", "final_accounts"]
@@ -129,7 +131,9 @@ for _q, _qzh in MEASURE_QUALIFIERS.items():
         MEASURES[f"{_q}_{_base}"] = f"{MEASURES[_base].split(' ')[0]}（{_qzh}）"
 
 # Columns every `Table.rows` frame has before its measure columns.
-ROW_KEY_COLUMNS: tuple[str, ...] = ("row", "side", "code", "raw_code", "name", "raw_name")
+# `name` is the name as shown, `raw_name` as printed, `name_key` the key names are matched by
+# (domain.names.name_key), computed once at extraction.
+ROW_KEY_COLUMNS: tuple[str, ...] = ("row", "side", "code", "raw_code", "name", "raw_name", "name_key")
 # Columns of `Table.cells`: one row per cell that carries a value, with its location.
 CELL_COLUMNS: dict[str, pl.DataType] = {
     "row": pl.Int64,  # the row in `Table.rows`
@@ -147,6 +151,19 @@ CELL_COLUMNS: dict[str, pl.DataType] = {
     "bottom": pl.Float64,
     "address": pl.Utf8,  # "表2!B12", "sheet!B12", or "t3/r5/c2" for DOCX and HTML
 }
+
+
+def with_name_keys(rows: pl.DataFrame) -> pl.DataFrame:
+    """`rows` with its `name_key` column (after `raw_name`), filled where a name has none: extraction
+    computes it; a table built by hand or stored before the column existed gets it here."""
+    if "name" not in rows.columns:
+        return rows
+    if "name_key" in rows.columns and rows["name_key"].null_count() <= rows["name"].null_count():
+        return rows
+    keys = pl.Series("name_key", [name_key(n) or None for n in rows["name"].to_list()], dtype=pl.Utf8)
+    rest = [c for c in rows.columns if c != "name_key"]
+    at = rest.index("raw_name") + 1 if "raw_name" in rest else rest.index("name") + 1
+    return rows.select(rest[:at]).with_columns(keys).hstack(rows.select(rest[at:]))
 
 
 def empty_cells() -> pl.DataFrame:
@@ -195,6 +212,9 @@ class Table:
     cells: pl.DataFrame = field(default_factory=empty_cells)
     notes: list[str] = field(default_factory=list)  # text below the table (注：…)
     index: int = 0  # order in the document
+
+    def __post_init__(self) -> None:
+        self.rows = with_name_keys(self.rows)
 
     def summary(self) -> dict:
         return {

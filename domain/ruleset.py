@@ -29,7 +29,7 @@ def ruleset_version() -> str:
 
 # What decides a file's tables, paragraphs and facts: the readers, the normalisation, the shared
 # model and units, and the libraries that parse the formats.
-EXTRACTOR_FILES = ("extract/*.py", "domain/model.py", "domain/units.py", "domain/formats.py")
+EXTRACTOR_FILES = ("extract/*.py", "domain/model.py", "domain/names.py", "domain/units.py", "domain/formats.py")
 EXTRACTOR_LIBRARIES = ("pdfplumber", "pdfminer.six", "python-docx", "openpyxl", "lxml", "polars")
 
 

@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 import polars as pl
 
 from domain.model import Document, Table
+from domain.names import name_key
 from domain.units import printed_decimals
 
 # Identity and reporting columns of every check frame.
@@ -237,18 +238,10 @@ def coded_tables(documents: list[Document], kinds: Iterable[str]) -> Iterator[tu
                 yield d, t, table
 
 
-def clean_name(name: str | None) -> str:
-    """Name without spaces, ordinal prefix ('一、') or 其中 marker; brackets unified to full width."""
-    if not name:
-        return ""
-    s = _SPACE.sub("", name).replace("(", "（").replace(")", "）")
-    s = ORDINAL_NAME.sub("", s)
-    return re.sub(r"^其中[:：]?", "", s)
-
-
 def base_name(name: str | None) -> str:
-    """clean_name without a trailing bracketed qualifier: 一般行政管理事务（政府办公室） → 一般行政管理事务."""
-    return re.sub(r"（[^（）]*）$", "", clean_name(name)) or clean_name(name)
+    """name_key without a trailing bracketed qualifier: 一般行政管理事务（政府办公室） → 一般行政管理事务."""
+    key = name_key(name)
+    return re.sub(r"（[^（）]*）$", "", key) or key
 
 
 def is_total(name: str | None) -> bool:
@@ -336,7 +329,7 @@ def hierarchy(table: Table) -> list[dict]:
     Rows with a malformed code (wrong length) get the level their neighbours imply, so
     '11' between 210 and 2101101 counts as a 款 — arithmetic then still groups its children
     right and the code error is reported once, by code.format. Per side of the table.
-    Returns dicts: row, side, code, name, parts (the code as printed, split by column), level, valid,
+    Returns dicts: row, side, code, name, name_key, parts (the code as printed, split by column), level, valid,
     parent (index into the list),
     repaired (a truncated 款 code completed from its parent: '11' under 210 → '21011') and
     duplicate_of (index of the first item with the same code on the same side, else None).
@@ -347,6 +340,7 @@ def hierarchy(table: Table) -> list[dict]:
     sides = rows["side"].to_list() if "side" in rows.columns else [""] * rows.height
     raw = rows["raw_code"].to_list() if "raw_code" in rows.columns else [None] * rows.height
     names = rows["name"].to_list() if "name" in rows.columns else [None] * rows.height
+    keys = rows["name_key"].to_list() if "name_key" in rows.columns else [None] * rows.height
     out: list[dict] = []
     for side in dict.fromkeys(sides):
         idx = [i for i in range(rows.height) if sides[i] == side]
@@ -361,7 +355,7 @@ def hierarchy(table: Table) -> list[dict]:
             # a 类 not of 3 digits ('7 | 11 | 02') is malformed; a malformed code over three columns is a 项
             valid = level_of(code) is not None and not (len(parts) == 3 and len(parts[0]) != 3)
             level = level_of(code) if valid else (3 if len(parts) == 3 else None)
-            items.append({"row": rows["row"][i], "side": side, "code": code, "name": names[i], "parts": parts,
+            items.append({"row": rows["row"][i], "side": side, "code": code, "name": names[i], "name_key": keys[i], "parts": parts,
                           "level": level, "valid": valid})
         for k, it in enumerate(items):
             if it["level"] is None:  # infer from neighbours

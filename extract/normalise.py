@@ -1,4 +1,4 @@
-"""Pure functions that turn printed cell text into values: amounts, codes, names.
+"""Pure functions that turn printed cell text into values: amounts and codes (names: domain/names.py).
 
 Each returns the cleaned value; `parse_amount` also names the format problem of the raw
 text (e.g. "trailing_dot") so validation can report it against the cell.
@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import re
 
+from domain.names import SPACES as _SPACES
+
 # Full-width → ASCII for digits and the punctuation that appears in amounts and codes.
 _FULL_WIDTH = str.maketrans(
     "０１２３４５６７８９，．－（）％＋",
     "0123456789,.-()%+",
 )
-_SPACES = re.compile(r"[\s\u3000\u00a0\u2002\u2003\u200b]+")
 # Texts that mean "no value" in a cell.
 EMPTY_MARKERS: frozenset[str] = frozenset(
     {"", "-", "--", "－", "—", "——", "–", "/", "*", "**", "本表无数据", "此表为空", "无", "空"}
@@ -80,24 +81,6 @@ def clean_code(text: str | None) -> str:
     return _compact(text).translate(_FULL_WIDTH)
 
 
-_ENUMERATOR = re.compile(
-    r"^(?:[（(][一二三四五六七八九十百\d]+[）)]|[一二三四五六七八九十百]+[、.．]|\d+[、.．](?!\d))"
-)
-_CJK = r"\u3400-\u9fff\uff08\uff09\u201c\u201d（）、：，"
-
-
-def clean_name(text: str | None) -> str:
-    """A name as matched across tables: no indentation or wrapping, （） brackets, single
-    spaces only between Latin words, no leading '其中：' nor list enumerator ('一、', '（二）', '3.')."""
-    if not text:
-        return ""
-    s = text.replace("\n", "").replace("\r", "")
-    s = _SPACES.sub(" ", s).strip()
-    s = s.replace("(", "（").replace(")", "）").replace(":", "：")
-    s = re.sub(rf"(?<=[{_CJK}]) +| +(?=[{_CJK}])", "", s)
-    s = re.sub(r"^其中：?", "", s).strip()
-    s = _ENUMERATOR.sub("", s).strip()
-    return s
 
 
 def split_code_parts(

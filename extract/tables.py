@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from domain.model import CELL_COLUMNS, ROW_KEY_COLUMNS, SUMMARY_KINDS, Table
+from domain.names import clean_name, name_key
 from domain.units import printed_decimals
 from extract.grid import Grid
 from extract.kinds import (
@@ -27,7 +28,7 @@ from extract.kinds import (
     table_number,
     title_is_known,
 )
-from extract.normalise import EMPTY_MARKERS, clean_code, clean_name, parse_amount, split_code_parts
+from extract.normalise import EMPTY_MARKERS, clean_code, parse_amount, split_code_parts
 
 BY_USE = "expenditure_by_use"  # `side` of a summary's third list: expenditure by use (基本支出, 项目支出 …)
 # 决算 fund tables printed as balances: 年初结转和结余 + 本年收入 = 本年支出 + 年末结转和结余
@@ -604,7 +605,7 @@ def _build(parsed: _Parsed, index: int) -> Table | None:
                     extra_values[col.key] = clean_name(texts[col.index])
             rows_out.append(
                 {"row": row_id, "side": side, "code": code, "raw_code": raw_code or None, "name": name or None,
-                 "raw_name": raw_name or None, **values, **extra_values}
+                 "raw_name": raw_name or None, "name_key": name_key(name) or None, **values, **extra_values}
             )
             if code_cells and raw_code:
                 cells_out.append({"row": row_id, "column": "code", "text": raw_code, "value": None,

@@ -2,7 +2,8 @@
 
 import pytest
 
-from extract.normalise import clean_code, clean_name, join_split_code, parse_amount, split_code_parts
+from domain.names import clean_name, name_key
+from extract.normalise import clean_code, join_split_code, parse_amount, split_code_parts
 
 
 @pytest.mark.parametrize(
@@ -62,6 +63,30 @@ def test_clean_code(text, expected):
 )
 def test_clean_name(text, expected):
     assert clean_name(text) == expected
+
+
+def test_one_name_key_for_every_way_a_line_is_printed():
+    """The key tables, narrative and catalog match names by: enumerators, 其中, brackets and spaces
+    (CJK or Latin, full-width or not) do not change it."""
+    printed = ["（二）项目支出", "二、项目支出", "其中：项目 支出", "(2)项目支出", "2.项目支出", "  项目\u3000支出 "]
+    assert {name_key(p) for p in printed} == {"项目支出"}
+    assert name_key("因公出国(境)费") == name_key("因公出国（境）费") == "因公出国（境）费"
+    assert name_key(None) == ""
+
+
+def test_a_table_carries_its_name_keys():
+    """Extraction computes `name_key` once per row; a table built without it (by hand, or stored
+    before the column existed) gets it on construction, after `raw_name`."""
+    import polars as pl
+
+    from domain.model import ROW_KEY_COLUMNS, Table
+
+    rows = pl.DataFrame({"row": [0, 1], "side": ["", ""], "code": [None, "201"], "raw_code": [None, "201"],
+                         "name": ["合 计", "一般公共服务支出"], "raw_name": ["合  计", "一、一般公共服务支出"],
+                         "total": [1.0, 1.0]})
+    table = Table(kind="gpb_expenditure", title="t", measures=["total"], rows=rows)
+    assert table.rows.columns == [*ROW_KEY_COLUMNS, "total"]
+    assert table.rows["name_key"].to_list() == ["合计", "一般公共服务支出"]
 
 
 def test_join_split_code_basic_and_partial():

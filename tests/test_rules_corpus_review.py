@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from domain.names import name_key
 from expectations import validate
-from expectations.frames import clean_name
 from extract import extract_file
 from tests.shared_inputs import CORPUS
 
@@ -48,7 +48,7 @@ def test_every_entry_is_judged_with_a_reason():
 def _hit(f, e) -> bool:
     key = e["code_or_row"] or None
     return (f.rule == e["rule"] and f.table == e["table"] and f.severity == "error"
-            and (key is None or key in (f.code, clean_name(f.row)))
+            and (key is None or key in (f.code, name_key(f.row)))
             and (e["observed"] is None or f.observed == e["observed"])
             and (e.get("paragraph") is None or f.location.paragraph == e["paragraph"]))
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from domain.names import name_key
 from expectations import validate
-from expectations.frames import clean_name
 from extract import extract_file
 
 DEMO = Path(__file__).resolve().parent.parent / "demo" / "files"
@@ -53,7 +53,7 @@ EXPECTED = [
 
 
 def _matches(f, rule, table, key, observed, expected=None) -> bool:
-    return (f.rule == rule and f.table == table and (key is None or key in (f.code, clean_name(f.row)))
+    return (f.rule == rule and f.table == table and (key is None or key in (f.code, name_key(f.row)))
             and (observed is None or f.observed == observed) and (expected is None or f.expected == expected))
 
 
@@ -113,7 +113,7 @@ def test_amount_findings_carry_their_numbers(rendering):
 
 
 def _find(findings, rule, key=None):
-    return next(f for f in findings if f.rule == rule and (key is None or key in (f.code, clean_name(f.row))))
+    return next(f for f in findings if f.rule == rule and (key is None or key in (f.code, name_key(f.row))))
 
 
 def test_table_findings_are_located(rendering):

@@ -96,9 +96,9 @@ def render(blocks: list[dict], fmt: str, out_dir: Path, lo_cache: Path, stem: st
 
 
 def _clean(name: str | None) -> str:
-    from expectations.frames import clean_name
+    from domain.names import name_key
 
-    return clean_name(name)
+    return name_key(name)
 
 
 def _strip(s: str | None) -> str:

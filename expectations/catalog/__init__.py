@@ -18,6 +18,8 @@ from types import MappingProxyType
 
 import polars as pl
 
+from domain.names import name_key
+
 PATH = Path(__file__).with_name("catalog.csv")
 CORPUS_PATH = Path(__file__).with_name("corpus.csv")  # codes seen consistently in real disclosures (harvest.py)
 COLUMNS = {"system": pl.Utf8, "code": pl.Utf8, "name": pl.Utf8, "level": pl.Int64, "parent_code": pl.Utf8,
@@ -38,17 +40,9 @@ class Entry:
     source_file: str
 
 
-def normalise(name: str | None) -> str:
-    """Spaces out, full-width brackets, no ordinal prefix."""
-    if not name:
-        return ""
-    s = re.sub(r"\s+", "", name).replace("(", "（").replace(")", "）")
-    return re.sub(r"^[一二三四五六七八九十]+[、.．]", "", s)
-
-
 def similar(a: str, b: str) -> bool:
     """Same name up to brackets, abbreviation or an old wording."""
-    a, b = normalise(a), normalise(b)
+    a, b = name_key(a), name_key(b)
     strip = re.compile(r"[（）()“”\"、]")
     a, b = strip.sub("", a), strip.sub("", b)
     if not a or not b or a in b or b in a:
@@ -80,10 +74,10 @@ def entries(system: str, compiled_only: bool = False) -> Mapping[str, Entry]:
 
 @cache
 def names(system: str) -> Mapping[str, tuple[str, ...]]:
-    """Normalised catalog name → the codes that carry it."""
+    """A catalog name's key (domain.names.name_key) → the codes that carry it."""
     out: dict[str, list[str]] = {}
     for e in entries(system).values():
-        out.setdefault(normalise(e.name), []).append(e.code)
+        out.setdefault(name_key(e.name), []).append(e.code)
     return MappingProxyType({k: tuple(v) for k, v in out.items()})
 
 
@@ -105,34 +99,25 @@ def system_of(code: str, table_kind: str | None) -> str:
 
 
 # The same catalog as frames, for check frames written as polars expressions over all tables at once.
-_WHITESPACE = r"[\s\x1c-\x1f]"  # what Python's \s matches (Rust's \s lacks the four separators)
-
-
-def normalised(name: pl.Expr) -> pl.Expr:
-    """`normalise` as an expression (null → '')."""
-    return (name.fill_null("").str.replace_all(f"{_WHITESPACE}+", "")
-            .str.replace_all("(", "（", literal=True).str.replace_all(")", "）", literal=True)
-            .str.replace(r"^[一二三四五六七八九十]+[、.．]", ""))
-
-
 @cache
 def entries_frame() -> pl.DataFrame:
-    """system, code → name, level, status, evidence: the entry `entries` hands out (the last row of a
-    code), with `order`, the place `entries` lists it in (the code's first row)."""
-    return (load().with_row_index("order").with_columns(pl.col("order").first().over("system", "code"))
-            .unique(["system", "code"], keep="last", maintain_order=True).sort("order")
-            .select("system", "code", "name", "level", "status", "evidence", "order"))
+    """system, code → name, its `entry_key` (name_key), level, status, evidence: the entry `entries`
+    hands out (the last row of a code), with `order`, the place `entries` lists it in (the code's first row)."""
+    frame = (load().with_row_index("order").with_columns(pl.col("order").first().over("system", "code"))
+             .unique(["system", "code"], keep="last", maintain_order=True).sort("order"))
+    keys = pl.Series("entry_key", [name_key(n) for n in frame["name"].to_list()], dtype=pl.Utf8)
+    return frame.with_columns(keys).select("system", "code", "name", "entry_key", "level", "status", "evidence", "order")
 
 
 @cache
 def names_frame() -> pl.DataFrame:
-    """system, key (normalised name) → code, order: `names` as a frame."""
-    return entries_frame().select("system", normalised(pl.col("name")).alias("key"), "code", "order")
+    """system, key (the name's name_key) → code, order: `names` as a frame."""
+    return entries_frame().select("system", pl.col("entry_key").alias("key"), "code", "order")
 
 
 def similar_pairs(pairs: pl.DataFrame) -> pl.Series:
-    """`similar(a, b)` for each row of a frame with Utf8 columns a, b (null as '')."""
-    stripped = [normalised(pl.col(c)).str.replace_all(r"[（）()“”\"、]", "").alias(f"s{c}") for c in ("a", "b")]
+    """`similar(a, b)` for each row of a frame whose Utf8 columns a, b hold name keys (null as '')."""
+    stripped = [pl.col(c).fill_null("").str.replace_all(r"[（）()“”\"、]", "").alias(f"s{c}") for c in ("a", "b")]
     sa, sb = pl.col("sa"), pl.col("sb")
     b_shorter = sb.str.len_chars() < sa.str.len_chars()  # sorted(key=len) is stable: a is short on a tie
     p = pairs.select("a", "b").with_row_index("pair").with_columns(stripped).with_columns(

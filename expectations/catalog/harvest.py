@@ -19,6 +19,7 @@ from pathlib import Path
 import polars as pl
 
 from domain.model import Document
+from domain.names import name_key
 from expectations import catalog
 
 TARGET = Path(__file__).with_name("corpus.csv")
@@ -38,7 +39,7 @@ def harvest(documents: list[Document]) -> pl.DataFrame:
                 continue
             for code, name in table.rows.select("code", "name").iter_rows():
                 if code and name and CODE.fullmatch(code):
-                    seen[code][catalog.normalise(name)].add((doc.department, doc.year))
+                    seen[code][name_key(name)].add((doc.department, doc.year))
     rows = []
     for code, names in sorted(seen.items()):
         system = catalog.system_of(code, None)

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 import polars as pl
 
 from domain.model import INDICATOR_KINDS, MEASURES, SUMMARY_KINDS, THREE_PUBLIC_KINDS, Document, Table
+from domain.names import name_key
 from expectations.frames import (
     CODED_KINDS,
     ORDINAL_NAME,
@@ -22,7 +23,6 @@ from expectations.frames import (
     TableView,
     amount,
     check_frame,
-    clean_name,
     fmt_amount,
     framed,
     is_total,
@@ -325,7 +325,7 @@ def column_total(documents: list[Document], derived: Derived) -> pl.DataFrame:
                     cmp = next((c for c in cmps if c[2] <= 0), cmps[0])
                     if cmp:
                         out.append(_record(derived, d, t, table, p, col, cmp, view,
-                                           f"{clean_name(name)}行不等于各项之和", "total row is not the sum of the rows"))
+                                           f"{name_key(name)}行不等于各项之和", "total row is not the sum of the rows"))
     return check_frame(out, EXTRA)
 
 
@@ -423,7 +423,7 @@ def three_public_sum(documents: list[Document], derived: Derived) -> pl.DataFram
         # items as rows (one amount column)
         found: dict[str, int] = {}
         for p, name in enumerate(rows["name"].to_list() if "name" in rows.columns else []):
-            n = clean_name(name)
+            n = name_key(name)
             for key, pat in _ROW_KEYS.items():
                 if key not in found and pat.search(n):
                     found[key] = p
@@ -523,7 +523,7 @@ def _row_names(table: Table) -> tuple[list[str], list[str]]:
     """Each row's cleaned name (for matching) and its name as printed, stripped (for '1.…' detail lines)."""
     rows = table.rows
     printed = rows["raw_name"] if "raw_name" in rows.columns else rows["name"]
-    return [clean_name(n) for n in rows["name"].to_list()], [(n or "").strip() for n in printed.to_list()]
+    return [n or "" for n in rows["name_key"].to_list()], [(n or "").strip() for n in printed.to_list()]
 
 
 def carryover_total(documents: list[Document], derived: Derived) -> pl.DataFrame:

@@ -7,6 +7,7 @@ from functools import cache
 import polars as pl
 
 from domain.model import Document
+from domain.names import name_key
 from expectations import catalog
 from expectations.frames import (
     ECONOMIC_KINDS,
@@ -39,12 +40,12 @@ def suggest_code(code: str, parent: str | None) -> str | None:
 
 def coded_items(documents: list[Document], derived: Derived) -> pl.DataFrame:
     """Every item of the coded tables' hierarchies (Batch.items), in document, table and item order,
-    with doc, table (its kind), tindex and raw_code (the code as printed, from the table's row)."""
+    with doc, table (its kind), tindex, raw_code (the code as printed) and name_key, from the table's row."""
     def build() -> pl.DataFrame:
         batch = derived.batch(documents)
-        raw = (batch.rows.select("tid", "row", pl.col("raw_code").cast(pl.Utf8))
-               if {"row", "raw_code"} <= set(batch.rows.columns)
-               else pl.DataFrame(schema={"tid": pl.Int64, "row": pl.Int64, "raw_code": pl.Utf8}))
+        raw = (batch.rows.select("tid", "row", *(pl.col(c).cast(pl.Utf8) for c in ("raw_code", "name_key")))
+               if {"row", "raw_code", "name_key"} <= set(batch.rows.columns)
+               else pl.DataFrame(schema={"tid": pl.Int64, "row": pl.Int64, "raw_code": pl.Utf8, "name_key": pl.Utf8}))
         return (batch.items
                 .join(batch.tables.select("tid", "doc", pl.col("kind").alias("table"), "tindex"), on="tid",
                       how="left", maintain_order="left")
@@ -141,7 +142,7 @@ def catalog_contradiction(code: str, name: str | None) -> str | None:
     21011 named 卫生健康支出 (the name of 210) → '210'. Such a name is owned by code.catalog
     (an error); cross_table.same_code_same_name does not report it a second time.
     """
-    norm = catalog.normalise(name)
+    norm = name_key(name)
     system = catalog.system_of(code, None)
     entry = catalog.entries(system).get(code)
     if not norm or entry is None or entry.status not in catalog.SURE or catalog.similar(norm, entry.name):
@@ -161,7 +162,8 @@ def catalog_check(documents: list[Document], derived: Derived) -> pl.DataFrame:
                          schema={"doc": pl.Int64, "year": pl.Int64})
     short = code.str.len_chars() <= 5
     entries = catalog.entries_frame().select(
-        "system", "code", pl.col("name").alias("entry_name"), "status", "evidence", pl.col("order").alias("entry"))
+        "system", "code", pl.col("name").alias("entry_name"), "entry_key", "status", "evidence",
+        pl.col("order").alias("entry"))
     complete = pl.any_horizontal([(system == s) & (pl.col("level") == lv) for s, lv in catalog.COMPLETE])
     found = pl.col("entry").is_not_null()
     items = (coded_items(documents, derived).filter(pl.col("valid"))
@@ -169,7 +171,7 @@ def catalog_check(documents: list[Document], derived: Derived) -> pl.DataFrame:
              .with_columns(pl.when(code.str.head(1).eq("3") & short).then(pl.lit("economic_dept"))
                            .when(code.str.head(1).eq("5") & short).then(pl.lit("economic_gov"))
                            .otherwise(pl.lit("functional")).alias("system"),
-                           catalog.normalised(pl.col("name")).alias("norm"))
+                           pl.col("name_key").fill_null("").alias("norm"))
              # the economic catalog is the 2018 reform's: 2017's codes meant other things
              .filter(~system.str.starts_with("economic") | pl.col("year").is_null()
                      | (pl.col("year") >= system.replace_strict(catalog.FIRST_YEAR, default=0, return_dtype=pl.Int64)))
@@ -177,14 +179,13 @@ def catalog_check(documents: list[Document], derived: Derived) -> pl.DataFrame:
              .filter(pl.when(found).then(pl.col("norm") != "").otherwise(complete))
              .with_row_index("i"))
     # the name against the catalog's, once per distinct pair
-    pairs = items.filter(found).select(pl.col("norm").alias("a"), pl.col("entry_name").alias("b")).unique()
+    pairs = items.filter(found).select(pl.col("norm").alias("a"), pl.col("entry_key").alias("b")).unique()
     pairs = pairs.with_columns(catalog.similar_pairs(pairs).alias("agrees"))
-    items = items.join(pairs, left_on=["norm", "entry_name"], right_on=["a", "b"], how="left",
+    items = items.join(pairs, left_on=["norm", "entry_key"], right_on=["a", "b"], how="left",
                        maintain_order="left", nulls_equal=True)
     # a sure entry named otherwise, with a name the catalog gives another code: the first such code
-    # (catalog_contradiction of the normalised name, which it normalises again)
     other = (items.filter(found & ~pl.col("agrees") & pl.col("status").is_in(list(catalog.SURE)))
-             .with_columns(catalog.normalised(pl.col("norm")).alias("key"))
+             .with_columns(pl.col("norm").alias("key"))
              .join(catalog.names_frame(), on=["system", "key"], how="inner")
              .filter(pl.col("code_right") != code)
              .group_by("i").agg(pl.col("code_right").sort_by("order").first().alias("other")))

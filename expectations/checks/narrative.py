@@ -14,6 +14,7 @@ from collections.abc import Iterator
 import polars as pl
 
 from domain.model import THREE_PUBLIC_KINDS, Document
+from domain.names import name_key
 from domain.units import UNITS, power_of_ten_apart, printed_decimals, wan_per
 from expectations import catalog
 from expectations.checks.narrative_parse import Statement, clean_text, parse_paragraph, sections
@@ -21,7 +22,6 @@ from expectations.frames import (
     SUBTOTAL_NAME,
     Derived,
     check_frame,
-    clean_name,
     is_total,
 )
 
@@ -62,7 +62,7 @@ OLD_CLASS_NAMES = frozenset({"医疗卫生与计划生育支出", "医疗卫生�
 
 def _is_class_name(name: str) -> bool:
     """A 类 of the functional classification (一般公共服务支出, 教育支出 …), by its catalog name."""
-    n = catalog.normalise(name)
+    n = name_key(name)
     return n in OLD_CLASS_NAMES or any(len(c) == 3 for c in catalog.names("functional").get(n, []))
 
 
@@ -87,7 +87,7 @@ def _figures(derived: Derived, doc: Document) -> dict[str, list[float]]:
         rows = table.rows
         if not rows.height or "name" not in rows.columns:
             continue
-        names = rows["name"].to_list()
+        names, keys = rows["name"].to_list(), rows["name_key"].to_list()
         side = rows["side"].to_list() if "side" in rows.columns else [""] * rows.height
         coded = rows["code"].to_list() if "code" in rows.columns else [None] * rows.height
         u = table.unit
@@ -100,8 +100,7 @@ def _figures(derived: Derived, doc: Document) -> dict[str, list[float]]:
                         return v
             return None
 
-        for p, name in enumerate(names):
-            n = clean_name(name)
+        for p, n in enumerate(keys):
             if coded[p] or not n:
                 continue
             k = table.kind
@@ -141,7 +140,7 @@ def _figures(derived: Derived, doc: Document) -> dict[str, list[float]]:
                         add("tp:" + item, col(p, item), u)
             for p, name in enumerate(names):  # items as rows
                 for pat, key in THREE_PUBLIC_LABELS:
-                    if name and pat.search(clean_name(name).replace("一般公共预算", "")):
+                    if name and pat.search((keys[p] or "").replace("一般公共预算", "")):
                         add(key, col(p, "amount", "total"), u)
                 if name and (is_total(name) or "三公" in name):
                     add("tp:total", col(p, "amount", "total"), u)
@@ -150,7 +149,7 @@ def _figures(derived: Derived, doc: Document) -> dict[str, list[float]]:
             economic = table.kind == "gpb_basic_expenditure"
             for it in derived.hierarchy(table):
                 if it["valid"] and (it["level"] == 1 or (economic and it["level"] == 2)):
-                    add("name:" + clean_name(it["name"]), col(pos[it["row"]], "total", "amount"), u)
+                    add("name:" + (it["name_key"] or ""), col(pos[it["row"]], "total", "amount"), u)
     return out
 
 
