@@ -58,6 +58,10 @@ def test_a_new_version_at_the_same_url_supersedes_the_old(url):
         assert old["superseded_by"] == v2.doc_id and len(old["findings"]) == 3
         assert wh.document(v2.doc_id)["superseded_by"] is None
         assert {f["sha256"] for f in wh.findings()} == {v2.doc_id}  # findings of current versions
+        # the report's reads: tables and copies of current versions only (every version's on demand)
+        assert {t["sha256"] for t in wh.tables(current=True)} == {c["sha256"] for c in wh.copies(current=True)} == {v2.doc_id}
+        assert {t["sha256"] for t in wh.tables()} == {c["sha256"] for c in wh.copies()} == {v1.doc_id, v2.doc_id}
+        assert list(wh.documents()) == [v2.doc_id]
         history = wh.department_history("杜集区财政局", "淮北市杜集区")
         assert [(h["sha256"], h["current"], h["run_id"], h["score"]) for h in history] == [
             (v1.doc_id, False, "r1", v1.scorecard.score), (v2.doc_id, True, "r2", v2.scorecard.score)]
