@@ -598,7 +598,8 @@ def _build(warehouse: Warehouse, out_dir: Path, year: int | None, gx_runs: Path 
     frames = _export_extra(out_dir / "data", rankings, rules)
     write_tables(out_dir / "data", frames["rankings"], frames["rules"])
     shown = [r for r in rankings if r["year"] == year] if year else rankings
-    _build_views(out_dir, shown, cards, years, apart, archives, warehouse.copies(),
+    # the copies of current versions: a superseded version has no page and is no duplicate
+    _build_views(out_dir, shown, cards, years, apart, archives, warehouse.copies(current=True),
                  runs[0] if runs else None, year, rule_rows, size)
 
 

@@ -161,3 +161,29 @@ def test_a_corrected_real_file_replaces_the_defective_one(tmp_path):
         assert [(h["sha256"], h["current"], h["score"]) for h in history] == [
             (d1.doc_id, False, d1.scorecard.score), (d2.doc_id, True, d2.scorecard.score)]
         assert wh.document(d1.doc_id)["superseded_by"] == d2.doc_id
+
+
+def test_the_site_lists_current_versions_and_their_copies_only(url, tmp_path):
+    from lxml import html
+
+    from report import write_site
+    from report.site import doc_href
+
+    v1, v2 = scored(document("v1", [finding("arithmetic")] * 3, url="http://x/2021/ys.pdf", **DEPT),
+                    document("v2", [finding("arithmetic")], url="http://x/2021/ys.pdf", **DEPT))
+    mirror, = scored(document("v2", [finding("arithmetic")], url="http://mirror/ys.pdf", **DEPT))
+    mirror.source.path, mirror.duplicate_of = "/mirror/ys.pdf", v2.source.path
+    with Warehouse.open(url) as wh:
+        wh.save_documents([v1], "r1")
+        wh.record_copies([(v1.doc_id, "/old-mirror/ys.pdf", None)])
+        wh.save_documents([v2, mirror], "r2")
+        index = write_site(wh, tmp_path / "site", gx_runs=[])
+    site = index.parent
+    listed = html.fromstring((site / "list" / "documents-1.html").read_text(encoding="utf-8"))
+    rows = listed.xpath('//table[@id="documents"]/tbody/tr')
+    dup = listed.xpath('//table[@id="documents"]/tbody/tr[@class="dup"]')
+    # v2 and its copy; neither the superseded v1 nor v1's copy (they have no page to link to)
+    assert len(rows) == 2 and len(dup) == 1 and "http://mirror/ys.pdf" in dup[0].text_content()
+    assert all((site / href.removeprefix("../")).is_file() for href in listed.xpath("//tbody//a[starts-with(@href, '../doc/')]/@href"))
+    assert "1 份重复副本" in index.read_text(encoding="utf-8")
+    assert (site / doc_href(v2.doc_id)).is_file() and not (site / doc_href(v1.doc_id)).exists()
