@@ -523,7 +523,8 @@ def _build(warehouse: Warehouse, out_dir: Path, year: int | None, gx_runs: Path 
     ordered = rule_documents(findings, cards)
     on_page = {rule: set(shas[:RULE_PAGE_DOCUMENTS]) for rule, shas in ordered.items()}
     docs = warehouse.documents()  # one read for all: a query per document is minutes at 50,000
-    for card in cards:
+    grids = warehouse.grids_of(c["sha256"] for c in cards)  # and the table views a chunk of documents at a time
+    for card, (_, tables) in zip(cards, grids, strict=True):
         doc = docs.pop(card["sha256"])
         if card["sha256"] in archives:
             doc["archive"] = "../" + archives[card["sha256"]]
@@ -534,7 +535,7 @@ def _build(warehouse: Warehouse, out_dir: Path, year: int | None, gx_runs: Path 
         for f in listed:
             fired.setdefault(f["rule"], {}).setdefault(card["sha256"], []).append(f)
         evidence = write_page_views(doc, card["path"], out_dir)
-        cells, views = write_table_views(doc, warehouse.table_grids(card["sha256"]), listed, out_dir)
+        cells, views = write_table_views(doc, tables, listed, out_dir)
         page = render_document(doc, index_href="../index.html", root="../", evidence=evidence, cells=cells,
                                table_views=views, on_rule_page={r for r, shas in on_page.items() if card["sha256"] in shas},
                                dept_link="../" + dept_href(*dept) if dept in ranked_depts else None)
@@ -554,7 +555,8 @@ def _build(warehouse: Warehouse, out_dir: Path, year: int | None, gx_runs: Path 
     frames = _export_extra(out_dir / "data", rankings, rules)
     write_tables(out_dir / "data", frames["rankings"], frames["rules"])
     shown = [r for r in rankings if r["year"] == year] if year else rankings
-    _build_views(out_dir, shown, cards, years, apart, archives, warehouse.copies(),
+    # the copies of current versions: a superseded version has no page and is no duplicate
+    _build_views(out_dir, shown, cards, years, apart, archives, warehouse.copies(current=True),
                  runs[0] if runs else None, year, rule_rows, size)
 
 

@@ -59,6 +59,10 @@ def test_a_new_version_at_the_same_url_supersedes_the_old(url):
         assert old["superseded_by"] == v2.doc_id and len(old["findings"]) == 3
         assert wh.document(v2.doc_id)["superseded_by"] is None
         assert {f["sha256"] for f in wh.findings()} == {v2.doc_id}  # findings of current versions
+        # the report's reads: tables and copies of current versions only (every version's on demand)
+        assert {t["sha256"] for t in wh.tables(current=True)} == {c["sha256"] for c in wh.copies(current=True)} == {v2.doc_id}
+        assert {t["sha256"] for t in wh.tables()} == {c["sha256"] for c in wh.copies()} == {v1.doc_id, v2.doc_id}
+        assert list(wh.documents()) == [v2.doc_id]
         history = wh.department_history("杜集区财政局", "淮北市杜集区")
         assert [(h["sha256"], h["current"], h["run_id"], h["score"]) for h in history] == [
             (v1.doc_id, False, "r1", v1.scorecard.score), (v2.doc_id, True, "r2", v2.scorecard.score)]
@@ -158,3 +162,29 @@ def test_a_corrected_real_file_replaces_the_defective_one(tmp_path):
         assert [(h["sha256"], h["current"], h["score"]) for h in history] == [
             (d1.doc_id, False, d1.scorecard.score), (d2.doc_id, True, d2.scorecard.score)]
         assert wh.document(d1.doc_id)["superseded_by"] == d2.doc_id
+
+
+def test_the_site_lists_current_versions_and_their_copies_only(url, tmp_path):
+    from lxml import html
+
+    from report import write_site
+    from report.site import doc_href
+
+    v1, v2 = scored(document("v1", [finding("arithmetic")] * 3, url="http://x/2021/ys.pdf", **DEPT),
+                    document("v2", [finding("arithmetic")], url="http://x/2021/ys.pdf", **DEPT))
+    mirror, = scored(document("v2", [finding("arithmetic")], url="http://mirror/ys.pdf", **DEPT))
+    mirror.source.path, mirror.duplicate_of = "/mirror/ys.pdf", v2.source.path
+    with Warehouse.open(url) as wh:
+        wh.save_documents([v1], "r1")
+        wh.record_copies([(v1.doc_id, "/old-mirror/ys.pdf", None)])
+        wh.save_documents([v2, mirror], "r2")
+        index = write_site(wh, tmp_path / "site", gx_runs=[])
+    site = index.parent
+    listed = html.fromstring((site / "list" / "documents-1.html").read_text(encoding="utf-8"))
+    rows = listed.xpath('//table[@id="documents"]/tbody/tr')
+    dup = listed.xpath('//table[@id="documents"]/tbody/tr[@class="dup"]')
+    # v2 and its copy; neither the superseded v1 nor v1's copy (they have no page to link to)
+    assert len(rows) == 2 and len(dup) == 1 and "http://mirror/ys.pdf" in dup[0].text_content()
+    assert all((site / href.removeprefix("../")).is_file() for href in listed.xpath("//tbody//a[starts-with(@href, '../doc/')]/@href"))
+    assert "1 份重复副本" in index.read_text(encoding="utf-8")
+    assert (site / doc_href(v2.doc_id)).is_file() and not (site / doc_href(v1.doc_id)).exists()

@@ -202,3 +202,15 @@ def test_two_processes_write_at_once(url):
         assert count(wh, "schema_version") == SCHEMA_VERSION  # each migration applied once
         assert count(wh, "documents") == 30 and count(wh, "findings") == 60 and count(wh, "doc_copies") == 30
         assert {r["department"] for r in department_rankings(wh.scorecards())} == {"部门a", "部门b"}
+
+
+def test_grids_of_many_documents_match_one_by_one(url):
+    docs = scored(seed_like())  # one without tables (unreadable)
+    shas = [d.doc_id for d in reversed(docs)] + ["0" * 64]  # any order; a sha256 not stored has no tables
+    with Warehouse.open(url) as wh:
+        wh.save_documents(docs, "run-1")
+        one_by_one = [(sha, wh.table_grids(sha)) for sha in shas]
+        assert list(wh.grids_of(shas, chunk=2)) == one_by_one  # in the order asked, across chunks
+        assert list(wh.grids_of(shas)) == one_by_one
+        assert [len(g) for _, g in one_by_one] == [0, 1, 1, 1, 0]
+        assert one_by_one[1][1][0]["rows"] and one_by_one[1][1][0]["cells"] is not None

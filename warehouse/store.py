@@ -179,6 +179,12 @@ def extraction_rows(doc: Document) -> tuple[list[tuple], list[tuple], str | None
     return tables, paragraph_rows(doc), extractor
 
 
+# rows of current document versions only (the report's reads)
+_CURRENT = "sha256 IN (SELECT sha256 FROM documents WHERE superseded_by IS NULL)"
+# documents per query of `grids_of`: their grids (frames JSON, ~70 KiB a document) held at once
+GRID_CHUNK = 300
+
+
 class Warehouse:
     """Open with `Warehouse.open(url)`; use as a context manager or call `close()`."""
 
@@ -415,11 +421,14 @@ class Warehouse:
                 self.conn.executemany(_UPSERT_COPY, list(rows.values()))
         return len(rows)
 
-    def copies(self, sha256: str | None = None) -> list[dict]:
-        """Every path (and URL) where a stored file was found; the document's own path included."""
+    def copies(self, sha256: str | None = None, *, current: bool = False) -> list[dict]:
+        """Every path (and URL) where a stored file was found; the document's own path included.
+        With `current` (and no sha256), those of current document versions only."""
         sql, params = f"SELECT {', '.join(COPY_COLUMNS)} FROM doc_copies", ()
         if sha256:
             sql, params = sql + " WHERE sha256 = ?", (sha256,)
+        elif current:
+            sql += f" WHERE {_CURRENT}"
         return self.conn.query(sql + " ORDER BY sha256, seen_at, path", params)
 
     def record_crawl(self, records: list[dict]) -> int:
@@ -527,18 +536,21 @@ class Warehouse:
         if sha256:
             where, params = ["sha256 = ?"], [sha256]
         else:
-            where.append("sha256 IN (SELECT sha256 FROM documents WHERE superseded_by IS NULL)")
+            where.append(_CURRENT)
         if rule:
             where.append("rule = ?")
             params.append(rule)
         sql += " WHERE " + " AND ".join(where)
         return [_finding(r) for r in self.conn.query(sql + " ORDER BY sha256, ordinal", params)]
 
-    def tables(self, sha256: str | None = None) -> list[dict]:
-        """The document's tables (every stored table, with its `sha256`, when none is named)."""
+    def tables(self, sha256: str | None = None, *, current: bool = False) -> list[dict]:
+        """The document's tables (every stored table, with its `sha256`, when none is named; with
+        `current`, those of current document versions only)."""
         sql, params = "SELECT sha256, table_index, kind, number, title, unit, pages, row_count FROM doc_tables", ()
         if sha256:
             sql, params = sql + " WHERE sha256 = ?", (sha256,)
+        elif current:
+            sql += f" WHERE {_CURRENT}"
         rows = self.conn.query(sql + " ORDER BY sha256, table_index", params)
         return [{"kind": r["kind"], "number": r["number"], "title": r["title"], "unit": r["unit"],
                  "pages": json.loads(r["pages"] or "[]"), "rows": r["row_count"]} | ({} if sha256 else {"sha256": r["sha256"]})
@@ -548,17 +560,18 @@ class Warehouse:
         """The document's tables as read: `tables()` entries plus `index`, `unit`, `measures`, and
         `rows`/`cells` as lists of records (`grid_dict` of the stored frames, or the stored grid;
         None for a document stored before grids were kept)."""
-        rows = self.conn.query(
-            f"SELECT {', '.join(TABLE_COLUMNS)} FROM doc_tables WHERE sha256 = ? ORDER BY table_index", (sha256,))
-        out = []
-        for r in rows:
-            grid = grid_dict(table_from_row(r)) if r["frames"] else json.loads(r["grid"]) if r["grid"] else None
-            out.append({"index": r["table_index"], "kind": r["kind"], "number": r["number"], "title": r["title"],
-                        "unit": r["unit"], "pages": json.loads(r["pages"] or "[]"), "row_count": r["row_count"],
-                        "measures": json.loads(r["measures"]) if r["measures"] else [],
-                        "rows": _records(grid["rows"]) if grid else None,
-                        "cells": _records(grid["cells"]) if grid else None})
-        return out
+        return next(self.grids_of([sha256]))[1]
+
+    def grids_of(self, shas: Iterable[str], chunk: int = GRID_CHUNK) -> Iterator[tuple[str, list[dict]]]:
+        """(sha256, its `table_grids`) for each of `shas` in their order, read `chunk` documents per
+        query: the table views of a whole warehouse with one chunk's grids in memory at a time."""
+        for part in _chunks(list(dict.fromkeys(shas)), chunk):
+            found: dict[str, list[dict]] = {}
+            for r in self.conn.query(f"SELECT {', '.join(TABLE_COLUMNS)} FROM doc_tables WHERE sha256 IN "
+                                     f"({', '.join('?' * len(part))}) ORDER BY sha256, table_index", part):
+                found.setdefault(r["sha256"], []).append(_grid_entry(r))
+            for sha in part:
+                yield sha, found.get(sha, [])
 
     def document(self, sha256: str) -> dict | None:
         """The document's entry in the `budgetqa.report/1` JSON, plus `extracted_at`, `run_id` and
@@ -570,11 +583,12 @@ class Warehouse:
 
     def documents(self) -> dict[str, dict]:
         """Every current document's entry (as `document`) by sha256, read in four queries rather than four per
-        document: the report of a large warehouse."""
+        document: the report of a large warehouse. Superseded versions' rows are not read."""
         grouped: dict[str, dict[str, list]] = {}
         with self.session():
             rows = self.conn.query(f"SELECT {', '.join(DOCUMENT_COLUMNS)} FROM documents WHERE superseded_by IS NULL")
-            for name, items in (("tables", self.tables()), ("findings", self.findings()), ("copies", self.copies())):
+            for name, items in (("tables", self.tables(current=True)), ("findings", self.findings()),
+                                ("copies", self.copies(current=True))):
                 for item in items:
                     grouped.setdefault(item["sha256"], {}).setdefault(name, []).append(item)
         out = {}
@@ -595,6 +609,16 @@ def _where(table: str | None = None, **equal: Any) -> tuple[list[str], list]:
     prefix = f"{table}." if table else ""
     given = {k: v for k, v in equal.items() if v is not None}
     return [f"{prefix}{k} = ?" for k in given], list(given.values())
+
+
+def _grid_entry(r: dict) -> dict:
+    """A doc_tables row as `table_grids` gives it."""
+    grid = grid_dict(table_from_row(r)) if r["frames"] else json.loads(r["grid"]) if r["grid"] else None
+    return {"index": r["table_index"], "kind": r["kind"], "number": r["number"], "title": r["title"],
+            "unit": r["unit"], "pages": json.loads(r["pages"] or "[]"), "row_count": r["row_count"],
+            "measures": json.loads(r["measures"]) if r["measures"] else [],
+            "rows": _records(grid["rows"]) if grid else None,
+            "cells": _records(grid["cells"]) if grid else None}
 
 
 def _chunks(keys: list, size: int = 500) -> Iterator[list]:
