@@ -51,13 +51,13 @@ def _rows_of(batch: Batch, tids: list[int]) -> pl.DataFrame:
 
 def _with_bad(frame: pl.DataFrame, batch: Batch, columns: list[str]) -> pl.DataFrame:
     """`_bad_<column>`: the row's cell of that column has a format problem."""
-    for c in dict.fromkeys(columns):
-        if f"_bad_{c}" in frame.columns:
-            continue
-        flags = batch.bad_rows([c]).with_columns(pl.lit(True).alias(f"_bad_{c}"))
-        frame = frame.join(flags, on=["tid", "row"], how="left", maintain_order="left").with_columns(
-            pl.col(f"_bad_{c}").fill_null(False))
-    return frame
+    todo = [c for c in dict.fromkeys(columns) if f"_bad_{c}" not in frame.columns]
+    if not todo:
+        return frame
+    flags = (batch.problems.filter(pl.col("column").is_in(todo)).group_by("tid", "row")
+             .agg([(pl.col("column") == c).any().alias(f"_bad_{c}") for c in todo]))
+    return (frame.join(flags, on=["tid", "row"], how="left", maintain_order="left")
+            .with_columns([pl.col(f"_bad_{c}").fill_null(False) for c in todo]))
 
 
 def _bad(columns: list[str]) -> pl.Expr:
@@ -808,41 +808,51 @@ def _fund_balance_rows(derived: Derived, documents: list[Document]) -> pl.DataFr
                           _xi=pl.when(pl.col("_icol") == "total").then(pl.col("_c_total")).otherwise(pl.col("_c_amount")),
                           _xibad=pl.when(pl.col("_icol") == "total").then(pl.col("_bad_total"))
                           .otherwise(pl.col("_bad_amount"))))
-    out = []
-    for i, fund in enumerate(funds):
-        named = cname.str.contains(_rx(FUNDS[fund]))
-        fund_rows = (rows.filter(_has(derived, batch, fund))
-                     .with_columns(_inc=pl.when(income & (pos < pl.col("_isub")) & named & ~cname.str.contains(_rx(_CARRY)))
-                                   .then(pos).min().over("tid"),
-                                   _sf=pl.when(income & (pos > pl.col("_start")) & (pos < pl.col("_igrand")) & named)
-                                   .then(pos).min().over("tid"),
-                                   _later=(spent & (pos > pl.col("_end")) & named & pl.col("_nonzero")).any().over("tid"))
-                     .filter(pl.col("_inc").is_not_null()))
+    # every row once per fund column of its table: `_fund`, `_i` (its order), `_named` (a line of that
+    # fund), `_fv` and `_fbad` (the row's amount in the fund's column)
+    keep = ["tid", "pos", "row", "code", "name", "side", "cname", "_isub", "_start", "_igrand", "_end", "_esub",
+            "_xi", "_xibad", "_nonzero", "_split"]
+    stacked = pl.concat([
+        rows.lazy().filter(_has(derived, batch, fund)).select(
+            *[pl.col(c) if c in rows.columns else pl.lit(None, pl.Utf8).alias(c) for c in keep],
+            _i=pl.lit(i, pl.Int64), _fund=pl.lit(fund), _named=cname.str.contains(_rx(FUNDS[fund])),
+            _fv=amount(fund), _fbad=pl.col(f"_bad_{fund}"))
+        for i, fund in enumerate(funds)])
+    group = ("tid", "_i")
+    named = pl.col("_named")
 
-        def at(line: str, e: pl.Expr) -> pl.Expr:
-            return e.filter(pos == pl.col(line)).first()
+    def at(line: str, e: pl.Expr) -> pl.Expr:
+        return e.filter(pos == pl.col(line)).first()
 
-        value, bad = amount(fund), pl.col(f"_bad_{fund}")
-        per_table = (fund_rows.group_by("tid", maintain_order=True).agg(
-            at("_end", pl.col("row")), at("_end", _text(rows, "code")), at("_end", _text(rows, "name")),
-            _observed=at("_end", value), _obs_bad=at("_end", bad), _split=at("_end", pl.col("_split")),
-            _end_nonzero=at("_end", pl.col("_nonzero")), _spent=at("_esub", value), _spent_bad=at("_esub", bad),
+    # the fund's 本年收入 line `_inc` before the 本年合计, its 年初 line `_sf` between 年初 and 总计, and
+    # whether an expenditure line of the fund after 年末 carries an amount (`_later`)
+    per_table = (stacked.with_columns(
+        _inc=pl.when(income & (pos < pl.col("_isub")) & named & ~cname.str.contains(_rx(_CARRY))).then(pos).min().over(*group),
+        _sf=pl.when(income & (pos > pl.col("_start")) & (pos < pl.col("_igrand")) & named).then(pos).min().over(*group),
+        _later=(spent & (pos > pl.col("_end")) & named & pl.col("_nonzero")).any().over(*group))
+        .filter(pl.col("_inc").is_not_null())
+        .group_by(*group, maintain_order=True).agg(
+            at("_end", pl.col("row")), at("_end", pl.col("code")), at("_end", pl.col("name")),
+            _fund=pl.col("_fund").first(), _observed=at("_end", pl.col("_fv")), _obs_bad=at("_end", pl.col("_fbad")),
+            _split=at("_end", pl.col("_split")), _end_nonzero=at("_end", pl.col("_nonzero")),
+            _spent=at("_esub", pl.col("_fv")), _spent_bad=at("_esub", pl.col("_fbad")),
             _a=at("_inc", pl.col("_xi")), _a_bad=at("_inc", pl.col("_xibad")),
             _b=at("_sf", pl.col("_xi")), _b_bad=at("_sf", pl.col("_xibad")), _start_value=at("_start", pl.col("_xi")),
             _sf=pl.col("_sf").first(), _later=pl.col("_later").first())
-            # a 年初 balance not split by fund: this fund's share is unknown
-            .filter(pl.col("_sf").is_not_null() | (or_zero(pl.col("_start_value")) == 0.0))
-            # the 年末 balance not split into the fund columns: this fund's share is unknown
-            .filter(~(pl.col("_observed").is_null() & ~pl.col("_split") & (pl.col("_end_nonzero") | pl.col("_later"))))
-            .join(batch.tables.select("tid", *PRECISION), on="tid", how="left"))
-        bad_cells = (pl.col("_obs_bad") | pl.col("_spent_bad") | pl.col("_a_bad")
-                     | (pl.col("_sf").is_not_null() & pl.col("_b_bad").fill_null(False)))
-        compared = _compared(per_table, pl.col("_observed"), [pl.col("_a"), pl.col("_b"), -pl.col("_spent")], bad_cells)
-        out.append(_records(compared.with_columns(_i=pl.lit(i, pl.Int64)), pl.lit(fund),
-                            pl.lit(f"{_col_zh(fund)}财政拨款：年末结转和结余不等于本年收入 + 年初结转和结余 − 本年支出"),
-                            pl.lit(f"{fund}: year-end balance is not income + year-start balance − expenditure"),
-                            keys=("tid", "_i")))
-    return framed(out, {**EXTRA, "tid": pl.Int64, "_i": pl.Int64}).sort("tid", "_i", maintain_order=True).drop("tid", "_i")
+        # a 年初 balance not split by fund: this fund's share is unknown
+        .filter(pl.col("_sf").is_not_null() | (or_zero(pl.col("_start_value")) == 0.0))
+        # the 年末 balance not split into the fund columns: this fund's share is unknown
+        .filter(~(pl.col("_observed").is_null() & ~pl.col("_split") & (pl.col("_end_nonzero") | pl.col("_later"))))
+        .join(batch.tables.lazy().select("tid", *PRECISION), on="tid", how="left")
+        .sort(*group)
+        .collect())
+    bad_cells = (pl.col("_obs_bad") | pl.col("_spent_bad") | pl.col("_a_bad")
+                 | (pl.col("_sf").is_not_null() & pl.col("_b_bad").fill_null(False)))
+    compared = _compared(per_table, pl.col("_observed"), [pl.col("_a"), pl.col("_b"), -pl.col("_spent")], bad_cells)
+    zh = {f: f"{_col_zh(f)}财政拨款：年末结转和结余不等于本年收入 + 年初结转和结余 − 本年支出" for f in funds}
+    en = {f: f"{f}: year-end balance is not income + year-start balance − expenditure" for f in funds}
+    return _records(compared, pl.col("_fund"), pl.col("_fund").replace_strict(zh, return_dtype=pl.Utf8),
+                    pl.col("_fund").replace_strict(en, return_dtype=pl.Utf8))
 
 
 def carryover_identity(documents: list[Document], derived: Derived) -> pl.DataFrame:
