@@ -8,7 +8,7 @@ import random
 import polars as pl
 
 from domain.model import Table
-from expectations.checks.arithmetic import _children, parent_sum, three_public_sum
+from expectations.checks.arithmetic import _children, column_total, parent_sum, three_public_sum
 from expectations.checks.codes import parent_prefix
 from expectations.checks.cross_table import same_code_same_amount
 from expectations.frames import CHECK_COLUMNS, Derived
@@ -96,6 +96,41 @@ def test_three_public_sum_uses_the_items_of_a_blank_subtotal() -> None:
     ])
     frame = three_public_sum([make_document([table], [])], Derived())
     assert frame.filter(pl.col("column") == "total").select("expected", "observed").rows() == [("10.50", "10.00")]
+
+
+def _total_of_roots(total: str) -> Table:
+    return make_table("gpb_expenditure", ["total"], [
+        ("201", "一般公共服务支出", "10.00"),
+        ("20101", "人大事务", "10.00"),
+        ("20503", "职业教育", "20.00"),  # a 款 printed without its 类: a root beside the top-level 201
+        ("", "合计", total),
+    ])
+
+
+def test_column_total_is_met_by_either_reading_of_a_coded_table() -> None:
+    # top-level rows: 10; root rows (201 and 20503): 30
+    met = column_total([make_document([_total_of_roots("30.00")], [])], Derived())
+    assert met.select("name", "column", "expected", "observed").rows() == [("合计", "total", "30.00", "30.00")]
+    assert met["excess"][0] <= 0
+    # neither reading adds up: the top-level reading is reported
+    missed = column_total([make_document([_total_of_roots("31.00")], [])], Derived())
+    assert missed.select("expected", "observed", "message").rows() == [
+        ("10.00", "31.00", "合计行不等于各项之和：应为 10.00，列示 31.00 / total row is not the sum of the rows: "
+                           "expected 10.00, printed 31.00")]
+
+
+def test_three_public_sum_finds_the_items_as_rows_by_name() -> None:
+    table = make_table("three_public", ["amount"], [
+        ("", "合计", "8.00"),  # 1 + 5 + 1 = 7
+        ("", "1.因公出国（境）费", "1.00"),
+        ("", "2.公务用车购置及运行费", "5.00"),  # 2 + 3.5 = 5.5
+        ("", "其中：公务用车购置费", "2.00"),
+        ("", "公务用车运行费", "3.50"),
+        ("", "3.公务接待费", "1.00"),
+    ])
+    frame = three_public_sum([make_document([table], [])], Derived())
+    assert frame.select("name", "column", "expected", "observed").rows() == [
+        ("合计", "amount", "7.00", "8.00"), ("2.公务用车购置及运行费", "amount", "5.50", "5.00")]
 
 
 def test_same_code_same_amount_blames_the_odd_table_out() -> None:

@@ -8,24 +8,23 @@ format.malformed_amount reports it once.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import polars as pl
 
 from domain.model import INDICATOR_KINDS, MEASURES, SUMMARY_KINDS, THREE_PUBLIC_KINDS, Document, Table
-from domain.names import name_key
 from expectations.frames import (
     CODED_KINDS,
+    HIERARCHY_SCHEMA,
     ORDINAL_NAME,
     SUBTOTAL_NAME,
+    TOTAL_NAME,
     Batch,
     Derived,
-    TableView,
     amount,
     check_frame,
     fmt_amount,
     framed,
-    is_total,
     or_zero,
     printed_amount,
 )
@@ -38,43 +37,7 @@ def _col_zh(column: str) -> str:
     return MEASURES.get(column, column).split(" ")[0]
 
 
-def _compare(view: TableView, cells: list[tuple[int, str]], observed: float | None,
-             parts: list[float | None]) -> tuple[float, float, float, float] | None:
-    """(expected, observed, excess, rounding) or None when nothing to compare / a cell is malformed.
-
-    `rounding` bounds what printing each term rounded can add up to: half a printed unit per term.
-    """
-    if observed is None and all(p is None for p in parts):
-        return None
-    if any(c in view.problems for c in cells):
-        return None
-    exp = sum(p or 0.0 for p in parts)
-    obs = observed or 0.0
-    terms = 1 + sum(p is not None for p in parts)
-    return exp, obs, abs(obs - exp) - view.tolerance, terms * 0.5 * 10.0 ** -view.decimals + 1e-6
-
-
-def _record(derived: Derived, d: int, t: int, table: Table, pos: int, column: str, cmp: tuple[float, ...],
-            view: TableView, zh: str, en: str) -> dict:
-    """A check row; a difference within the accumulated rounding of many terms is only 'info'."""
-    cols = derived.columns(table)
-    exp, obs, excess = cmp[:3]
-    rounding = len(cmp) > 3 and excess > 0 and abs(obs - exp) <= cmp[3]
-    note = ("（差额在各项四舍五入的累计误差之内 / within the accumulated rounding of the terms）"
-            if rounding else "")
-    return {
-        "doc": d, "table": table.kind, "tindex": t, "row": int(cols["row"][pos]),
-        "code": cols["code"][pos] if "code" in cols else None, "name": cols["name"][pos] if "name" in cols else None,
-        "column": column, "expected": view.fmt(exp), "observed": view.fmt(obs),
-        "expected_value": view.printed(exp), "observed_value": view.printed(obs), "rounding_step": view.step,
-        "message": f"{zh}：应为 {view.fmt(exp)}，列示 {view.fmt(obs)} / {en}: expected {view.fmt(exp)}, "
-                   f"printed {view.fmt(obs)}{note}",
-        "severity": "info" if rounding else None,
-        "excess": excess,
-    }
-
-
-# --- the same comparison as polars expressions, over all tables at once (Derived.batch) ----------
+# --- comparisons as polars expressions, over all tables of a run at once (Derived.batch) -----------
 
 ROUNDING_NOTE = "（差额在各项四舍五入的累计误差之内 / within the accumulated rounding of the terms）"
 PRECISION = ("doc", "tindex", "kind", "decimals", "tolerance", "step")
@@ -88,13 +51,13 @@ def _rows_of(batch: Batch, tids: list[int]) -> pl.DataFrame:
 
 def _with_bad(frame: pl.DataFrame, batch: Batch, columns: list[str]) -> pl.DataFrame:
     """`_bad_<column>`: the row's cell of that column has a format problem."""
-    for c in dict.fromkeys(columns):
-        if f"_bad_{c}" in frame.columns:
-            continue
-        flags = batch.bad_rows([c]).with_columns(pl.lit(True).alias(f"_bad_{c}"))
-        frame = frame.join(flags, on=["tid", "row"], how="left", maintain_order="left").with_columns(
-            pl.col(f"_bad_{c}").fill_null(False))
-    return frame
+    todo = [c for c in dict.fromkeys(columns) if f"_bad_{c}" not in frame.columns]
+    if not todo:
+        return frame
+    flags = (batch.problems.filter(pl.col("column").is_in(todo)).group_by("tid", "row")
+             .agg([(pl.col("column") == c).any().alias(f"_bad_{c}") for c in todo]))
+    return (frame.join(flags, on=["tid", "row"], how="left", maintain_order="left")
+            .with_columns([pl.col(f"_bad_{c}").fill_null(False) for c in todo]))
 
 
 def _bad(columns: list[str]) -> pl.Expr:
@@ -102,8 +65,9 @@ def _bad(columns: list[str]) -> pl.Expr:
 
 
 def _excess(frame: pl.DataFrame) -> pl.DataFrame:
-    """From `_exp`, `_obs` and `_terms` (the number of terms compared), _compare's excess and whether
-    the difference is within the accumulated rounding of the terms (`_rounding`)."""
+    """From `_exp`, `_obs` and `_terms` (the number of terms compared, the whole included): `excess` =
+    |observed − expected| − tolerance, and whether a difference is within the accumulated rounding of
+    the terms, half a printed unit per term (`_rounding`: the row is then only 'info')."""
     diff = (pl.col("_obs") - pl.col("_exp")).abs()
     bound = pl.col("_terms").cast(pl.Float64) * 0.5 * pl.col("step") + 1e-6
     return frame.with_columns(excess=diff - pl.col("tolerance")).with_columns(
@@ -111,8 +75,8 @@ def _excess(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def _compared(frame: pl.DataFrame, observed: pl.Expr, parts: list[pl.Expr], bad: pl.Expr) -> pl.DataFrame:
-    """_compare on every row: observed vs Σ parts (in order). Rows with nothing printed to compare or
-    a malformed cell are dropped."""
+    """observed vs Σ parts (in order, an empty part as 0) on every row. Rows with nothing printed to
+    compare or a malformed cell are dropped."""
     exp = pl.lit(0.0)
     for part in parts:
         exp = exp + or_zero(part)
@@ -124,9 +88,9 @@ def _compared(frame: pl.DataFrame, observed: pl.Expr, parts: list[pl.Expr], bad:
 
 def _records(frame: pl.DataFrame, column: pl.Expr, zh: pl.Expr, en: pl.Expr, keys: tuple[str, ...] = ()
              ) -> pl.DataFrame:
-    """_record for every row of a compared frame (precision columns, `row`, optional `code`/`name`,
+    """The check row of every row of a compared frame (precision columns, `row`, optional `code`/`name`,
     `_exp`, `_obs`, `excess`, `_rounding`), with the sort `keys` kept. Amounts are printed by Python's
-    formatting with each table's decimals, as _record prints them."""
+    formatting with each table's decimals (TableView.fmt, .printed)."""
     if not frame.height:
         return pl.DataFrame()
     dec = frame["decimals"].to_list()
@@ -257,114 +221,224 @@ def basic_plus_project(documents: list[Document], derived: Derived) -> pl.DataFr
                   EXTRA)
 
 
-def _summands(derived: Derived, table: Table, total_pos: int) -> list[list[int]]:
-    """The readings of which rows a 合计/小计 row adds up: lists of row positions, [] when the table
-    gives no clear rule. A coded table has two readings when they differ: its top-level rows, and its
-    root rows (no parent printed above them, e.g. a 款 printed without its 类 beside full 项 codes)."""
-    rows = table.rows
-    side = derived.columns(table)["side"][total_pos] if "side" in rows.columns else ""
-    names = rows["raw_name"].to_list() if "raw_name" in rows.columns else rows["name"].to_list()
-    same_side = [p for p in range(total_pos) if (derived.columns(table)["side"][p] if "side" in rows.columns else "") == side]
-    coded = "code" in rows.columns and rows["code"].drop_nulls().len() > 0
-    if table.kind in CODED_KINDS or (table.kind in LIST_KINDS and coded):  # a project list grouped by code
-        items = [it for it in derived.distinct_items(table) if it["side"] == side]
-        if not items:
-            return []
-        every = derived.hierarchy(table)
-        pos = derived.positions(table)
-        top = min(it["level"] for it in items)
+# --- rows found by name, as the Python patterns read them ------------------------------------------
 
-        def is_root(it: dict) -> bool:
-            parent = every[it["parent"]] if it["parent"] is not None else None
-            return parent is None or (it["valid"] and parent["valid"] and not it["code"].startswith(parent["code"]))
+# Python's \s (str.isspace, str.strip) also covers \x1c-\x1f, which polars' (Rust) regex \s does not
+_WS = r"[\s\x1c-\x1f]"
+_NO_SIDE = "\x00"  # a null side, kept apart from "" (a table without a side column)
 
-        readings = [[pos[it["row"]] for it in items if test(it) and pos[it["row"]] < total_pos]
-                    for test in (lambda it: it["level"] == top, is_root)]
-        return [r for k, r in enumerate(readings) if r and r not in readings[:k]]
-    ordinal = [p for p in same_side if ORDINAL_NAME.match((names[p] or "").strip())]
-    if ordinal:
-        return [ordinal]
-    if table.kind in LIST_KINDS:
-        if any(SUBTOTAL_NAME.search(n or "") or is_total(n) for n in (names[p] for p in same_side)):
-            return []
-        return [same_side] if same_side else []
-    return []
+
+def _rx(pattern: re.Pattern[str], stripped: bool = False) -> str:
+    """A Python pattern for `str.contains`, with `\\s` as Python reads it; `stripped`: a `^` pattern
+    that Python matches on the text after str.strip()."""
+    text = pattern.pattern.replace(r"\s", _WS)
+    return "^" + _WS + "*" + text[1:] if stripped else text
+
+
+def _text(rows: pl.DataFrame, column: str) -> pl.Expr:
+    """A text column of Batch.rows (null where no table has it)."""
+    return pl.col(column) if column in rows.columns else pl.lit(None, pl.Utf8).alias(column)
+
+
+def _value(rows: pl.DataFrame, column: str) -> pl.Expr:
+    """An amount column of Batch.rows as Derived.value reads it (null where no table has it)."""
+    return amount(column) if column in rows.columns else pl.lit(None, pl.Float64)
+
+
+def _tables_by_column(batch: Batch) -> dict[str, list[int]]:
+    out: dict[str, list[int]] = {}
+    for tid, table in enumerate(batch.objects):
+        for column in table.rows.columns:
+            out.setdefault(column, []).append(tid)
+    return out
+
+
+def _has(derived: Derived, batch: Batch, column: str) -> pl.Expr:
+    """Whether the row's table has this column (Batch.rows holds nulls for the tables that lack it)."""
+    return pl.col("tid").is_in(derived.get("tables by column", batch, lambda: _tables_by_column(batch)).get(column, []))
+
+
+def _side(derived: Derived, batch: Batch) -> pl.Expr:
+    """A row's side as the checks compare it: "" in a table without a side column."""
+    return (pl.when(_has(derived, batch, "side"))
+            .then(_text(batch.rows, "side").fill_null(_NO_SIDE)).otherwise(pl.lit("")))
+
+
+def _printed_name(derived: Derived, batch: Batch) -> pl.Expr:
+    """A row's name as printed: raw_name in the tables that have it, else name."""
+    return (pl.when(_has(derived, batch, "raw_name"))
+            .then(_text(batch.rows, "raw_name")).otherwise(_text(batch.rows, "name")))
+
+
+def _in_kinds(kinds: frozenset[str]) -> pl.Expr:
+    return pl.col("kind").is_in(list(kinds)).fill_null(False)
+
+
+def _items_of(batch: Batch, derived: Derived, tids: list[int]) -> pl.DataFrame:
+    """The code hierarchy of these tables: Batch.items for the coded kinds, computed for the others."""
+    extra: dict[str, list] = {c: [] for c in HIERARCHY_SCHEMA}
+    for tid in tids:
+        table = batch.objects[tid]
+        if table.kind in CODED_KINDS:
+            continue
+        found = derived.hierarchy(table)
+        extra["tid"] += [tid] * len(found)
+        extra["k"] += range(len(found))
+        for c in HIERARCHY_SCHEMA:
+            if c not in ("k", "tid"):
+                extra[c] += [it[c] for it in found]
+    return pl.concat([batch.items.filter(pl.col("tid").is_in(tids)), pl.DataFrame(extra, schema=HIERARCHY_SCHEMA)])
+
+
+def _long(batch: Batch, measured: pl.DataFrame) -> pl.DataFrame:
+    """tid, pos, row, column, m, x (the amount), bad (a format problem) of every cell of the measured
+    (tid, column, m) columns."""
+    names = sorted(set(measured["column"].to_list()))
+    tids = measured["tid"].unique().to_list()
+    return (batch.rows.filter(pl.col("tid").is_in(tids)).select("tid", "pos", "row", *[amount(c) for c in names])
+            .unpivot(index=["tid", "pos", "row"], on=names, variable_name="column", value_name="x")
+            .join(measured, on=["tid", "column"], how="inner")
+            .join(batch.problems.unique().with_columns(pl.lit(True).alias("bad")), on=["tid", "row", "column"],
+                  how="left")
+            .with_columns(pl.col("bad").fill_null(False)))
+
+
+def _total_rows(derived: Derived, batch: Batch) -> pl.DataFrame:
+    """The 合计 row (本年收入/支出小计 in a summary table) each side of a table is checked on: its first
+    total row that carries no code. tid, pos, row, side, code, name, name_key, kind, list (a list kind), coded
+    (a coded kind, or a list kind with codes)."""
+    rows = batch.rows
+    name, code = _text(rows, "name").fill_null(""), _text(rows, "code")
+    target = (pl.when(_in_kinds(SUMMARY_KINDS)).then(name.str.contains(_rx(SUBTOTAL_NAME)))
+              .otherwise(name.str.contains(_rx(TOTAL_NAME))))
+    return (rows.select("tid", "pos", "row", _side(derived, batch).alias("side"), code, _text(rows, "name"),
+                        _text(rows, "name_key"), code.is_not_null().any().over("tid").alias("_has_code"))
+            .join(batch.tables.select("tid", "kind"), on="tid", how="left", maintain_order="left")
+            .filter(target & ~(code.is_not_null() & (code != "")))
+            .filter(pl.col("pos") == pl.col("pos").min().over("tid", "side"))
+            .with_columns(list=_in_kinds(LIST_KINDS),
+                          coded=_in_kinds(CODED_KINDS) | (_in_kinds(LIST_KINDS) & pl.col("_has_code")))
+            .drop("_has_code"))
+
+
+def _summands(batch: Batch, derived: Derived, totals: pl.DataFrame) -> pl.DataFrame:
+    """The readings of which rows each total adds up: tid, P (the total's position), r (the reading),
+    s (a summand's position). A coded table has two readings when they differ: its top-level rows (r=0),
+    and its root rows (r=1: no parent printed above them, e.g. a 款 printed without its 类 beside full 项
+    codes). Else the ordinal rows ('一、') above the total, or in a list every row above a total that
+    is the list's only one; otherwise no reading."""
+    key = pl.col("tid"), pl.col("side")
+    coded = totals.filter("coded").select("tid", "side", pl.col("pos").alias("P"))
+    items = _items_of(batch, derived, coded["tid"].unique().to_list())
+    parents = items.select("tid", pl.col("k").alias("parent"), pl.col("valid").alias("_pvalid"),
+                           pl.col("code").alias("_pcode"))
+    root = pl.col("parent").is_null() | (pl.col("valid") & pl.col("_pvalid")
+                                         & ~pl.col("code").str.starts_with(pl.col("_pcode")))
+    # readings by code: the items (not printed twice) of the total's side above it
+    by_code = (items.filter(pl.col("duplicate_of").is_null()).with_columns(pl.col("side").fill_null(_NO_SIDE))
+               .join(parents, on=["tid", "parent"], how="left", maintain_order="left")
+               .join(batch.rows.select("tid", "row", pl.col("pos").alias("s")), on=["tid", "row"], how="inner",
+                     maintain_order="left")
+               .with_columns(top=pl.col("level") == pl.col("level").min().over(*key), root=root)
+               .join(coded, on=["tid", "side"], how="inner", maintain_order="left")
+               .filter(pl.col("s") < pl.col("P")))
+    # the root reading only when it differs from the top-level one
+    same = ((pl.col("top").sum() == pl.col("root").sum()) & (pl.col("top").sum() == (pl.col("top") & pl.col("root")).sum())
+            ).over("tid", "P")
+    by_code = pl.concat([by_code.filter("top").select("tid", "P", pl.lit(0, pl.Int64).alias("r"), "s"),
+                         by_code.filter(pl.col("root") & ~same).select("tid", "P", pl.lit(1, pl.Int64).alias("r"), "s")])
+    # readings by name
+    printed = _printed_name(derived, batch).fill_null("")
+    ordinal = printed.str.contains(_rx(ORDINAL_NAME, stripped=True))
+    totalish = printed.str.contains(_rx(SUBTOTAL_NAME)) | printed.str.contains(_rx(TOTAL_NAME))
+    named = (batch.rows.select("tid", pl.col("pos").alias("s"), _side(derived, batch).alias("side"), ordinal.alias("ordinal"),
+                               totalish.alias("totalish"))
+             .join(totals.filter(~pl.col("coded")).select("tid", "side", pl.col("pos").alias("P"), "list"),
+                   on=["tid", "side"], how="inner", maintain_order="left")
+             .filter(pl.col("s") < pl.col("P")))
+    by_name = named.filter(pl.when(pl.col("ordinal").any().over("tid", "P")).then(pl.col("ordinal"))
+                           .otherwise(pl.col("list") & ~pl.col("totalish").any().over("tid", "P")))
+    return pl.concat([by_code, by_name.select("tid", "P", pl.lit(0, pl.Int64).alias("r"), "s")])
 
 
 def column_total(documents: list[Document], derived: Derived) -> pl.DataFrame:
-    """The 合计 (or 本年收入/支出小计) row = Σ the top-level rows above it."""
-    out: list[dict] = []
-    for d, doc in enumerate(documents):
-        for t, table in enumerate(doc.tables):
-            rows = table.rows
-            if not rows.height or "name" not in rows.columns:
-                continue
-            view = derived.view(table)
-            names = rows["name"].to_list()
-            summary = table.kind in SUMMARY_KINDS
-            seen_sides: set[str] = set()
-            for p, name in enumerate(names):
-                side = derived.columns(table)["side"][p] if "side" in rows.columns else ""
-                target = SUBTOTAL_NAME.search(name or "") if summary else is_total(name)
-                if not target or side in seen_sides:
-                    continue
-                if "code" in rows.columns and derived.columns(table)["code"][p]:
-                    continue
-                seen_sides.add(side)  # first total of each side only
-                readings = _summands(derived, table, p)
-                r = int(derived.columns(table)["row"][p])
-                for col in view.measures() if readings else ():
-                    if col == "previous" or derived.value(table, p, col) is None:
-                        continue  # an empty total cell: nothing printed to compare (often a reading gap)
-                    cmps = [_compare(view, [(r, col)] + [(int(derived.columns(table)["row"][s]), col) for s in summands],
-                                     derived.value(table, p, col), [derived.value(table, s, col) for s in summands])
-                            for summands in readings]
-                    if any(c is None for c in cmps):
-                        continue
-                    # one reading of the table that adds up is enough: no error
-                    cmp = next((c for c in cmps if c[2] <= 0), cmps[0])
-                    if cmp:
-                        out.append(_record(derived, d, t, table, p, col, cmp, view,
-                                           f"{name_key(name)}行不等于各项之和", "total row is not the sum of the rows"))
-    return check_frame(out, EXTRA)
+    """The 合计 (or 本年收入/支出小计) row = Σ the top-level rows above it: per amount column with the
+    total printed, Σ each reading of the summands (in order, group_by); one reading that adds up is
+    enough, else the first is reported."""
+    batch = derived.batch(documents)
+    if not batch.rows.height:
+        return check_frame([], EXTRA)
+    totals = _total_rows(derived, batch)
+    summands = _summands(batch, derived, totals)
+    measures: dict[str, list] = {"tid": [], "column": [], "m": []}
+    for tid in summands["tid"].unique().sort().to_list():
+        cols = [c for c in derived.view(batch.objects[tid]).measures() if c != "previous"]
+        measures["tid"] += [tid] * len(cols)
+        measures["column"] += cols
+        measures["m"] += range(len(cols))
+    if not measures["tid"]:
+        return check_frame([], EXTRA)
+    long = _long(batch, pl.DataFrame(measures, schema={"tid": pl.Int64, "column": pl.Utf8, "m": pl.Int64}))
+    # an empty total cell: nothing printed to compare (often a reading gap)
+    printed = (totals.select("tid", pl.col("pos").alias("P"), "row", "code", "name", "name_key")
+               .join(summands.select("tid", "P").unique(), on=["tid", "P"], how="semi")
+               .join(long.select("tid", pl.col("pos").alias("P"), "column", "m", pl.col("x").alias("_total"),
+                                 pl.col("bad").alias("_total_bad")), on=["tid", "P"], how="inner")
+               .filter(pl.col("_total").is_not_null()))
+    sums = (summands.join(printed.select("tid", "P", "column"), on=["tid", "P"], how="inner")
+            .join(long.select("tid", pl.col("pos").alias("s"), "column", "x", "bad"), on=["tid", "s", "column"],
+                  how="inner")
+            .sort("tid", "P", "column", "r", "s")
+            .group_by("tid", "P", "column", "r", maintain_order=True)
+            .agg(_exp=or_zero(pl.col("x")).cum_sum().last(),
+                 _terms=pl.col("x").is_not_null().sum().cast(pl.Int64) + 1,
+                 _bad=pl.col("bad").any()))
+    group = ("tid", "P", "column")
+    compared = _excess(printed.join(sums, on=list(group), how="inner")
+                       .join(batch.tables.select("tid", *PRECISION), on="tid", how="left")
+                       .with_columns(_obs=or_zero(pl.col("_total")))
+                       # a malformed cell in any reading: that column is not compared
+                       .filter(~(pl.col("_total_bad") | pl.col("_bad")).any().over(*group)))
+    # one reading that adds up is enough; else the first reading
+    chosen = pl.coalesce(pl.when(pl.col("excess") <= 0).then(pl.col("r")).min().over(*group),
+                         pl.col("r").min().over(*group))
+    frame = compared.filter(pl.col("r") == chosen).sort("tid", "P", "m")
+    zh = pl.concat_str([pl.col("name_key").fill_null(""), pl.lit("行不等于各项之和")])
+    return framed([_records(frame, pl.col("column"), zh, pl.lit("total row is not the sum of the rows"))], EXTRA)
 
 
 _GRAND = re.compile(r"总\s*计")
 
 
-def _summary_tables(documents: list[Document]) -> Iterator[tuple[int, int, Table]]:
-    """(document index, table index, table) for every summary table with income/expenditure sides."""
-    for d, doc in enumerate(documents):
-        for t, table in enumerate(doc.tables):
-            if table.kind in SUMMARY_KINDS and table.rows.height and "side" in table.rows.columns:
-                yield d, t, table
+def _summary_tids(batch: Batch) -> list[int]:
+    """The summary tables with income/expenditure sides."""
+    return [tid for tid, table in enumerate(batch.objects)
+            if table.kind in SUMMARY_KINDS and table.rows.height and "side" in table.rows.columns]
 
 
 def income_equals_expenditure(documents: list[Document], derived: Derived) -> pl.DataFrame:
-    """收入总计 = 支出总计 in the summary tables."""
-    out: list[dict] = []
-    for d, t, table in _summary_tables(documents):
-        rows = table.rows
-        view = derived.view(table)
-
-        def grand(side: str, rows=rows, table=table, view=view) -> tuple[int, str, float] | None:
-            for p in range(rows.height):
-                if derived.columns(table)["side"][p] == side and _GRAND.search(derived.columns(table)["name"][p] or ""):
-                    for col in view.measures("total", "amount"):
-                        v = derived.value(table, p, col)
-                        if v is not None and (int(derived.columns(table)["row"][p]), col) not in view.problems:
-                            return p, col, v
-                    return None
-            return None
-
-        inc, exp = grand("income"), grand("expenditure")
-        if not inc or not exp:
-            continue
-        excess = abs(inc[2] - exp[2]) - view.tolerance
-        rec = _record(derived, d, t, table, exp[0], exp[1], (inc[2], exp[2], excess), view,
-                      "支出总计与收入总计不相等", "total expenditure differs from total income")
-        out.append(rec)
-    return check_frame(out, EXTRA)
+    """收入总计 = 支出总计 in the summary tables: each side's first 总计 row, read in its 合计 (else 金额)
+    column when printed and well formed."""
+    batch = derived.batch(documents)
+    tids = _summary_tids(batch)
+    if not tids:
+        return check_frame([], EXTRA)
+    rows = _with_bad(_rows_of(batch, tids), batch, ["total", "amount"])
+    ok = {c: _value(rows, c).is_not_null() & ~pl.col(f"_bad_{c}") for c in ("total", "amount")}
+    grand = (rows.filter(pl.col("side").is_in(["income", "expenditure"])
+                         & _text(rows, "name").fill_null("").str.contains(_rx(_GRAND)))
+             .filter(pl.col("pos") == pl.col("pos").min().over("tid", "side"))
+             .with_columns(column=pl.when(ok["total"]).then(pl.lit("total")).when(ok["amount"]).then(pl.lit("amount")),
+                           _v=pl.when(ok["total"]).then(_value(rows, "total")).when(ok["amount"])
+                           .then(_value(rows, "amount")))
+             .filter(pl.col("column").is_not_null()))
+    income = grand.filter(pl.col("side") == "income").select("tid", pl.col("_v").alias("_exp"))
+    frame = (grand.filter(pl.col("side") == "expenditure").join(income, on="tid", how="inner")
+             .with_columns(_obs=pl.col("_v"), excess=(pl.col("_exp") - pl.col("_v")).abs() - pl.col("tolerance"),
+                           _rounding=pl.lit(False))
+             .sort("tid"))
+    return framed([_records(frame, pl.col("column"), pl.lit("支出总计与收入总计不相等"),
+                            pl.lit("total expenditure differs from total income"))], EXTRA)
 
 
 # “三公”经费、会议费、培训费支出预算表 (江苏): its 合计 is not the 三公 total
@@ -396,17 +470,55 @@ def _printed_terms(column: str, expand: bool) -> tuple[list[pl.Expr], pl.Expr]:
     return terms, pl.when(blank).then(_bad(list(parts))).otherwise(_bad([column]))
 
 
+def _three_public_rows(derived: Derived, batch: Batch, tids: list[int]) -> pl.DataFrame:
+    """三公 sums where the items are rows, found by name: each key of _ROW_KEYS is the first row whose
+    cleaned name matches it and no earlier key took (each row names one item, the first key it
+    matches that is still unfound). A table with at least three items found is checked in its 金额
+    (else 合计) column. Keys tid, _j, pos."""
+    rows = _with_bad(_rows_of(batch, tids), batch, ["amount", "total"])
+    named = rows.select("tid", "pos", _text(rows, "name_key").fill_null("").alias("n"))
+    found: list[pl.DataFrame] = []
+    for key, pat in _ROW_KEYS.items():
+        taken = pl.concat(found).select("tid", "pos") if found else named.clear().select("tid", "pos")
+        found.append(named.filter(pl.col("n").str.contains(_rx(pat))).join(taken, on=["tid", "pos"], how="anti")
+                     .group_by("tid").agg(pl.col("pos").min()).with_columns(key=pl.lit(key)))
+    keys = pl.concat(found).filter(pl.len().over("tid") >= 3)
+    has_amount, has_total = _has(derived, batch, "amount"), _has(derived, batch, "total")
+    rows = rows.with_columns(
+        column=pl.when(has_amount).then(pl.lit("amount")).when(has_total).then(pl.lit("total")),
+        _x=pl.when(has_amount).then(_value(rows, "amount")).otherwise(_value(rows, "total")),
+        _xbad=pl.when(has_amount).then(pl.col("_bad_amount")).otherwise(pl.col("_bad_total")))
+    out = []
+    for j, (whole, parts) in enumerate(THREE_PUBLIC_PARTS):
+        terms = pl.DataFrame({"key": [whole, *parts], "i": list(range(len(parts) + 1))},
+                             schema={"key": pl.Utf8, "i": pl.Int64})
+        cells = (keys.join(terms, on="key", how="inner").filter(pl.len().over("tid") == terms.height)
+                 .join(rows.filter(pl.col("column").is_not_null()), on=["tid", "pos"], how="inner")
+                 .sort("tid", "i"))
+        if not cells.height:
+            continue
+        sums = _sum_of(cells.filter(pl.col("i") > 0), ["tid"])
+        frame = (cells.filter(pl.col("i") == 0).join(sums, on="tid", how="inner")
+                 .filter(~((pl.col("_x").is_null() & pl.col("_none")) | pl.col("_xbad") | pl.col("_pbad")))
+                 .with_columns(_obs=or_zero(pl.col("_x")), _j=pl.lit(len(THREE_PUBLIC_PARTS), pl.Int64),
+                               _item=pl.lit(j, pl.Int64)))
+        out.append(_records(_excess(frame), pl.col("column"), pl.lit("“三公”经费合计不等于各项之和"),
+                            pl.lit("three-public total is not the sum of its items"), keys=("tid", "_j", "_item")))
+    return framed(out, {**EXTRA, "tid": pl.Int64, "_j": pl.Int64, "_item": pl.Int64}).rename({"_item": "pos"})
+
+
 def three_public_sum(documents: list[Document], derived: Derived) -> pl.DataFrame:
     """三公 = 出国 + 车辆 + 接待; 车辆 = 购置 + 运行 — by column, or by row when items are rows."""
     batch = derived.batch(documents)
     # items as columns: per (whole, its columns, which of them expand into their items) the tables
     jobs: dict[tuple[int, str, tuple[tuple[str, bool], ...]], list[int]] = {}
-    by_rows: list[pl.DataFrame] = []  # items as rows, per table
+    tables: list[int] = []  # for the items as rows
     for (d, t), tid in batch.tid.items():
         doc, table = documents[d], documents[d].tables[t]
         rows = table.rows
         if table.kind not in THREE_PUBLIC_KINDS or not rows.height:
             continue
+        tables.append(tid)
         view = derived.view(table)
         meetings = bool(_WITH_MEETINGS.search(table.title or "")) or any(
             _WITH_MEETINGS.search(p.text) and "三公" in p.text for p in doc.paragraphs)
@@ -420,31 +532,6 @@ def three_public_sum(documents: list[Document], derived: Derived) -> pl.DataFram
             spec = tuple((c, bool((sub := dict(THREE_PUBLIC_PARTS).get(c)) and set(sub) <= set(view.measures(*sub))))
                          for c in present)
             jobs.setdefault((j, whole, spec), []).append(tid)
-        # items as rows (one amount column)
-        found: dict[str, int] = {}
-        for p, name in enumerate(rows["name"].to_list() if "name" in rows.columns else []):
-            n = name_key(name)
-            for key, pat in _ROW_KEYS.items():
-                if key not in found and pat.search(n):
-                    found[key] = p
-                    break
-        if len(found) < 3:
-            continue
-        records = []
-        for col in view.measures("amount", "total"):
-            for whole, parts in THREE_PUBLIC_PARTS:
-                if whole not in found or not all(k in found for k in parts):
-                    continue
-                p = found[whole]
-                cells = [(int(derived.columns(table)["row"][found[k]]), col) for k in (whole, *parts)]
-                cmp = _compare(view, cells, derived.value(table, p, col), [derived.value(table, found[k], col) for k in parts])
-                if cmp:
-                    records.append(_record(derived, d, t, table, p, col, cmp, view, "“三公”经费合计不等于各项之和",
-                                           "three-public total is not the sum of its items"))
-            break
-        if records:
-            by_rows.append(check_frame(records, EXTRA).with_columns(
-                tid=pl.lit(tid, pl.Int64), _j=pl.lit(len(THREE_PUBLIC_PARTS), pl.Int64), pos=pl.int_range(pl.len(), dtype=pl.Int64)))
     out = []
     for (j, whole, spec), tids in jobs.items():
         terms: list[pl.Expr] = []
@@ -459,6 +546,7 @@ def three_public_sum(documents: list[Document], derived: Derived) -> pl.DataFram
         out.append(_records(_compared(rows, amount(whole), terms, bad).with_columns(_j=pl.lit(j, pl.Int64)),
                             pl.lit(whole), pl.lit(f"“三公”经费{_col_zh(whole)}不等于各项之和"),
                             pl.lit(f"three-public {whole} is not the sum of its items"), keys=("tid", "_j", "pos")))
+    by_rows = [_three_public_rows(derived, batch, tables)] if tables else []
     stacked = framed(out + by_rows, {**EXTRA, "tid": pl.Int64, "_j": pl.Int64, "pos": pl.Int64})
     return stacked.sort("tid", "_j", "pos", maintain_order=True).drop("tid", "_j", "pos")
 
@@ -519,45 +607,66 @@ _CARRY = re.compile(r"结转|结余|弥补|调入|上年|年初|年末")
 _SUB_ITEM = re.compile(r"^(其中|\d+[.．、]|[（(]\d+[）)])")  # '1.财政拨款结余、结转' is part of the line above
 
 
-def _row_names(table: Table) -> tuple[list[str], list[str]]:
-    """Each row's cleaned name (for matching) and its name as printed, stripped (for '1.…' detail lines)."""
-    rows = table.rows
-    printed = rows["raw_name"] if "raw_name" in rows.columns else rows["name"]
-    return [n or "" for n in rows["name_key"].to_list()], [(n or "").strip() for n in printed.to_list()]
+def _first(condition: pl.Expr) -> pl.Expr:
+    """The position of the first row of its table and side where `condition` holds."""
+    return pl.when(condition).then(pl.col("pos")).min().over("tid", "side")
+
+
+def _summary_rows(derived: Derived, batch: Batch, tids: list[int], more: list[str] | None = None) -> pl.DataFrame:
+    """The income and expenditure rows of these summary tables with `cname` (the cleaned name),
+    `carry` (a 结转/结余 line, not a detail line '1.…' printed under the line above) and, per
+    column c of 合计/金额, `_c_<c>` (its amount) and `_bad_<c>` (also for the `more` columns)."""
+    rows = _with_bad(_rows_of(batch, tids), batch, ["total", "amount", *(more or [])])
+    cname = _text(rows, "name_key").fill_null("")
+    detail = _printed_name(derived, batch).fill_null("").str.contains(_rx(_SUB_ITEM, stripped=True))
+    return (rows.filter(pl.col("side").is_in(["income", "expenditure"]))
+            .with_columns(cname=cname, carry=cname.str.contains(_rx(_CARRY)) & ~detail,
+                          _c_total=_value(rows, "total"), _c_amount=_value(rows, "amount")))
+
+
+def _sum_of(parts: pl.DataFrame, group: list[str]) -> pl.DataFrame:
+    """Per group, the terms compared over the rows in order: `_exp` (Σ `_x`), `_terms`, `_none` (no part
+    printed), `_pbad` (a part's cell is malformed)."""
+    return parts.group_by(*group, maintain_order=True).agg(
+        _exp=or_zero(pl.col("_x")).cum_sum().last(), _terms=pl.col("_x").is_not_null().sum().cast(pl.Int64) + 1,
+        _none=pl.col("_x").is_null().all(), _pbad=pl.col("_xbad").any())
 
 
 def carryover_total(documents: list[Document], derived: Derived) -> pl.DataFrame:
-    """收支总表 (budget and 决算): 总计 = 本年收入(支出)合计 + the 结转/结余 lines between them, per side."""
-    out: list[dict] = []
-    for d, t, table in _summary_tables(documents):
-        rows = table.rows
-        view = derived.view(table)
-        names, raw = _row_names(table)
-        for side in ("income", "expenditure"):
-            idx = [p for p in range(rows.height) if derived.columns(table)["side"][p] == side]
-            sub = next((p for p in idx if SUBTOTAL_NAME.search(names[p])), None)
-            grand = next((p for p in idx if _GRAND.search(names[p])), None)
-            if sub is None or grand is None or grand < sub:
-                continue
-            between = [p for p in idx if sub < p < grand and _CARRY.search(names[p])
-                       and not _SUB_ITEM.match(raw[p])]
-            for col in view.measures("total", "amount"):
-                r = int(derived.columns(table)["row"][grand])
-                cells = [(r, col), (int(derived.columns(table)["row"][sub]), col)] + [(int(derived.columns(table)["row"][p]), col) for p in between]
-                cmp = _compare(view, cells, derived.value(table, grand, col),
-                               [derived.value(table, sub, col)] + [derived.value(table, p, col) for p in between])
-                if cmp:
-                    out.append(_record(derived, d, t, table, grand, col, cmp, view,
-                                       f"{names[grand]}不等于{names[sub]}与结转结余之和",
-                                       "the grand total is not this year's total plus carry-overs"))
-                break
-    return check_frame(out, EXTRA)
+    """收支总表 (budget and 决算): 总计 = 本年收入(支出)合计 + the 结转/结余 lines between them, per side,
+    in the table's 合计 column (else 金额)."""
+    batch = derived.batch(documents)
+    tids = _summary_tids(batch)
+    if not tids:
+        return check_frame([], EXTRA)
+    has_total, has_amount = _has(derived, batch, "total"), _has(derived, batch, "amount")
+    rows = (_summary_rows(derived, batch, tids)
+            .with_columns(column=pl.when(has_total).then(pl.lit("total")).when(has_amount).then(pl.lit("amount")),
+                          _x=pl.when(has_total).then(pl.col("_c_total")).otherwise(pl.col("_c_amount")),
+                          _xbad=pl.when(has_total).then(pl.col("_bad_total")).otherwise(pl.col("_bad_amount")),
+                          _sub=_first(pl.col("cname").str.contains(_rx(SUBTOTAL_NAME))),
+                          _grand=_first(pl.col("cname").str.contains(_rx(_GRAND))))
+            .filter(pl.col("_grand") >= pl.col("_sub"), pl.col("column").is_not_null()))
+    pos = pl.col("pos")
+    parts = rows.filter((pos == pl.col("_sub"))
+                        | ((pos > pl.col("_sub")) & (pos < pl.col("_grand")) & pl.col("carry")))
+    subs = rows.filter(pos == pl.col("_sub")).select("tid", "side", pl.col("cname").alias("_sub_name"))
+    frame = (rows.filter(pos == pl.col("_grand"))
+             .join(_sum_of(parts, ["tid", "side"]), on=["tid", "side"], how="inner")
+             .join(subs, on=["tid", "side"], how="inner")
+             .filter(~((pl.col("_x").is_null() & pl.col("_none")) | pl.col("_xbad") | pl.col("_pbad")))
+             .with_columns(_obs=or_zero(pl.col("_x")))
+             .sort("tid", pl.col("side") == "expenditure"))
+    zh = pl.concat_str([pl.col("cname"), pl.lit("不等于"), pl.col("_sub_name"), pl.lit("与结转结余之和")])
+    return framed([_records(_excess(frame), pl.col("column"), zh,
+                            pl.lit("the grand total is not this year's total plus carry-overs"))], EXTRA)
 
 
 # --- 决算: 年初结转和结余 + 本年收入 = 本年支出 + 年末结转和结余 ------------------------------------
 
 FA_SUMMARY_KINDS = frozenset(k for k in SUMMARY_KINDS if k.startswith("fa_"))
 _YEAR_END = re.compile(r"年末.*结转|结转下年")
+_AFTER_ALL = 1 << 62  # a position after every row: no 总计 line
 
 
 def _balance_columns(table: Table) -> tuple[str, str, str, str] | None:
@@ -595,57 +704,53 @@ def _balance_rows(derived: Derived, documents: list[Document]) -> pl.DataFrame:
     return pl.concat(found).sort("tid", "pos", maintain_order=True) if found else pl.DataFrame()
 
 
-def _side_total(derived: Derived, table: Table, view: TableView, side: str, names: list[str], raw: list[str]
-                ) -> tuple[int, str, list[int], int | None] | None:
-    """(本年合计 position, its column, the 结转/结余 lines after it, the 总计 position) of one side."""
-    rows = table.rows
-    idx = [p for p in range(rows.height) if derived.columns(table)["side"][p] == side]
-    sub = next((p for p in idx if SUBTOTAL_NAME.search(names[p])), None)
-    if sub is None:
-        return None
-    col = next((c for c in view.measures("total", "amount") if derived.value(table, sub, c) is not None), None)
-    if col is None:
-        return None
-    grand = next((p for p in idx if p > sub and _GRAND.search(names[p])), None)
-    carries = [p for p in idx if sub < p < (grand if grand is not None else rows.height)
-               and _CARRY.search(names[p]) and not _SUB_ITEM.match(raw[p])]
-    return sub, col, carries, grand
+def _side_totals(rows: pl.DataFrame) -> pl.DataFrame:
+    """_summary_rows with each side's 本年合计 line `_sub`, the column it is read in `_col` (合计, else
+    金额, whichever is printed on that line), the 总计 after it `_grand`, `carried` (a 结转/结余 line
+    between them), and the row's amount `_x` (`_xbad`: malformed) in its side's `_col`."""
+    pos = pl.col("pos")
+
+    def printed_on_sub(column: str) -> pl.Expr:
+        return pl.when(pos == pl.col("_sub")).then(pl.col(f"_c_{column}").is_not_null()).any().over("tid", "side")
+
+    rows = rows.with_columns(_sub=_first(pl.col("cname").str.contains(_rx(SUBTOTAL_NAME)))).with_columns(
+        _col=pl.when(printed_on_sub("total")).then(pl.lit("total")).when(printed_on_sub("amount")).then(pl.lit("amount")),
+        _grand=_first(pl.col("cname").str.contains(_rx(_GRAND)) & (pos > pl.col("_sub"))))
+    return rows.with_columns(
+        carried=(pos > pl.col("_sub")) & (pos < pl.col("_grand").fill_null(_AFTER_ALL)) & pl.col("carry"),
+        _x=pl.when(pl.col("_col") == "total").then(pl.col("_c_total")).when(pl.col("_col") == "amount")
+        .then(pl.col("_c_amount")),
+        _xbad=pl.when(pl.col("_col") == "total").then(pl.col("_bad_total")).otherwise(pl.col("_bad_amount")))
 
 
-def _summary_balance_rows(derived: Derived, documents: list[Document]) -> list[dict]:
+def _summary_balance_rows(derived: Derived, documents: list[Document]) -> pl.DataFrame:
     """收支决算总表: 本年收入合计 + 年初结转和结余 (+ 使用非财政拨款结余) = 本年支出合计 + 年末结转和结余
     (+ 结余分配). Checked only when a side's 总计 is not printed or not read: otherwise
     arithmetic.carryover_total and arithmetic.income_equals_expenditure already decide it."""
-    out: list[dict] = []
-    for d, t, table in _summary_tables(documents):
-        if table.kind not in FA_SUMMARY_KINDS:
-            continue
-        view = derived.view(table)
-        names, raw = _row_names(table)
-        inc = _side_total(derived, table, view, "income", names, raw)
-        exp = _side_total(derived, table, view, "expenditure", names, raw)
-        if inc is None or exp is None:
-            continue
-        if all(g is not None and derived.value(table, g, c) is not None for _, c, _, g in (inc, exp)):
-            continue  # both 总计 printed: the 总计 rules cover the identity
-        end = next((p for p in exp[2] if _YEAR_END.search(names[p])), None)
-        if end is None:
-            continue  # no 年末 line recognised: no check
-        others = [p for p in exp[2] if p != end]
-
-        def v(p: int, col: str, table: Table = table) -> float | None:
-            return derived.value(table, p, col)
-
-        parts = [v(inc[0], inc[1])] + [v(p, inc[1]) for p in inc[2]]
-        parts += [None if (x := v(p, exp[1])) is None else -x for p in [exp[0], *others]]
-        cells = [(int(derived.columns(table)["row"][end]), exp[1])] + [(int(derived.columns(table)["row"][p]), inc[1]) for p in [inc[0], *inc[2]]]
-        cells += [(int(derived.columns(table)["row"][p]), exp[1]) for p in [exp[0], *others]]
-        cmp = _compare(view, cells, v(end, exp[1]), parts)
-        if cmp:
-            out.append(_record(derived, d, t, table, end, exp[1], cmp, view,
-                               "年末结转和结余不等于本年收入合计 + 年初结转和结余 − 本年支出合计",
-                               "year-end balance is not this year's income + year-start balance − expenditure"))
-    return out
+    batch = derived.batch(documents)
+    tids = [tid for tid in _summary_tids(batch) if batch.objects[tid].kind in FA_SUMMARY_KINDS]
+    if not tids:
+        return pl.DataFrame()
+    pos, spent = pl.col("pos"), pl.col("side") == "expenditure"
+    grand_printed = ((pos == pl.col("_grand")) & pl.col("_x").is_not_null()).any().over("tid", "side")
+    rows = (_side_totals(_summary_rows(derived, batch, tids))
+            .filter(pl.col("_sub").is_not_null() & pl.col("_col").is_not_null())
+            # both sides read, and not both 总计 printed (the 总计 rules cover the identity)
+            .filter((pl.col("side").n_unique().over("tid") == 2) & ~grand_printed.all().over("tid"))
+            # the 年末 line among the expenditure side's 结转/结余 lines
+            .with_columns(_end=pl.when(spent & pl.col("carried") & pl.col("cname").str.contains(_rx(_YEAR_END)))
+                          .then(pos).min().over("tid"))
+            .filter(pl.col("_end").is_not_null()))
+    # + 本年收入合计 and the income side's lines, − 本年支出合计 and the expenditure side's other lines
+    parts = (rows.filter(((pos == pl.col("_sub")) | pl.col("carried")) & (pos != pl.col("_end")))
+             .with_columns(_x=pl.when(spent).then(-pl.col("_x")).otherwise(pl.col("_x")))
+             .sort("tid", spent, "pos"))
+    frame = (rows.filter(pos == pl.col("_end")).join(_sum_of(parts, ["tid"]), on="tid", how="inner")
+             .filter(~((pl.col("_x").is_null() & pl.col("_none")) | pl.col("_xbad") | pl.col("_pbad")))
+             .with_columns(_obs=or_zero(pl.col("_x")))
+             .sort("tid"))
+    return _records(_excess(frame), pl.col("_col"), pl.lit("年末结转和结余不等于本年收入合计 + 年初结转和结余 − 本年支出合计"),
+                    pl.lit("year-end balance is not this year's income + year-start balance − expenditure"))
 
 
 # a fund's lines in 财政拨款收入支出决算总表: its income line, its 年初 sub-line and its expenditure column
@@ -653,61 +758,99 @@ FUNDS = {"gpb": re.compile(r"一般公共预算"), "gov_fund": re.compile(r"政�
 _YEAR_START = re.compile(r"年初.*结转|上年结转")
 
 
-def _fund_balance_rows(derived: Derived, documents: list[Document]) -> list[dict]:
+def _fund_balance_rows(derived: Derived, documents: list[Document]) -> pl.DataFrame:
     """财政拨款收入支出决算总表, per fund: its 本年收入 line + its 年初 sub-line = 本年支出合计 in its
     column + 年末结转和结余 in its column. A fund whose lines are not all recognised is not checked
     (a 年初 printed without per-fund lines counts as 0 only when it is empty or 0)."""
-    out: list[dict] = []
-    for d, t, table in _summary_tables(documents):
-        if table.kind != "fa_fiscal_summary":
-            continue
-        rows = table.rows
-        view = derived.view(table)
-        names, raw = _row_names(table)
-        inc = _side_total(derived, table, view, "income", names, raw)
-        exp_idx = [p for p in range(rows.height) if derived.columns(table)["side"][p] == "expenditure"]
-        exp_sub = next((p for p in exp_idx if SUBTOTAL_NAME.search(names[p])), None)
-        end = next((p for p in exp_idx if exp_sub is not None and p > exp_sub and _YEAR_END.search(names[p])), None)
-        if inc is None or exp_sub is None or end is None:
-            continue
-        sub, col = inc[0], inc[1]
-        inc_idx = [p for p in range(rows.height) if derived.columns(table)["side"][p] == "income"]
-        start = next((p for p in inc_idx if p > sub and _YEAR_START.search(names[p])), None)
-        if start is None:
-            continue
-        grand = next((p for p in inc_idx if p > start and _GRAND.search(names[p])), rows.height)
-        for fund, pat in FUNDS.items():
-            if fund not in rows.columns:
-                continue
-            income = next((p for p in inc_idx if p < sub and pat.search(names[p]) and not _CARRY.search(names[p])), None)
-            start_f = next((p for p in inc_idx if start < p < grand and pat.search(names[p])), None)
-            if income is None:
-                continue
-            if start_f is None and (derived.value(table, start, col) or 0.0) != 0.0:
-                continue  # a 年初 balance not split by fund: this fund's share is unknown
-            parts = [derived.value(table, income, col), derived.value(table, start_f, col) if start_f is not None else None]
-            spent = derived.value(table, exp_sub, fund)
-            parts.append(None if spent is None else -spent)
-            observed = derived.value(table, end, fund)
-            split = any(derived.value(table, end, f) is not None for f in FUNDS if f in rows.columns)
-            if observed is None and not split and (any(derived.value(table, end, c) for c in view.measures()) or any(
-                    pat.search(names[p]) and any(derived.value(table, p, c) for c in view.measures())
-                    for p in exp_idx if p > end)):
-                continue  # the 年末 balance is not split into the fund columns: this fund's share is unknown
-            cells = [(int(derived.columns(table)["row"][end]), fund), (int(derived.columns(table)["row"][exp_sub]), fund), (int(derived.columns(table)["row"][income]), col)]
-            cells += [(int(derived.columns(table)["row"][start_f]), col)] if start_f is not None else []
-            cmp = _compare(view, cells, observed, parts)
-            if cmp:
-                zh = _col_zh(fund)
-                out.append(_record(derived, d, t, table, end, fund, cmp, view,
-                                   f"{zh}财政拨款：年末结转和结余不等于本年收入 + 年初结转和结余 − 本年支出",
-                                   f"{fund}: year-end balance is not income + year-start balance − expenditure"))
-    return out
+    batch = derived.batch(documents)
+    tids = [tid for tid in _summary_tids(batch) if batch.objects[tid].kind == "fa_fiscal_summary"]
+    if not tids:
+        return pl.DataFrame()
+    rows = _side_totals(_summary_rows(derived, batch, tids, list(FUNDS)))
+    pos, cname = pl.col("pos"), pl.col("cname")
+    income, spent = pl.col("side") == "income", pl.col("side") == "expenditure"
+    # a row with an amount other than 0 in one of its table's measures
+    measures: dict[str, list[int]] = {}
+    for tid in tids:
+        for c in derived.view(batch.objects[tid]).measures():
+            measures.setdefault(c, []).append(tid)
+    nonzero = pl.any_horizontal([pl.lit(False)] + [pl.col("tid").is_in(t) & (amount(c).fill_null(0.0) != 0.0)
+                                                   for c, t in measures.items()])
+    funds = [f for f in FUNDS if f in rows.columns]
+    split = pl.any_horizontal([pl.lit(False)] + [_has(derived, batch, f) & amount(f).is_not_null()
+                                                 for f in funds])
+
+    def on_tid(e: pl.Expr) -> pl.Expr:
+        return e.max().over("tid")
+
+    # the income side's 本年合计 `_isub` and column `_icol`, 年初 line `_start` and 总计 `_igrand` after it;
+    # the expenditure side's 本年合计 `_esub` and 年末 line `_end`
+    rows = (rows.with_columns(_isub=on_tid(pl.when(income).then(pl.col("_sub"))),
+                              _icol=on_tid(pl.when(income).then(pl.col("_col"))),
+                              _esub=on_tid(pl.when(spent).then(pl.col("_sub"))),
+                              _nonzero=nonzero, _split=split)
+            .with_columns(_end=pl.when(spent & (pos > pl.col("_esub")) & cname.str.contains(_rx(_YEAR_END)))
+                          .then(pos).min().over("tid"),
+                          _start=pl.when(income & (pos > pl.col("_isub")) & cname.str.contains(_rx(_YEAR_START)))
+                          .then(pos).min().over("tid"))
+            .filter(pl.col("_isub").is_not_null() & pl.col("_icol").is_not_null() & pl.col("_end").is_not_null()
+                    & pl.col("_start").is_not_null())
+            .with_columns(_igrand=pl.when(income & (pos > pl.col("_start")) & cname.str.contains(_rx(_GRAND)))
+                          .then(pos).min().over("tid").fill_null(_AFTER_ALL),
+                          # the row's amount in the income side's column
+                          _xi=pl.when(pl.col("_icol") == "total").then(pl.col("_c_total")).otherwise(pl.col("_c_amount")),
+                          _xibad=pl.when(pl.col("_icol") == "total").then(pl.col("_bad_total"))
+                          .otherwise(pl.col("_bad_amount"))))
+    # every row once per fund column of its table: `_fund`, `_i` (its order), `_named` (a line of that
+    # fund), `_fv` and `_fbad` (the row's amount in the fund's column)
+    keep = ["tid", "pos", "row", "code", "name", "side", "cname", "_isub", "_start", "_igrand", "_end", "_esub",
+            "_xi", "_xibad", "_nonzero", "_split"]
+    stacked = pl.concat([
+        rows.lazy().filter(_has(derived, batch, fund)).select(
+            *[pl.col(c) if c in rows.columns else pl.lit(None, pl.Utf8).alias(c) for c in keep],
+            _i=pl.lit(i, pl.Int64), _fund=pl.lit(fund), _named=cname.str.contains(_rx(FUNDS[fund])),
+            _fv=amount(fund), _fbad=pl.col(f"_bad_{fund}"))
+        for i, fund in enumerate(funds)])
+    group = ("tid", "_i")
+    named = pl.col("_named")
+
+    def at(line: str, e: pl.Expr) -> pl.Expr:
+        return e.filter(pos == pl.col(line)).first()
+
+    # the fund's 本年收入 line `_inc` before the 本年合计, its 年初 line `_sf` between 年初 and 总计, and
+    # whether an expenditure line of the fund after 年末 carries an amount (`_later`)
+    per_table = (stacked.with_columns(
+        _inc=pl.when(income & (pos < pl.col("_isub")) & named & ~cname.str.contains(_rx(_CARRY))).then(pos).min().over(*group),
+        _sf=pl.when(income & (pos > pl.col("_start")) & (pos < pl.col("_igrand")) & named).then(pos).min().over(*group),
+        _later=(spent & (pos > pl.col("_end")) & named & pl.col("_nonzero")).any().over(*group))
+        .filter(pl.col("_inc").is_not_null())
+        .group_by(*group, maintain_order=True).agg(
+            at("_end", pl.col("row")), at("_end", pl.col("code")), at("_end", pl.col("name")),
+            _fund=pl.col("_fund").first(), _observed=at("_end", pl.col("_fv")), _obs_bad=at("_end", pl.col("_fbad")),
+            _split=at("_end", pl.col("_split")), _end_nonzero=at("_end", pl.col("_nonzero")),
+            _spent=at("_esub", pl.col("_fv")), _spent_bad=at("_esub", pl.col("_fbad")),
+            _a=at("_inc", pl.col("_xi")), _a_bad=at("_inc", pl.col("_xibad")),
+            _b=at("_sf", pl.col("_xi")), _b_bad=at("_sf", pl.col("_xibad")), _start_value=at("_start", pl.col("_xi")),
+            _sf=pl.col("_sf").first(), _later=pl.col("_later").first())
+        # a 年初 balance not split by fund: this fund's share is unknown
+        .filter(pl.col("_sf").is_not_null() | (or_zero(pl.col("_start_value")) == 0.0))
+        # the 年末 balance not split into the fund columns: this fund's share is unknown
+        .filter(~(pl.col("_observed").is_null() & ~pl.col("_split") & (pl.col("_end_nonzero") | pl.col("_later"))))
+        .join(batch.tables.lazy().select("tid", *PRECISION), on="tid", how="left")
+        .sort(*group)
+        .collect())
+    bad_cells = (pl.col("_obs_bad") | pl.col("_spent_bad") | pl.col("_a_bad")
+                 | (pl.col("_sf").is_not_null() & pl.col("_b_bad").fill_null(False)))
+    compared = _compared(per_table, pl.col("_observed"), [pl.col("_a"), pl.col("_b"), -pl.col("_spent")], bad_cells)
+    zh = {f: f"{_col_zh(f)}财政拨款：年末结转和结余不等于本年收入 + 年初结转和结余 − 本年支出" for f in funds}
+    en = {f: f"{f}: year-end balance is not income + year-start balance − expenditure" for f in funds}
+    return _records(compared, pl.col("_fund"), pl.col("_fund").replace_strict(zh, return_dtype=pl.Utf8),
+                    pl.col("_fund").replace_strict(en, return_dtype=pl.Utf8))
 
 
 def carryover_identity(documents: list[Document], derived: Derived) -> pl.DataFrame:
     """决算: 年初结转和结余 + 本年收入 = 本年支出 + 年末结转和结余 — per row where the header names the
     four columns, per fund in the 财政拨款收入支出决算总表, and on the 收支决算总表's 本年合计 and
     结转结余 lines."""
-    return framed([_balance_rows(derived, documents), check_frame(_fund_balance_rows(derived, documents), EXTRA),
-                   check_frame(_summary_balance_rows(derived, documents), EXTRA)], EXTRA)
+    return framed([_balance_rows(derived, documents), _fund_balance_rows(derived, documents),
+                   _summary_balance_rows(derived, documents)], EXTRA)
