@@ -7,6 +7,7 @@ import re
 import polars as pl
 
 from domain.model import MIN_NARRATIVE_PARAGRAPHS, TABLE_KINDS, THREE_PUBLIC_CODES, Document
+from expectations.checks.cross_table import first_usable, has, lines_of, table_facts
 from expectations.checks.narrative_parse import clean_text, heading_section, sections
 from expectations.frames import Derived, check_frame
 
@@ -36,29 +37,39 @@ def _kind(doc: Document) -> str | None:
     return "final_accounts" if any(k.startswith("fa_") for k in kinds) else "budget"
 
 
-def _three_public_evidence(derived: Derived, doc: Document) -> str:
-    seen = []
-    for table in doc.tables:
-        if table.kind in ("gpb_basic_expenditure", "fa_gpb_basic_expenditure") and "code" in table.rows.columns:
-            for p, code in enumerate(table.rows["code"].to_list()):
-                if code in THREE_PUBLIC_CODES:
-                    col = next((c for c in ("total", "amount", "public") if c in table.rows.columns), None)
-                    v = derived.value(table, p, col) if col else None
-                    if v:
-                        seen.append(f"{code} {THREE_PUBLIC_CODES[code][1]} {v:.2f}")
-    return "；表中有 " + "、".join(seen) if seen else ""
+def _three_public_evidence(documents: list[Document], derived: Derived) -> dict[int, str]:
+    """doc → the 三公 lines its 基本支出表 prints with an amount ('；表中有 30217 公务接待费 1.20、…'), in
+    table then row order; the amount of the first of 合计 / 金额 / 公共预算 the table prints."""
+    measure = ("total", "amount", "public")
+    facts = table_facts(derived, documents)
+    tables = (facts.filter(pl.col("kind").is_in(["gpb_basic_expenditure", "fa_gpb_basic_expenditure"])
+                           & has("code") & (pl.col("height") > 0))
+              .select("tid", "doc", first_usable(measure, has, pl.lit).cast(pl.Utf8).alias("col")))
+    if not tables.height:
+        return {}
+    lines = (lines_of(derived, documents, tables, ("code",), measure)
+             .filter(pl.col("code").is_in(list(THREE_PUBLIC_CODES)))
+             .with_columns(first_usable(measure, lambda c: pl.col("col") == c, pl.col).alias("v"))
+             .filter(pl.col("v").is_not_null() & (pl.col("v") != 0.0)))
+    zh = {code: name for code, (_, name) in THREE_PUBLIC_CODES.items()}
+    seen = lines.select("doc", pl.concat_str([
+        pl.col("code"), pl.lit(" "), pl.col("code").replace_strict(zh, return_dtype=pl.Utf8), pl.lit(" "),
+        pl.Series([f"{v:.2f}" for v in lines["v"].to_list()], dtype=pl.Utf8)]).alias("seen"))
+    by_doc = seen.group_by("doc", maintain_order=True).agg(pl.col("seen").str.join("、"))
+    return {d: "；表中有 " + text for d, text in by_doc.iter_rows()}
 
 
 def required_tables(documents: list[Document], derived: Derived) -> pl.DataFrame:
     """One row per (document, required table) with `present`."""
     out: list[dict] = []
+    evidence = _three_public_evidence(documents, derived)
     for d, doc in enumerate(documents):
         kind = _kind(doc)
         if doc.status != "ok" or kind is None:
             continue
         kinds = {t.kind for t in doc.tables}
         for table_kind, severity in REQUIRED_TABLES[kind]:
-            extra = _three_public_evidence(derived, doc) if table_kind.endswith("three_public") else ""
+            extra = evidence.get(d, "") if table_kind.endswith("three_public") else ""
             out.append({"doc": d, "table": table_kind, "name": TABLE_KINDS[table_kind], "expected": TABLE_KINDS[table_kind],
                         "observed": None, "severity": severity, "present": table_kind in kinds,
                         "message": f"缺少{TABLE_KINDS[table_kind]}{extra} / table {table_kind} is missing"})

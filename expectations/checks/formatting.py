@@ -7,6 +7,7 @@ import re
 import polars as pl
 
 from domain.model import INDICATOR_KINDS, Document
+from expectations.checks.cross_table import has, lines_of, spot_pairs, spot_totals, table_facts
 from expectations.frames import CHECK_COLUMNS, Derived, check_frame
 
 # Placeholders of the template a department fills in: XX局, XX单位, 增加（减少）…
@@ -82,27 +83,38 @@ def _is_a_note(text: str, notes: list[str]) -> bool:
 
 
 def template_text(documents: list[Document], derived: Derived) -> pl.DataFrame:
-    """Every paragraph, table title, note and text cell, with `text` tested against TEMPLATE."""
+    """Every paragraph, table title, note and row name, with `text` tested against TEMPLATE: per document
+    its paragraphs, then each table's title and notes followed by its row names (all tables' names
+    from the stacked rows)."""
+    schema = {**CHECK_COLUMNS, "text": pl.Utf8}
+    order = {"_t": pl.Int64, "_part": pl.Int64, "_seq": pl.Int64}  # a table's texts, then its row names
     out: list[dict] = []
     for d, doc in enumerate(documents):
         notes = [_squeeze(n) for table in doc.tables for n in table.notes if n.strip()]
-        for p in doc.paragraphs:
+        for i, p in enumerate(doc.paragraphs):
             if _is_a_note(_squeeze(p.text), notes):
                 continue  # a table's note that the reader also gave as running text: reported with its table
-            out.append({"doc": d, "table": "narrative", "paragraph": p.index, "text": p.text})
+            out.append({"doc": d, "table": "narrative", "paragraph": p.index, "text": p.text, "_t": -1, "_part": 0,
+                        "_seq": i})
         for t, table in enumerate(doc.tables):
-            for note in [table.title, *table.notes]:
-                out.append({"doc": d, "table": table.kind, "tindex": t, "text": note or ""})
-            if table.rows.height and "name" in table.rows.columns:
-                for r, name in table.rows.select("row", "name").iter_rows():
-                    out.append({"doc": d, "table": table.kind, "tindex": t, "row": r, "column": "name", "text": name or ""})
-    for rec in out:
-        m = TEMPLATE_RE.search(rec["text"])
-        rec["observed"] = m.group(0) if m else None
-        rec["expected"] = None
-        rec["message"] = f"模板文字“{rec['observed']}”未替换 / template text left in" if m else None
-    schema = {**CHECK_COLUMNS, "text": pl.Utf8}
-    return pl.DataFrame([{k: r.get(k) for k in schema} for r in out], schema=schema, orient="row") if out else pl.DataFrame(schema=schema)
+            for i, note in enumerate([table.title, *table.notes]):
+                out.append({"doc": d, "table": table.kind, "tindex": t, "text": note or "", "_t": t, "_part": 0,
+                            "_seq": i})
+    texts = pl.DataFrame([{k: r.get(k) for k in {**schema, **order}} for r in out], schema={**schema, **order},
+                         orient="row") if out else pl.DataFrame(schema={**schema, **order})
+    facts = table_facts(derived, documents)
+    named = facts.filter(has("name") & (pl.col("height") > 0)).select("tid", "doc", "tindex", "kind")
+    if named.height:
+        names = (lines_of(derived, documents, named, ("name",))
+                 .select("doc", pl.col("kind").alias("table"), "tindex", "row", pl.lit("name").alias("column"),
+                         pl.col("name").fill_null("").alias("text"), pl.col("tindex").alias("_t"),
+                         pl.lit(1, pl.Int64).alias("_part"), pl.col("pos").alias("_seq")))
+        texts = pl.concat([texts, names], how="diagonal_relaxed")
+    found = pl.col("text").str.extract(TEMPLATE, 0)
+    return (texts.sort("doc", "_t", "_part", "_seq", maintain_order=True)
+            .with_columns(found.alias("observed"), pl.lit(None, pl.Utf8).alias("expected"),
+                          pl.concat_str([pl.lit("模板文字“"), found, pl.lit("”未替换 / template text left in")]).alias("message"))
+            .select([pl.col(c).cast(dt) for c, dt in schema.items()]))
 
 
 _TITLE_YEAR = re.compile(r"(20\d{2})\s*年")
@@ -133,9 +145,8 @@ def unit_stated(documents: list[Document], derived: Derived) -> pl.DataFrame:
     Contradiction: a table's 合计 is 10 000 times (or 1/10 000 of) the same total in another table
     printed in the same stated unit — one of the two units is wrong.
     """
-    from expectations.checks.cross_table import TOTAL_PAIRS, spot_total
-
     out: list[dict] = []
+    contradicted = _contradicted_units(documents, derived)
     for d, doc in enumerate(documents):
         for t, table in enumerate(doc.tables):
             amounts = table.cells.filter(pl.col("value").is_not_null()).height if table.cells.height else 0
@@ -145,20 +156,29 @@ def unit_stated(documents: list[Document], derived: Derived) -> pl.DataFrame:
                         "expected": "单位：万元 / 元", "observed": None, "severity": "warning",
                         "problem": None if table.unit else "missing",
                         "message": f"{table.title or table.kind}未标明金额单位 / the table does not state its unit"})
-        for sa, sb in TOTAL_PAIRS:
-            a, b = spot_total(derived, doc, sa), spot_total(derived, doc, sb)
-            if not a or not b or not a[3] or not b[3]:
-                continue
-            ta, tb = doc.tables[a[0]], doc.tables[b[0]]
-            if (ta.unit or "万元") != (tb.unit or "万元"):
-                continue
-            ratio = b[3] / a[3]
-            off = next((r for r in (1e4, 1e-4) if abs(ratio / r - 1) < 1e-3), None)
-            if off is None:
-                continue
-            out.append({"doc": d, "table": tb.kind, "tindex": b[0], "row": int(tb.rows["row"][b[1]]),
-                        "name": tb.rows["name"][b[1]], "column": b[2], "expected": f"{ta.unit or '万元'} × {off:g}",
-                        "observed": tb.unit or "万元", "problem": "contradicted",
-                        "message": f"{tb.title}合计 {b[3]:g} 是{ta.title} {a[3]:g} 的 {off:g} 倍，而两表单位均为"
-                                   f"{ta.unit or '万元'} / the magnitudes contradict the stated unit (×{off:g})"})
+        out += contradicted.get(d, [])
     return check_frame(out, {"problem": pl.Utf8})
+
+
+def _contradicted_units(documents: list[Document], derived: Derived) -> dict[int, list[dict]]:
+    """doc → the records of unit_stated's contradictions: the totals of TOTAL_PAIRS (spot_totals) joined
+    per document, kept where both tables print the same unit and one total is 10 000 times the other."""
+    both = spot_pairs(derived.frame(spot_totals, documents).filter(pl.col("x") != 0.0))
+    batch = derived.batch(documents)
+    out: dict[int, list[dict]] = {}
+    for d, ta_id, tb_id, row, name, column, xa, xb in both.select(
+            "doc", "a_tid", "b_tid", "b_row", "b_name", "b_column", "a_x", "b_x").iter_rows():
+        ta, tb = batch.objects[ta_id], batch.objects[tb_id]
+        if (ta.unit or "万元") != (tb.unit or "万元"):
+            continue
+        ratio = xb / xa
+        off = next((r for r in (1e4, 1e-4) if abs(ratio / r - 1) < 1e-3), None)
+        if off is None:
+            continue
+        out.setdefault(d, []).append({
+            "doc": d, "table": tb.kind, "tindex": batch.tables["tindex"][tb_id], "row": row, "name": name,
+            "column": column, "expected": f"{ta.unit or '万元'} × {off:g}", "observed": tb.unit or "万元",
+            "problem": "contradicted",
+            "message": f"{tb.title}合计 {xb:g} 是{ta.title} {xa:g} 的 {off:g} 倍，而两表单位均为"
+                       f"{ta.unit or '万元'} / the magnitudes contradict the stated unit (×{off:g})"})
+    return out

@@ -66,10 +66,6 @@ def _is_class_name(name: str) -> bool:
     return n in OLD_CLASS_NAMES or any(len(c) == 3 for c in catalog.names("functional").get(n, []))
 
 
-def _factor(table_unit: str | None) -> float:
-    return wan_per(table_unit)
-
-
 def figures(derived: Derived, doc: Document) -> dict[str, list[float]]:
     """Table figures a statement may name (once per validation)."""
     return derived.get("figures", doc, lambda: _figures(derived, doc), doc.tables)
@@ -81,7 +77,7 @@ def _figures(derived: Derived, doc: Document) -> dict[str, list[float]]:
 
     def add(key: str, v: float | None, unit: str | None) -> None:
         if v is not None:
-            out.setdefault(key, []).append(round(v * _factor(unit), 6))
+            out.setdefault(key, []).append(round(v * wan_per(unit), 6))
 
     for table in doc.tables:
         rows = table.rows
