@@ -17,6 +17,21 @@ def scorecard_of(card: dict) -> Scorecard:
     return Scorecard(score=card["score"], grade=card["grade"], categories=card["categories"], counts=card["counts"])
 
 
+def _ranking_row(department: str | None, region: str | None, year: int | None, card: Scorecard,
+                 members: list[dict], trend: list[dict], **view: str) -> dict:
+    """A department's row of a ranking: its combined scorecard for the year, its documents and trend
+    (`view`: the site view's keys, after the year)."""
+    return {
+        "department": department, "region": region, "year": year, **view,
+        "score": card.score, "grade": card.grade, "categories": card.categories,
+        "errors": card.counts.get("error", 0), "warnings": card.counts.get("warning", 0),
+        "infos": card.counts.get("info", 0),
+        "documents": [{"sha256": c["sha256"], "kind": c["kind"], "status": c["status"], "score": c["score"],
+                       "grade": c["grade"]} for c in members],
+        "trend": trend,
+    }
+
+
 def ranking_views(cards: list[dict]) -> tuple[list[dict], list[dict], list[int]]:
     """Ranking rows for every (year, kind) view, the documents not ranked, and the years (newest first).
 
@@ -44,15 +59,8 @@ def ranking_views(cards: list[dict]) -> tuple[list[dict], list[dict], list[int]]
                 if not members:
                     continue
                 sc = score_department(scorecard_of(c) for c in members)
-                views.setdefault((y, kind), []).append({
-                    "department": dept, "region": region, "year": y, "kind": kind, "view": str(y),
-                    "score": sc.score, "grade": sc.grade, "categories": sc.categories,
-                    "errors": sc.counts.get("error", 0), "warnings": sc.counts.get("warning", 0),
-                    "infos": sc.counts.get("info", 0),
-                    "documents": [{"sha256": c["sha256"], "kind": c["kind"], "status": c["status"], "score": c["score"],
-                                   "grade": c["grade"]} for c in members],
-                    "trend": trend,
-                })
+                views.setdefault((y, kind), []).append(
+                    _ranking_row(dept, region, y, sc, members, trend, kind=kind, view=str(y)))
     rows = [r for key in sorted(views, key=lambda k: (-k[0], k[1])) for r in rank_rows(views[key])]
     return rows, apart, sorted({y for y, _ in views}, reverse=True)
 
@@ -84,15 +92,7 @@ def department_rankings(cards: list[dict], year: int | None = None) -> list[dict
             known = [y for y in per_year if y is not None]
             chosen = max(scored) if scored else (max(known) if known else None)
         card, members = per_year[chosen]
-        out.append({
-            "department": dept, "region": region, "year": chosen,
-            "score": card.score, "grade": card.grade, "categories": card.categories,
-            "errors": card.counts.get("error", 0), "warnings": card.counts.get("warning", 0),
-            "infos": card.counts.get("info", 0),
-            "documents": [{"sha256": c["sha256"], "kind": c["kind"], "status": c["status"],
-                           "score": c["score"], "grade": c["grade"]} for c in members],
-            "trend": trend,
-        })
+        out.append(_ranking_row(dept, region, chosen, card, members, trend))
     out.sort(key=lambda r: (r["score"] is None, -(r["score"] or 0), r["department"] or "", r["region"] or ""))
     rank = 0
     for i, r in enumerate(out):
